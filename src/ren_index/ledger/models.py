@@ -1,0 +1,132 @@
+"""SQLAlchemy tables of the ledger.
+
+Portable on purpose: no SQLite-only types or pragmas. JSON columns use SQLAlchemy's generic
+``JSON`` (JSONB-like on PostgreSQL, text on SQLite); timestamps are timezone-aware UTC.
+The schema is created by the Alembic migrations in ``ledger/migrations`` — never by ``create_all``
+outside tests — so a production database is upgraded the same way as a laptop's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Base of every ledger table."""
+
+
+class SourceRow(Base):
+    """A configured source, as last seen in sources.yaml (the YAML stays the truth)."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(Text)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HarvestRun(Base):
+    """One run of one command on one source, with its checkpoint and its counts.
+
+    ``checkpoint`` is rewritten after every page (set being harvested, resumption token, window)
+    so a run killed at any point resumes where it stopped.
+    """
+
+    __tablename__ = "harvest_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="harvest")  # harvest|process|index
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    window_from: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    window_until: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    checkpoint: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    next_from: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The ``from`` the next incremental harvest should use (set when the run completes)."""
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class RawRecordRow(Base):
+    """A record as harvested: the payload and its hash, first and last seen."""
+
+    __tablename__ = "raw_records"
+    __table_args__ = (UniqueConstraint("source_id", "identifier", name="uq_raw_source_identifier"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    identifier: Mapped[str] = mapped_column(String(512))
+    datestamp: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    metadata_prefix: Mapped[str] = mapped_column(String(64))
+    set_specs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    payload: Mapped[str | None] = mapped_column(Text, nullable=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    processed_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The ``content_hash`` the resource was last built from; differs → needs processing."""
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_runs.id"), nullable=True)
+
+
+class ResourceRow(Base):
+    """The normalized record, its issues, its status and what was last sent to the index."""
+
+    __tablename__ = "resources"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    """Stable id: derived from source + OAI identifier, so re-harvests land on the same row."""
+    raw_id: Mapped[int] = mapped_column(ForeignKey("raw_records.id"), unique=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    record: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    issues: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    portals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    decided_by: Mapped[str] = mapped_column(String(128), default="rules")
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    indexed_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """Hash of the document last sent to OpenSearch; ``None`` = not in the index."""
+    indexed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Event(Base):
+    """The audit trail: who did what to which record, when, with before and after."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    resource_id: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)
+    source_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -1,0 +1,158 @@
+"""Ledger queries used by the steps and the command line.
+
+Small functions over a SQLAlchemy ``Session``; the caller owns the transaction, so a step can
+write a page of records and its checkpoint atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ren_index.config import SourceConfig
+from ren_index.harvest.base import RawRecord
+from ren_index.ledger.models import Event, HarvestRun, RawRecordRow, ResourceRow, SourceRow, utcnow
+
+
+def resource_id(source_id: str, identifier: str) -> str:
+    """Stable resource id: the same source record always lands on the same row and document."""
+    return hashlib.sha1(f"{source_id}\n{identifier}".encode()).hexdigest()
+
+
+def sync_source(session: Session, source: SourceConfig) -> SourceRow:
+    """Insert or refresh the ledger's copy of a configured source."""
+    row = session.get(SourceRow, source.id)
+    config = source.model_dump(mode="json")
+    if row is None:
+        row = SourceRow(
+            id=source.id, name=source.name, type=source.type, url=source.url, config=config
+        )
+        session.add(row)
+    elif row.config != config or row.url != source.url or row.name != source.name:
+        row.name, row.type, row.url, row.config = source.name, source.type, source.url, config
+        row.updated_at = utcnow()
+    session.flush()
+    return row
+
+
+def record_event(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    resource_id: str | None = None,
+    source_id: str | None = None,
+    run_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    comment: str | None = None,
+) -> None:
+    """Append one event to the audit trail."""
+    session.add(
+        Event(
+            actor=actor,
+            action=action,
+            resource_id=resource_id,
+            source_id=source_id,
+            run_id=run_id,
+            before=before,
+            after=after,
+            comment=comment,
+        )
+    )
+
+
+def upsert_raw(session: Session, source_id: str, rec: RawRecord, run_id: int) -> str:
+    """Store one harvested record; return ``new``, ``updated``, ``unchanged`` or ``deleted``.
+
+    Keyed by (source, OAI identifier), so a page fetched twice (after a resume) changes nothing.
+    """
+    assert rec.identifier is not None
+    now = utcnow()
+    row = session.scalar(
+        select(RawRecordRow).where(
+            RawRecordRow.source_id == source_id, RawRecordRow.identifier == rec.identifier
+        )
+    )
+    digest = rec.content_hash
+    if row is None:
+        session.add(
+            RawRecordRow(
+                source_id=source_id,
+                identifier=rec.identifier,
+                datestamp=rec.datestamp,
+                deleted=rec.deleted,
+                metadata_prefix=rec.metadata_prefix,
+                set_specs=list(rec.set_specs),
+                payload=rec.payload,
+                content_hash=digest,
+                first_seen=now,
+                last_seen=now,
+                last_run_id=run_id,
+            )
+        )
+        return "deleted" if rec.deleted else "new"
+    row.last_seen = now
+    row.last_run_id = run_id
+    row.datestamp = rec.datestamp or row.datestamp
+    if row.content_hash == digest:
+        return "unchanged"
+    row.content_hash = digest
+    row.deleted = rec.deleted
+    row.metadata_prefix = rec.metadata_prefix
+    row.set_specs = list(rec.set_specs)
+    if not rec.deleted:
+        row.payload = rec.payload
+    # A deletion keeps the last payload: the record can still be shown and advertised as deleted.
+    return "deleted" if rec.deleted else "updated"
+
+
+def last_run(
+    session: Session, source_id: str, *, kind: str = "harvest", statuses: tuple[str, ...] = ()
+) -> HarvestRun | None:
+    """The most recent run of ``kind`` for a source, optionally among some statuses."""
+    query = select(HarvestRun).where(HarvestRun.source_id == source_id, HarvestRun.kind == kind)
+    if statuses:
+        query = query.where(HarvestRun.status.in_(statuses))
+    return session.scalar(query.order_by(HarvestRun.id.desc()).limit(1))
+
+
+def status_counts(session: Session, source_id: str | None = None) -> dict[str, int]:
+    """Resources per status (and ``total``), for one source or all."""
+    query = select(ResourceRow.status, func.count()).group_by(ResourceRow.status)
+    if source_id:
+        query = query.where(ResourceRow.source_id == source_id)
+    counts: Counter[str] = Counter({"approved": 0, "needs_review": 0, "rejected": 0, "deleted": 0})
+    for status, n in session.execute(query):
+        counts[status] += n
+    raw_total = select(func.count()).select_from(RawRecordRow)
+    if source_id:
+        raw_total = raw_total.where(RawRecordRow.source_id == source_id)
+    result = dict(counts)
+    result["total"] = session.scalar(raw_total) or 0
+    return result
+
+
+def run_report(run: HarvestRun) -> dict[str, Any]:
+    """The run report of DESIGN.md (``--json`` output, ledger, notifications)."""
+    finished: datetime | None = run.finished_at
+    duration = (finished - run.started_at).total_seconds() if finished and run.started_at else None
+    report: dict[str, Any] = {
+        "run_id": run.id,
+        "source": run.source_id,
+        "kind": run.kind,
+        "status": run.status,
+        "counts": dict(run.counts or {}),
+        "window": {"from": run.window_from, "until": run.window_until},
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": finished.isoformat() if finished else None,
+        "duration_s": round(duration, 3) if duration is not None else None,
+    }
+    if run.error:
+        report["error"] = run.error
+    return report

@@ -1,0 +1,99 @@
+"""Index step: bring OpenSearch in line with the ledger.
+
+Approved records whose document changed since it was last sent are upserted (stable id = the
+ledger's resource id); records that are no longer approved but are in the index are removed.
+What OpenSearch refused is counted as an error per record, left unmarked in the ledger, and
+retried by the next run. A re-run with nothing new sends nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opensearchpy import OpenSearch
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ren_index.index.bulk import send
+from ren_index.index.documents import document_hash, to_document
+from ren_index.index.schema import ensure_index
+from ren_index.ledger import store
+from ren_index.ledger.models import HarvestRun, ResourceRow, utcnow
+from ren_index.model import Resource, Status
+
+INDEX_COUNTS = ("indexed", "removed", "unchanged", "errors")
+ALL_SOURCES = "*"
+
+
+def index_changes(
+    factory: sessionmaker[Session],
+    client: OpenSearch,
+    prefix: str,
+    *,
+    source_id: str | None = None,
+) -> dict[str, Any]:
+    """Send what changed to the index; return the run report (source ``*`` = every source)."""
+    alias = f"{prefix}-resources"
+    ensure_index(client, prefix)
+    upserts: list[tuple[str, dict[str, Any]]] = []
+    hashes: dict[str, str] = {}
+    deletes: list[str] = []
+    counts = dict.fromkeys(INDEX_COUNTS, 0)
+    with factory() as session:
+        query = select(ResourceRow)
+        if source_id:
+            query = query.where(ResourceRow.source_id == source_id)
+        for row in session.scalars(query):
+            if row.status == Status.APPROVED.value and row.record is not None:
+                doc = to_document(
+                    Resource.model_validate(row.record),
+                    record_id=row.id,
+                    status=row.status,
+                    portals=list(row.portals),
+                )
+                digest = document_hash(doc)
+                if digest == row.indexed_hash:
+                    counts["unchanged"] += 1
+                    continue
+                upserts.append((row.id, doc))
+                hashes[row.id] = digest
+            elif row.indexed_hash is not None:
+                deletes.append(row.id)
+    result = send(client, alias, upserts, deletes)
+    with factory.begin() as session:
+        for rid in result.indexed:
+            row = session.get_one(ResourceRow, rid)
+            row.indexed_hash = hashes[rid]
+            row.indexed_at = utcnow()
+        for rid in result.deleted:
+            row = session.get_one(ResourceRow, rid)
+            row.indexed_hash = None
+            row.indexed_at = utcnow()
+        for rid, reason in result.failed.items():
+            store.record_event(
+                session, actor="indexer", action="index_failed", resource_id=rid, comment=reason
+            )
+        counts["indexed"] = len(result.indexed)
+        counts["removed"] = len(result.deleted)
+        counts["errors"] = len(result.failed)
+        if source_id:
+            session.add(
+                HarvestRun(
+                    source_id=source_id,
+                    kind="index",
+                    status="completed",
+                    counts=counts,
+                    finished_at=utcnow(),
+                )
+            )
+        session.flush()
+        report = {
+            "source": source_id or ALL_SOURCES,
+            "kind": "index",
+            "status": "completed",
+            "counts": counts,
+            "alias": alias,
+        }
+        if result.failed:
+            report["failures"] = dict(list(result.failed.items())[:20])
+        return report
