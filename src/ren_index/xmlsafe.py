@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """The one way ren-index parses harvested XML.
 
 Harvested content is hostile until proven otherwise (DESIGN.md, convention 12): the parser never
@@ -39,14 +40,10 @@ def parse_xml(data: bytes | str) -> etree._Element:
     if len(raw) > MAX_BYTES:
         raise UnsafeXmlError(f"document of {len(raw)} bytes exceeds the {MAX_BYTES} byte limit")
     if isinstance(data, str):
-        # lxml refuses str input carrying an encoding declaration; bytes keep the declaration honest.
+        # lxml refuses str input carrying an encoding declaration; bytes keep it honest.
         data = raw
     head = raw[:4096].lower()
-    if (
-        b"<!entity" in head
-        or b"<!doctype" in head
-        and b"[" in head.split(b"<!doctype", 1)[1][:2048]
-    ):
+    if b"<!entity" in head or (b"<!doctype" in head and b"[" in head.split(b"<!doctype", 1)[1][:2048]):
         raise UnsafeXmlError("document declares a DTD with an internal subset or entities; refused")
     root = etree.fromstring(data, parser=_parser())
     # The byte check above only sees the first 4 KB of an ASCII-compatible encoding; a long
