@@ -1,0 +1,116 @@
+"""A canonical :class:`Resource` as an OpenSearch document (pure), and the document's hash.
+
+Text is split by language into ``_fr`` / ``_en`` / ``_other`` fields because each language
+needs its own analyzer (French elision and stemming would mangle English, and the reverse);
+``fr-CA`` counts as ``fr``, and ``und`` or any other language goes to ``_other`` (folded, not
+stemmed). Facet values are kept as plain keywords. The whole record rides along in ``record``
+(not indexed) so a search hit can be displayed without the ledger.
+
+``indexed_at`` is not set here: it is the time of sending (see :mod:`.bulk`), and it is left
+out of :func:`document_hash` so that re-sending an unchanged record is detected as unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from ren_index.model import LangString, Resource, pick_lang
+
+LANG_BUCKETS = ("fr", "en")
+"""Languages with their own analyzer; everything else is ``other``."""
+
+
+def to_document(resource: Resource, *, record_id: str, status: str, portals: list[str]) -> dict[str, Any]:
+    """The document for one record. Empty text fields are left out; facet lists are always there."""
+    general = resource.general
+    doc: dict[str, Any] = {
+        "id": record_id,
+        "source": resource.provenance.source,
+        "source_identifier": resource.provenance.identifier,
+        "status": status,
+        "portals": _unique(portals),
+        "languages": _unique(_primary(tag) for tag in general.languages),
+        "levels": _unique(term.value for term in resource.educational.contexts),
+        "resource_types": _unique(
+            term.value for term in [*resource.educational.learning_resource_types, *resource.resource_types]
+        ),
+    }
+    _put(doc, "licence", _licence(resource))
+    _put(doc, "url", resource.url)
+    _put(doc, "datestamp", _iso_date(resource.provenance.datestamp))
+    harvested = resource.provenance.harvested_at
+    _put(doc, "harvested_at", harvested.isoformat() if harvested else None)
+    for field, texts in (
+        ("title", [general.title]),
+        ("description", [general.description]),
+        ("keywords", general.keywords),
+    ):
+        for bucket, values in split_languages(texts).items():
+            if values:
+                doc[f"{field}_{bucket}"] = values
+    doc["record"] = resource.model_dump(mode="json")
+    return doc
+
+
+def split_languages(texts: Iterable[LangString]) -> dict[str, list[str]]:
+    """Values by analyzer bucket (``fr``, ``en``, ``other``), blank and repeated values dropped."""
+    buckets: dict[str, list[str]] = {"fr": [], "en": [], "other": []}
+    for text in texts:
+        for tag, value in text.items():
+            value = value.strip()
+            primary = _primary(tag)
+            bucket = primary if primary in LANG_BUCKETS else "other"
+            if value and value not in buckets[bucket]:
+                buckets[bucket].append(value)
+    return buckets
+
+
+def document_hash(doc: dict[str, Any]) -> str:
+    """SHA-256 of the document as canonical JSON (sorted keys), ``indexed_at`` left out."""
+    stable = {key: value for key, value in doc.items() if key != "indexed_at"}
+    text = json.dumps(stable, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _licence(resource: Resource) -> str | None:
+    """The licence URI when the source gave one, else its rights statement as written."""
+    if resource.rights.licence_uri:
+        return resource.rights.licence_uri.strip()
+    text = pick_lang(resource.rights.description)
+    return text.strip() if text and text.strip() else None
+
+
+def _iso_date(value: str | None) -> str | None:
+    """An ISO 8601 date(-time), or ``None`` for a value OpenSearch's date field would refuse.
+
+    A garbage datestamp from a source is the source's problem; it must not cost the record its
+    place in the index (the raw value stays in ``record``).
+    """
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        return None
+
+
+def _primary(tag: str) -> str:
+    return tag.strip().lower().split("-")[0].split("_")[0]
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    seen: list[str] = []
+    for value in values:
+        value = value.strip()
+        if value and value not in seen:
+            seen.append(value)
+    return seen
+
+
+def _put(doc: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None:
+        doc[key] = value

@@ -1,0 +1,140 @@
+"""The versioned index definition, index creation and aliases.
+
+The definition is package data (``ren_index/schemas/opensearch/resources-<version>.json``) so an
+installed, non-editable package finds it without the repository. Physical indices are named
+``<prefix>-resources-<version>`` (a rebuild may add a suffix); readers and writers only ever use
+aliases, so a rebuild is "create a new index, fill it, swap the aliases" in one atomic request:
+
+- ``<prefix>-resources`` — every indexed resource;
+- ``<prefix>-<portal>`` — a filtered alias per portal (``ren-pavillon``, ``ren-ecole-ouverte``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from importlib import resources
+from typing import Any
+
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import RequestError
+
+from ren_index.errors import IndexingError
+
+DEFAULT_VERSION = "v1"
+PORTALS = ("pavillon", "ecole-ouverte")
+
+
+def load_definition(version: str = DEFAULT_VERSION) -> dict[str, Any]:
+    """The index body (``settings`` and ``mappings``) of one version of the definition."""
+    path = resources.files("ren_index") / "schemas" / "opensearch" / f"resources-{version}.json"
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexingError(f"no index definition resources-{version}.json in the package") from exc
+    return {"settings": raw["settings"], "mappings": raw["mappings"]}
+
+
+def alias_name(prefix: str) -> str:
+    """The alias every reader and writer uses: ``<prefix>-resources``."""
+    return f"{prefix}-resources"
+
+
+def portal_alias(prefix: str, portal: str) -> str:
+    """The filtered alias of one portal, e.g. ``ren-pavillon``."""
+    return f"{prefix}-{portal}"
+
+
+def index_name(prefix: str, version: str = DEFAULT_VERSION, suffix: str | None = None) -> str:
+    """``<prefix>-resources-<version>[-<suffix>]`` (a suffix lets a rebuild keep the version)."""
+    name = f"{prefix}-resources-{version}"
+    return f"{name}-{suffix}" if suffix else name
+
+
+def create_index(
+    client: OpenSearch,
+    name: str,
+    version: str = DEFAULT_VERSION,
+    *,
+    replicas: int = 0,
+) -> bool:
+    """Create a physical index from the definition; ``False`` when it already exists.
+
+    Replicas default to 0 because the development node is a single node (a replica could never
+    be allocated and the index would stay yellow); production passes its own count.
+    """
+    body = load_definition(version)
+    body["settings"]["index"]["number_of_replicas"] = replicas
+    try:
+        client.indices.create(index=name, body=body)
+    except RequestError as exc:
+        if exc.error == "resource_already_exists_exception":
+            return False
+        raise IndexingError(f"OpenSearch refused to create index {name}: {exc.info}") from exc
+    return True
+
+
+def alias_targets(client: OpenSearch, alias: str) -> list[str]:
+    """The indices an alias points at (empty when it does not exist)."""
+    if not client.indices.exists_alias(name=alias):
+        return []
+    return sorted(client.indices.get_alias(name=alias))
+
+
+def point_aliases(client: OpenSearch, prefix: str, index: str, *, portals: Iterable[str] = PORTALS) -> None:
+    """Point the main and portal aliases at ``index`` alone, in one atomic request (the swap)."""
+    actions: list[dict[str, Any]] = []
+    for alias, filter_ in _aliases(prefix, portals):
+        for old in alias_targets(client, alias):
+            if old != index:
+                actions.append({"remove": {"index": old, "alias": alias}})
+        actions.append({"add": _add(index, alias, filter_)})
+    client.indices.update_aliases(body={"actions": actions})
+
+
+def ensure_index(
+    client: OpenSearch,
+    prefix: str,
+    version: str = DEFAULT_VERSION,
+    *,
+    replicas: int = 0,
+    portals: Iterable[str] = PORTALS,
+) -> str:
+    """Make sure ``<prefix>-resources`` points at an index; return the index it points at.
+
+    Idempotent. When the alias is missing, ``<prefix>-resources-<version>`` is created (if
+    needed) and the aliases are added. When the alias already exists it is left alone, even if
+    it points at another version or a rebuilt index: moving it is a rebuild's decision
+    (:func:`point_aliases`), not something a routine ``index`` run may undo. Missing portal
+    aliases are added beside it.
+    """
+    main = alias_name(prefix)
+    targets = alias_targets(client, main)
+    if len(targets) > 1:
+        raise IndexingError(f"alias {main} points at several indices ({', '.join(targets)})")
+    if targets:
+        index = targets[0]
+    else:
+        index = index_name(prefix, version)
+        create_index(client, index, version, replicas=replicas)
+    actions = [
+        {"add": _add(index, alias, filter_)}
+        for alias, filter_ in _aliases(prefix, portals)
+        if index not in alias_targets(client, alias)
+    ]
+    if actions:
+        client.indices.update_aliases(body={"actions": actions})
+    return index
+
+
+def _aliases(prefix: str, portals: Iterable[str]) -> list[tuple[str, dict[str, Any] | None]]:
+    pairs: list[tuple[str, dict[str, Any] | None]] = [(alias_name(prefix), None)]
+    pairs += [(portal_alias(prefix, p), {"term": {"portals": p}}) for p in portals]
+    return pairs
+
+
+def _add(index: str, alias: str, filter_: dict[str, Any] | None) -> dict[str, Any]:
+    action: dict[str, Any] = {"index": index, "alias": alias}
+    if filter_ is not None:
+        action["filter"] = filter_
+    return action

@@ -1,0 +1,32 @@
+"""Shared fixtures. Integration tests use the real OpenSearch at ``REN_OPENSEARCH_URL``."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+
+import pytest
+
+DEFAULT_OPENSEARCH_URL = "http://localhost:9200"
+
+
+@pytest.fixture(scope="session")
+def opensearch_url() -> str:
+    """The URL of a live OpenSearch (``REN_OPENSEARCH_URL``); skips the test when none answers.
+
+    CI starts the node before pytest, so there these tests run; on a laptop without a node they
+    are skipped with the remedy instead of failing.
+    """
+    url = os.environ.get("REN_OPENSEARCH_URL", DEFAULT_OPENSEARCH_URL).rstrip("/")
+    try:
+        with urllib.request.urlopen(f"{url}/_cluster/health", timeout=3) as response:
+            status = json.loads(response.read())["status"]
+    except Exception as exc:
+        pytest.skip(
+            f"no OpenSearch answers at {url} ({exc.__class__.__name__}); run "
+            "`ren-index opensearch start` or set REN_OPENSEARCH_URL"
+        )
+    if status not in ("green", "yellow"):
+        pytest.skip(f"OpenSearch at {url} is {status}")
+    return url

@@ -1,0 +1,167 @@
+"""Resource -> OpenSearch document: hand-written expectations, no cluster."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ren_index.index.documents import document_hash, split_languages, to_document
+from ren_index.model import (
+    Educational,
+    General,
+    Identifier,
+    Provenance,
+    Resource,
+    Rights,
+    Technical,
+    Term,
+)
+
+
+def _resource(**parts: object) -> Resource:
+    fields: dict[str, object] = {
+        "provenance": Provenance(
+            source="eduq",
+            identifier="oai:eduq.info:123",
+            metadata_format="oai_lom",
+            datestamp="2024-03-01T12:00:00Z",
+            harvested_at=datetime(2024, 3, 2, 8, 30, tzinfo=UTC),
+        )
+    }
+    fields.update(parts)
+    return Resource.model_validate(fields)
+
+
+FULL = _resource(
+    general=General(
+        identifiers=[Identifier(catalog="URI", entry="https://eduq.info/xmlui/handle/11515/123")],
+        title={"fr-CA": "Évaluation des apprentissages", "en": "Assessment of learning"},
+        description={"fr": "Un guide.", "und": "Guide bilingue"},
+        keywords=[
+            {"fr": "évaluation", "en": "assessment"},
+            {"fr": "pédagogie"},
+            {"fr": "évaluation"},
+        ],
+        languages=["fr-CA", "en", "fr"],
+    ),
+    educational=Educational(
+        contexts=[Term(source="REDA", value="collégial"), Term(value="universitaire")],
+        learning_resource_types=[Term(value="guide")],
+    ),
+    rights=Rights(licence_uri="https://creativecommons.org/licenses/by-nc-sa/4.0/"),
+    technical=Technical(locations=["https://eduq.info/xmlui/bitstream/123.pdf"]),
+    resource_types=[Term(value="Text"), Term(value="guide")],
+)
+
+
+def test_full_record_becomes_the_expected_document() -> None:
+    doc = to_document(FULL, record_id="eduq:123", status="approved", portals=["pavillon"])
+    record = doc.pop("record")
+    assert doc == {
+        "id": "eduq:123",
+        "source": "eduq",
+        "source_identifier": "oai:eduq.info:123",
+        "status": "approved",
+        "portals": ["pavillon"],
+        "languages": ["fr", "en"],
+        "levels": ["collégial", "universitaire"],
+        "resource_types": ["guide", "Text"],
+        "licence": "https://creativecommons.org/licenses/by-nc-sa/4.0/",
+        "url": "https://eduq.info/xmlui/bitstream/123.pdf",
+        "datestamp": "2024-03-01T12:00:00+00:00",
+        "harvested_at": "2024-03-02T08:30:00+00:00",
+        "title_fr": ["Évaluation des apprentissages"],
+        "title_en": ["Assessment of learning"],
+        "description_fr": ["Un guide."],
+        "description_other": ["Guide bilingue"],
+        "keywords_fr": ["évaluation", "pédagogie"],
+        "keywords_en": ["assessment"],
+    }
+    assert record == FULL.model_dump(mode="json")
+    assert record["general"]["title"]["fr-CA"] == "Évaluation des apprentissages"
+
+
+def test_minimal_record_has_facet_lists_and_no_empty_text_fields() -> None:
+    doc = to_document(
+        _resource(provenance=Provenance(source="s", identifier="i", metadata_format="csv")),
+        record_id="s:i",
+        status="approved",
+        portals=[],
+    )
+    assert doc == {
+        "id": "s:i",
+        "source": "s",
+        "source_identifier": "i",
+        "status": "approved",
+        "portals": [],
+        "languages": [],
+        "levels": [],
+        "resource_types": [],
+        "record": doc["record"],
+    }
+
+
+def test_licence_falls_back_to_the_rights_statement() -> None:
+    resource = _resource(rights=Rights(description={"en": "All rights", "fr": " Tous droits réservés "}))
+    doc = to_document(resource, record_id="x", status="approved", portals=[])
+    assert doc["licence"] == "Tous droits réservés"
+
+
+def test_url_falls_back_to_an_http_identifier() -> None:
+    resource = _resource(general=General(identifiers=[Identifier(entry="https://ex.org/r")]))
+    assert to_document(resource, record_id="x", status="approved", portals=[])["url"] == ("https://ex.org/r")
+
+
+@pytest.mark.parametrize(
+    ("datestamp", "expected"),
+    [
+        ("2024-03-01", "2024-03-01T00:00:00"),
+        ("2024-03-01T12:00:00Z", "2024-03-01T12:00:00+00:00"),
+        ("2024-03-01T12:00:00-05:00", "2024-03-01T12:00:00-05:00"),
+        ("01/03/2024", None),
+        ("hier", None),
+        ("", None),
+    ],
+)
+def test_datestamp_kept_only_when_opensearch_can_read_it(datestamp: str, expected: str | None) -> None:
+    resource = _resource(
+        provenance=Provenance(source="s", identifier="i", metadata_format="x", datestamp=datestamp)
+    )
+    doc = to_document(resource, record_id="x", status="approved", portals=[])
+    assert doc.get("datestamp") == expected
+
+
+@pytest.mark.parametrize(
+    ("tag", "bucket"),
+    [
+        ("fr", "fr"),
+        ("fr-CA", "fr"),
+        ("FR-ca", "fr"),
+        ("fr_CA", "fr"),
+        ("en", "en"),
+        ("en-US", "en"),
+        ("und", "other"),
+        ("es", "other"),
+        ("", "other"),
+        ("french", "other"),
+    ],
+)
+def test_language_buckets(tag: str, bucket: str) -> None:
+    assert split_languages([{tag: "texte"}])[bucket] == ["texte"]
+
+
+def test_hash_is_stable_and_ignores_indexed_at() -> None:
+    doc = to_document(FULL, record_id="eduq:123", status="approved", portals=["pavillon"])
+    again = to_document(FULL, record_id="eduq:123", status="approved", portals=["pavillon"])
+    shuffled = dict(reversed(list(again.items())))
+    assert document_hash(doc) == document_hash(shuffled)
+    assert document_hash(doc) == document_hash({**doc, "indexed_at": "2030-01-01T00:00:00Z"})
+    assert len(document_hash(doc)) == 64
+
+
+def test_hash_changes_with_content_and_portals() -> None:
+    doc = to_document(FULL, record_id="eduq:123", status="approved", portals=["pavillon"])
+    other = to_document(FULL, record_id="eduq:123", status="approved", portals=["pavillon", "ecole-ouverte"])
+    assert document_hash(doc) != document_hash(other)
+    assert document_hash(doc) != document_hash({**doc, "title_fr": ["Autre titre"]})

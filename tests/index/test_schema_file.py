@@ -1,0 +1,83 @@
+"""The bundled index definition: readable, and naming what documents.py and search.py rely on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ren_index.index.documents import to_document
+from ren_index.index.schema import alias_name, index_name, load_definition, portal_alias
+from ren_index.index.search import SEARCH_FIELDS, build_query
+from ren_index.model import General, Provenance, Resource
+
+
+@pytest.fixture(scope="module")
+def definition() -> dict[str, Any]:
+    return load_definition("v1")
+
+
+def test_only_settings_and_mappings_are_sent(definition: dict[str, Any]) -> None:
+    assert set(definition) == {"settings", "mappings"}
+    assert definition["settings"]["index"]["number_of_replicas"] == 0
+
+
+def test_analyzers(definition: dict[str, Any]) -> None:
+    analysis = definition["settings"]["analysis"]
+    french = analysis["analyzer"]["ren_french"]["filter"]
+    english = analysis["analyzer"]["ren_english"]["filter"]
+    assert {"ren_french", "ren_english", "ren_other"} <= set(analysis["analyzer"])
+    assert french[0] == "ren_french_elision" and "asciifolding" in french
+    assert {"l", "d", "qu", "jusqu"} <= set(analysis["filter"]["ren_french_elision"]["articles"])
+    assert analysis["filter"]["ren_french_stemmer"]["language"] == "light_french"
+    assert english[0] == "ren_english_possessive" and "asciifolding" in english
+
+
+def test_fields(definition: dict[str, Any]) -> None:
+    props = definition["mappings"]["properties"]
+    assert definition["mappings"]["dynamic"] == "strict"
+    for lang, analyzer in (("fr", "ren_french"), ("en", "ren_english"), ("other", "ren_other")):
+        for name in ("title", "description", "keywords"):
+            assert props[f"{name}_{lang}"] == {**props[f"{name}_{lang}"], "analyzer": analyzer}
+        assert props[f"title_{lang}"]["fields"]["exact"]["type"] == "keyword"
+    for facet in (
+        "languages",
+        "levels",
+        "licence",
+        "resource_types",
+        "source",
+        "portals",
+        "status",
+    ):
+        assert props[facet]["type"] == "keyword"
+    assert props["url"]["type"] == "keyword"
+    for date in ("datestamp", "harvested_at", "indexed_at"):
+        assert props[date]["type"] == "date"
+    assert props["record"] == {"type": "object", "enabled": False}
+
+
+def test_every_document_field_is_mapped(definition: dict[str, Any]) -> None:
+    """``dynamic: strict`` refuses unknown fields, so documents.py may emit only mapped ones."""
+    props = definition["mappings"]["properties"]
+    resource = Resource(
+        provenance=Provenance(source="s", identifier="i", metadata_format="x", datestamp="2024"),
+        general=General(title={"fr": "a", "en": "b", "und": "c"}, description={"fr": "d"}),
+    )
+    doc = to_document(resource, record_id="x", status="approved", portals=["pavillon"])
+    assert set(doc) | {"indexed_at"} <= set(props)
+    for spec in SEARCH_FIELDS:
+        assert spec.split("^")[0] in props
+
+
+def test_names() -> None:
+    assert index_name("ren") == "ren-resources-v1"
+    assert index_name("ren", "v2", "20240301") == "ren-resources-v2-20240301"
+    assert alias_name("ren") == "ren-resources"
+    assert portal_alias("ren", "ecole-ouverte") == "ren-ecole-ouverte"
+
+
+def test_user_text_never_reaches_query_string() -> None:
+    query = build_query('title_fr:* OR /.*/ AND "', portal="pavillon")
+    assert "query_string" not in repr(query)
+    assert query["bool"]["filter"] == [{"term": {"portals": "pavillon"}}]
+    assert build_query("  ")["bool"]["must"] == [{"match_all": {}}]
