@@ -77,13 +77,28 @@ def sources_list(json_out: JsonOpt = False) -> None:
     if json_out:
         print_json(rows)
         return
-    table = Table("source", "nom / name", "type", "total", "approuvés", "à réviser", "rejetés",
-                  "supprimés", "dernière moisson / last run")
+    table = Table(
+        "source",
+        "nom / name",
+        "type",
+        "total",
+        "approuvés",
+        "à réviser",
+        "rejetés",
+        "supprimés",
+        "dernière moisson / last run",
+    )
     for r in rows:
         c, last = r["counts"], r["last_run"]
         table.add_row(
-            r["id"], r["name"], r["type"], str(c["total"]), str(c["approved"]),
-            str(c["needs_review"]), str(c["rejected"]), str(c["deleted"]),
+            r["id"],
+            r["name"],
+            r["type"],
+            str(c["total"]),
+            str(c["approved"]),
+            str(c["needs_review"]),
+            str(c["rejected"]),
+            str(c["deleted"]),
             f"{last['status']} {last['started_at'][:19]}" if last else "—",
         )
     out_console.print(table)
@@ -91,16 +106,19 @@ def sources_list(json_out: JsonOpt = False) -> None:
 
 def _harvest_progress() -> tuple[Progress, Any]:
     progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[note]}"), TimeElapsedColumn(), console=err_console,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        console=err_console,
         transient=False,
     )
     task = progress.add_task("moisson / harvest", total=None, note="")
 
     def on_page(page: Page, counts: dict[str, int]) -> None:
         total = page.complete_list_size
-        progress.update(task, completed=counts["harvested"], total=total,
-                        note=f"page cursor={page.cursor}")
+        progress.update(task, completed=counts["harvested"], total=total, note=f"page cursor={page.cursor}")
 
     return progress, on_page
 
@@ -120,8 +138,15 @@ def harvest(
     ctx = AppContext()
     progress, on_page = _harvest_progress()
     with progress:
-        report = harvest_source(ctx.ledger, ctx.source(source), ctx.settings, full=full,
-                                from_=from_, until=until, on_page=on_page)
+        report = harvest_source(
+            ctx.ledger,
+            ctx.source(source),
+            ctx.settings,
+            full=full,
+            from_=from_,
+            until=until,
+            on_page=on_page,
+        )
     _finish(report, json_out)
 
 
@@ -198,7 +223,9 @@ def run(
 def queue(
     source: Annotated[str | None, typer.Option("--source")] = None,
     issue: Annotated[str | None, typer.Option("--issue", help="Code d'anomalie, ex. TITLE_MISSING.")] = None,
-    status: Annotated[str, typer.Option("--status", help="needs_review|approved|rejected|deleted|all")] = "needs_review",
+    status: Annotated[
+        str, typer.Option("--status", help="needs_review|approved|rejected|deleted|all")
+    ] = "needs_review",
     limit: Annotated[int, typer.Option("--limit")] = 200,
     json_out: JsonOpt = False,
 ) -> None:
@@ -219,8 +246,13 @@ def queue(
         return
     table = Table("id", "source", "statut", "titre / title", "anomalies / issues")
     for v in views:
-        table.add_row(v["id"][:12], v["source"], v["status"], (v["title"]["fr"] or v["title"]["en"] or "—")[:60],
-                      ", ".join(i["code"] for i in v["issues"]))
+        table.add_row(
+            v["id"][:12],
+            v["source"],
+            v["status"],
+            (v["title"]["fr"] or v["title"]["en"] or "—")[:60],
+            ", ".join(i["code"] for i in v["issues"]),
+        )
     out_console.print(table)
     err_console.print(f"{len(views)} enregistrement(s) / record(s)")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -83,17 +83,25 @@ def search(
         return
     table = Table("score", "titre / title", "source", "url")
     for hit, view in zip(result.hits, results, strict=True):
-        table.add_row(f"{hit['score']:.2f}", view["title"]["fr"] or view["title"]["en"] or "—",
-                      view["source"], view["url"] or "—")
+        table.add_row(
+            f"{hit['score']:.2f}",
+            view["title"]["fr"] or view["title"]["en"] or "—",
+            view["source"],
+            view["url"] or "—",
+        )
     out_console.print(table)
     err_console.print(f"{result.total} résultat(s) / result(s)")
 
 
-def _hit_view(hit: dict[str, object]) -> dict[str, object]:
+def _hit_view(hit: dict[str, Any]) -> dict[str, Any]:
     row = ResourceRow(
-        id=str(hit["id"]), source_id=str(hit.get("source")), status="approved",
-        portals=list(hit.get("portals") or []),  # type: ignore[call-overload]
-        record=hit.get("record"), issues=[], decided_by="",
+        id=str(hit["id"]),
+        source_id=str(hit.get("source")),
+        status="approved",
+        portals=list(hit.get("portals") or []),
+        record=hit.get("record"),
+        issues=[],
+        decided_by="",
     )
     return record_view(row, with_issues=False)
 
@@ -130,7 +138,7 @@ def opensearch_status(json_out: JsonOpt = False) -> None:
     if json_out:
         print_json(asdict(status))
     else:
-        out_console.print(status)
+        out_console.print(str(status), highlight=False)
     if not status.running:
         raise typer.Exit(3)
 
@@ -138,7 +146,9 @@ def opensearch_status(json_out: JsonOpt = False) -> None:
 @app.command()
 @handles_errors
 def demo(
-    keep_serving: Annotated[bool, typer.Option("--serve", help="Laisser tourner le point OAI de démo.")] = False,
+    keep_serving: Annotated[
+        bool, typer.Option("--serve", help="Laisser tourner le point OAI de démo.")
+    ] = False,
 ) -> None:
     """Tout le pipeline sur la source de démonstration / the whole pipeline on the demo source."""
     from ren_index.demo.runner import run_demo

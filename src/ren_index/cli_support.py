@@ -94,8 +94,7 @@ def print_report(report: dict[str, Any]) -> None:
     colour = {"completed": "green", "failed": "red", "held": "yellow"}.get(status, "white")
     counts = ", ".join(f"{k}={v}" for k, v in report.get("counts", {}).items())
     err_console.print(
-        f"[bold]{report.get('source', '')}[/] {report.get('kind', '')}: "
-        f"[{colour}]{status}[/] {counts}",
+        f"[bold]{report.get('source', '')}[/] {report.get('kind', '')}: [{colour}]{status}[/] {counts}",
         highlight=False,
     )
     if report.get("error"):

@@ -73,6 +73,8 @@ class Contribution(_Model):
 class TaxonPath(_Model):
     """LOM 9.2 taxon path: a classification source and its entries, broadest first."""
 
+    purpose: Term | None = None
+    """LOM 9.1 purpose of the classification it sits in (discipline, educational level...)."""
     source: LangString = Field(default_factory=dict)
     taxa: list[tuple[str | None, LangString]] = Field(default_factory=list)
 

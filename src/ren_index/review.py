@@ -53,7 +53,13 @@ def decide_by_person(
         row.decided_by = actor
         row.decided_at = utcnow()
         store.record_event(
-            session, actor=actor, action=decision, resource_id=row.id, source_id=row.source_id,
-            before=before, after={"status": decision, "decided_by": actor}, comment=comment,
+            session,
+            actor=actor,
+            action=decision,
+            resource_id=row.id,
+            source_id=row.source_id,
+            before=before,
+            after={"status": decision, "decided_by": actor},
+            comment=comment,
         )
         return row.status

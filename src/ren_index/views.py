@@ -20,9 +20,9 @@ def record_view(
     view: dict[str, Any] = {
         "id": row.id,
         "source": row.source_id,
-        "source_identifier": raw.identifier if raw else (
-            resource.provenance.identifier if resource else None
-        ),
+        "source_identifier": raw.identifier
+        if raw
+        else (resource.provenance.identifier if resource else None),
         "status": row.status,
         "portals": list(row.portals or []),
         "title": _fr_en(resource.general.title) if resource else {"fr": None, "en": None},

@@ -10,7 +10,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_compose_names_the_production_services() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     services = compose["services"]
-    for name in ("opensearch", "opensearch-dashboards", "postgres", "prefect-server", "worker", "web"):
+    for name in (
+        "opensearch",
+        "opensearch-dashboards",
+        "postgres",
+        "prefect-server",
+        "worker",
+        "web",
+    ):
         assert name in services, name
     assert services["opensearch"]["image"].startswith("opensearchproject/opensearch:2.19")
     for name in ("opensearch", "postgres", "prefect-server", "web"):

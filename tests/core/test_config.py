@@ -37,7 +37,12 @@ sources:
 """,
     )
     src = load_sources(path)["eduq"]
-    assert (src.id, src.name, src.metadata_prefix, src.sets) == ("eduq", "EDUQ.info", "oai_lom", ["cegep"])
+    assert (src.id, src.name, src.metadata_prefix, src.sets) == (
+        "eduq",
+        "EDUQ.info",
+        "oai_lom",
+        ["cegep"],
+    )
     assert src.portals == ["pavillon"] and src.review == "always"
 
 

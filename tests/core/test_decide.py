@@ -7,8 +7,11 @@ from ren_index.model import General, Provenance, Resource, Status, Technical
 from ren_index.validate import validate
 
 
-def resource(title: str | None = "Les fractions", url: str | None = "https://ex.org/r/1",
-             languages: tuple[str, ...] = ("fr",)) -> Resource:
+def resource(
+    title: str | None = "Les fractions",
+    url: str | None = "https://ex.org/r/1",
+    languages: tuple[str, ...] = ("fr",),
+) -> Resource:
     return Resource(
         provenance=Provenance(source="s", identifier="oai:s:1", metadata_format="oai_dc"),
         general=General(title={"fr": title} if title is not None else {}, languages=list(languages)),
@@ -33,7 +36,10 @@ def test_complete_record_is_approved_by_rules() -> None:
         ({"url": None}, ["URL_MISSING"]),
         ({"url": "www.ex.org/sans-schema"}, ["URL_INVALID"]),
         ({"languages": ()}, ["LANGUAGE_MISSING"]),
-        ({"title": None, "url": None, "languages": ()}, ["TITLE_MISSING", "URL_MISSING", "LANGUAGE_MISSING"]),
+        (
+            {"title": None, "url": None, "languages": ()},
+            ["TITLE_MISSING", "URL_MISSING", "LANGUAGE_MISSING"],
+        ),
     ],
 )
 def test_each_missing_field_is_an_issue_and_needs_review(kwargs: dict, codes: list[str]) -> None:

@@ -29,9 +29,7 @@ def sync_source(session: Session, source: SourceConfig) -> SourceRow:
     row = session.get(SourceRow, source.id)
     config = source.model_dump(mode="json")
     if row is None:
-        row = SourceRow(
-            id=source.id, name=source.name, type=source.type, url=source.url, config=config
-        )
+        row = SourceRow(id=source.id, name=source.name, type=source.type, url=source.url, config=config)
         session.add(row)
     elif row.config != config or row.url != source.url or row.name != source.name:
         row.name, row.type, row.url, row.config = source.name, source.type, source.url, config

@@ -14,9 +14,17 @@ from opensearchpy import OpenSearch
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.errors import IndexingError
 from ren_index.index.bulk import send
 from ren_index.index.documents import document_hash, to_document
-from ren_index.index.schema import ensure_index
+from ren_index.index.schema import (
+    alias_name,
+    alias_targets,
+    create_index,
+    ensure_index,
+    index_name,
+    point_aliases,
+)
 from ren_index.ledger import store
 from ren_index.ledger.models import HarvestRun, ResourceRow, utcnow
 from ren_index.model import Resource, Status
@@ -97,3 +105,54 @@ def index_changes(
         if result.failed:
             report["failures"] = dict(list(result.failed.items())[:20])
         return report
+
+
+def rebuild_index(factory: sessionmaker[Session], client: OpenSearch, prefix: str) -> dict[str, Any]:
+    """Build a fresh physical index from the ledger, check it, swap the aliases, drop the old.
+
+    Searches keep answering from the old index until the swap, which is one atomic alias
+    request. If the new index does not hold every approved record, nothing is swapped and the
+    new index is deleted: the portals never see a short index.
+    """
+    new_index = index_name(prefix, suffix=utcnow().strftime("%Y%m%d%H%M%S"))
+    create_index(client, new_index)
+    upserts: list[tuple[str, dict[str, Any]]] = []
+    hashes: dict[str, str] = {}
+    with factory() as session:
+        for row in session.scalars(select(ResourceRow).where(ResourceRow.status == "approved")):
+            if row.record is None:
+                continue
+            doc = to_document(
+                Resource.model_validate(row.record),
+                record_id=row.id,
+                status=row.status,
+                portals=list(row.portals),
+            )
+            upserts.append((row.id, doc))
+            hashes[row.id] = document_hash(doc)
+    result = send(client, new_index, upserts, [])
+    client.indices.refresh(index=new_index)
+    found = int(client.count(index=new_index)["count"])
+    if found != len(upserts):
+        client.indices.delete(index=new_index)
+        raise IndexingError(
+            f"rebuild aborted: {new_index} holds {found} documents, the ledger {len(upserts)}"
+            f" approved records ({len(result.failed)} refused); the aliases were not moved"
+        )
+    old = alias_targets(client, alias_name(prefix))
+    point_aliases(client, prefix, new_index)
+    for name in old:
+        if name != new_index:
+            client.indices.delete(index=name)
+    with factory.begin() as session:
+        for row in session.scalars(select(ResourceRow)):
+            row.indexed_hash = hashes.get(row.id)
+            row.indexed_at = utcnow()
+    return {
+        "source": ALL_SOURCES,
+        "kind": "index",
+        "status": "completed",
+        "counts": {"indexed": found, "removed": 0, "unchanged": 0, "errors": 0},
+        "index": new_index,
+        "replaced": old,
+    }

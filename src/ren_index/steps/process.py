@@ -51,9 +51,7 @@ def apply_defaults(resource: Resource, source: SourceConfig) -> tuple[Resource, 
     return resource, issues
 
 
-def process_record(
-    raw: RawRecordRow, source: SourceConfig
-) -> tuple[Resource | None, list[Issue], Decision]:
+def process_record(raw: RawRecordRow, source: SourceConfig) -> tuple[Resource | None, list[Issue], Decision]:
     """The pure core of the step for one raw record: normalize, fill defaults, validate, decide."""
     if raw.deleted:
         return None, [], Decision(status=Status.DELETED, reasons=["deleted at source"])
@@ -93,9 +91,7 @@ def _save(
     before = {"status": row.status, "portals": row.portals} if row else None
     record_json: dict[str, Any] | None = resource.model_dump(mode="json") if resource else None
     if row is None:
-        row = ResourceRow(
-            id=rid, raw_id=raw.id, source_id=raw.source_id, status=decision.status.value
-        )
+        row = ResourceRow(id=rid, raw_id=raw.id, source_id=raw.source_id, status=decision.status.value)
         session.add(row)
     if record_json is not None or row.record is None:
         row.record = record_json if record_json is not None else row.record

@@ -31,15 +31,11 @@ def run_migrations_online() -> None:
             poolclass=pool.NullPool,
         )
         with connectable.connect() as connection:
-            context.configure(
-                connection=connection, target_metadata=target_metadata, render_as_batch=True
-            )
+            context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
             with context.begin_transaction():
                 context.run_migrations()
     else:
-        context.configure(
-            connection=connectable, target_metadata=target_metadata, render_as_batch=True
-        )
+        context.configure(connection=connectable, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
 
