@@ -15,10 +15,12 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Dialect,
     ForeignKey,
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -27,6 +29,27 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    PostgreSQL keeps the offset; SQLite drops it and gives back naive values, so they are
+    re-labelled as UTC on the way out (everything written is UTC).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -43,8 +66,8 @@ class SourceRow(Base):
     type: Mapped[str] = mapped_column(String(16))
     url: Mapped[str] = mapped_column(Text)
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class HarvestRun(Base):
@@ -68,8 +91,8 @@ class HarvestRun(Base):
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     next_from: Mapped[str | None] = mapped_column(String(32), nullable=True)
     """The ``from`` the next incremental harvest should use (set when the run completes)."""
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class RawRecordRow(Base):
@@ -89,8 +112,8 @@ class RawRecordRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     processed_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     """The ``content_hash`` the resource was last built from; differs → needs processing."""
-    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_run_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_runs.id"), nullable=True)
 
 
@@ -108,11 +131,11 @@ class ResourceRow(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     portals: Mapped[list[str]] = mapped_column(JSON, default=list)
     decided_by: Mapped[str] = mapped_column(String(128), default="rules")
-    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     indexed_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     """Hash of the document last sent to OpenSearch; ``None`` = not in the index."""
-    indexed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    indexed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Event(Base):
@@ -129,4 +152,4 @@ class Event(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)

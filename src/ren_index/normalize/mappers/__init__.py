@@ -1,0 +1,1 @@
+"""One crosswalk module per metadata format, plus the text and value normalizers they share."""

@@ -1,0 +1,131 @@
+"""Reading the pieces of an IEEE LOM XML document, whatever profile wrote it.
+
+LOM, Normetic (Quebec), LOMFR and ScoLOMFR records share the IEEE LOM XML binding but differ in
+the details a tolerant reader must absorb: elements prefixed or not, ``<string language=...>``
+with ISO 639-2 codes or id.loc.gov URIs, vocabulary values with trailing whitespace or as
+concept URIs, old IMS-style ``<langstring xml:lang=...>``, vocabulary elements with no
+``<source>``/``<value>`` at all. The crosswalk in :mod:`.lom` uses these helpers and stays a
+list of one-line field mappings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from lxml import etree
+
+from ren_index.model import LangString, Term
+from ren_index.normalize.mappers.text import add_text, clean_text, lang_tag
+from ren_index.xmlsafe import text_of
+
+LOM_NS = "http://ltsc.ieee.org/xsd/LOM"
+LOMFR_NS = "http://www.lom-fr.fr/xsd/LOMFR"
+SCOLOMFR_NS = "http://www.lom-fr.fr/xsd/SCOLOMFR"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+T = TypeVar("T")
+
+
+def local_name(element: etree._Element) -> str:
+    """The tag without its namespace ('' for comments and processing instructions)."""
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def unique(items: Iterable[T]) -> list[T]:
+    """Items in order, repeats removed (works for unhashable pydantic values too)."""
+    kept: list[T] = []
+    for item in items:
+        if item not in kept:
+            kept.append(item)
+    return kept
+
+
+@dataclass(frozen=True)
+class LomDoc:
+    """A LOM document and the namespace its LOM elements live in.
+
+    The namespace is the root's (normally ``http://ltsc.ieee.org/xsd/LOM``); a record chosen by
+    its metadata prefix may have none at all, and is then read the same way.
+    """
+
+    root: etree._Element
+    ns: str
+
+    @classmethod
+    def of(cls, root: etree._Element) -> LomDoc:
+        return cls(root, etree.QName(root).namespace or "")
+
+    def _tag(self, name: str, ns: str | None) -> str:
+        space = self.ns if ns is None else ns
+        return f"{{{space}}}{name}" if space else name
+
+    def children(
+        self, parents: Iterable[etree._Element], name: str, ns: str | None = None
+    ) -> list[etree._Element]:
+        """Direct children called ``name`` (in the LOM namespace unless ``ns`` says otherwise)."""
+        tag = self._tag(name, ns)
+        return [child for parent in parents for child in parent.iterchildren(tag)]
+
+    def path(self, *names: str) -> list[etree._Element]:
+        """Every element at ``root/names[0]/names[1]/...``: LOM categories may repeat."""
+        found = [self.root]
+        for name in names:
+            found = self.children(found, name)
+        return found
+
+    def texts(self, *names: str) -> list[str]:
+        """Non-empty, whitespace-collapsed texts at a path, without repeats."""
+        return unique(t for t in (text_of(el) for el in self.path(*names)) if t)
+
+    def langstring(
+        self,
+        elements: Iterable[etree._Element],
+        clean: Callable[[str | None], str] = clean_text,
+        *,
+        join: bool = False,
+    ) -> LangString:
+        """Merge LOM LangStrings: ``<string language>`` (or IMS ``<langstring xml:lang>``)
+        children, or the element's own text under ``und`` when it has neither."""
+        text: LangString = {}
+        for element in elements:
+            strings = [c for c in element if local_name(c) in ("string", "langstring")]
+            if not strings:
+                own = "".join(t for t in element.itertext())
+                add_text(text, "und", clean(own), join=join)
+            for string in strings:
+                lang = string.get("language") or string.get(XML_LANG)
+                add_text(text, lang_tag(lang), clean("".join(string.itertext())), join=join)
+        return text
+
+    def first_string(self, elements: Iterable[etree._Element]) -> str | None:
+        """The first non-empty text of a LangString element, whatever its language."""
+        for element in elements:
+            for value in self.langstring([element]).values():
+                return value
+        return None
+
+
+def vocabulary(element: etree._Element) -> Term | None:
+    """A LOM vocabulary element as a :class:`Term`; ``None`` when it holds no value.
+
+    ``<source>``/``<value>`` are looked up by local name (LOMFR and ScoLOMFR extensions put them
+    in their own namespace); an element with no ``<value>`` child gives its own text.
+    """
+    source: str | None = None
+    value: str | None = None
+    for child in element:
+        name = local_name(child)
+        if name == "source" and source is None:
+            source = text_of(child) or None
+        elif name == "value" and value is None:
+            value = text_of(child) or None
+    if value is None and not any(local_name(c) == "value" for c in element):
+        value = clean_text(element.text) or None
+    return Term(source=source, value=value) if value else None
+
+
+def vocabularies(elements: Iterable[etree._Element]) -> list[Term]:
+    """Every readable vocabulary value, in order, without repeats."""
+    return unique(t for t in (vocabulary(el) for el in elements) if t is not None)

@@ -1,0 +1,152 @@
+"""Text clean-up shared by every mapper: whitespace, control characters, HTML, language tags.
+
+Harvested text is hostile until proven otherwise (DESIGN.md, convention 12). Descriptions often
+carry HTML, sometimes escaped once more than they should be; the canonical record keeps plain
+text only, so nothing a source wrote can ever run in a portal or in the review UI.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import lxml.html
+from lxml import etree
+
+from ren_index.model import LangString
+
+_MARKUP = re.compile(r"<[A-Za-z!/?]")
+_TAG = re.compile(r"<[A-Za-z!/?][^>]*>?")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_DROPPED = ("script", "style", "noscript", "template", "iframe", "object", "embed", "head", "svg")
+_BLOCKS = (
+    "p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "tr", "td", "th", "table",
+    "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "section", "article", "hr",
+)  # fmt: skip
+_MAX_HTML_PASSES = 3
+
+
+def _repair_control(ch: str) -> str:
+    """A C1 control is almost always a cp1252 byte read as Latin-1 (``&#x96;`` for an en dash)."""
+    code = ord(ch)
+    if 0x80 <= code <= 0x9F:
+        try:
+            return bytes([code]).decode("cp1252")
+        except UnicodeDecodeError:
+            return ""
+    return " " if ch in "\t\n\r\x0b\x0c" else ""
+
+
+def clean_text(raw: str | None) -> str:
+    """Collapse whitespace, repair cp1252 mojibake and drop other control characters."""
+    if not raw:
+        return ""
+    chars = (_repair_control(ch) if unicodedata.category(ch) == "Cc" else ch for ch in raw)
+    return " ".join("".join(chars).split())
+
+
+def _unescape_once(text: str) -> str:
+    """Decode well-formed entities (with their ``;``) once; ``&para=1`` in a URL stays as is."""
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+
+
+def _html_layer_to_text(markup: str) -> str:
+    """Interpret one layer of HTML: drop scripts and styles whole, keep the words of the rest."""
+    parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
+    try:
+        doc = lxml.html.document_fromstring(markup, parser=parser)
+    except (etree.ParserError, ValueError):
+        return _unescape_once(_TAG.sub(" ", markup))
+    for element in list(doc.iter(*_DROPPED)):
+        element.drop_tree()
+    for element in doc.iter(*_BLOCKS):
+        element.text = " " + (element.text or "")
+        element.tail = " " + (element.tail or "")
+    return "".join(doc.itertext())
+
+
+def html_to_text(raw: str | None) -> str:
+    """Plain text from a description that may hold HTML.
+
+    Each layer of markup is interpreted once (which decodes its entities once); text without
+    markup only has its entities decoded once. When decoding reveals markup again (a source that
+    escaped its HTML twice) that markup is stripped too, so the result never holds a tag, and
+    never the content of a ``<script>`` or ``<style>``.
+    """
+    if not raw or not raw.strip():
+        return ""
+    text = raw
+    if not _MARKUP.search(text):
+        text = _unescape_once(text)
+    for _ in range(_MAX_HTML_PASSES):
+        if not _MARKUP.search(text):
+            break
+        text = _html_layer_to_text(text)
+    if _MARKUP.search(text):
+        text = _TAG.sub(" ", text)
+    return clean_text(text)
+
+
+_ISO639_2_TO_1 = {
+    "fre": "fr", "fra": "fr", "eng": "en", "spa": "es", "ger": "de", "deu": "de",
+    "ita": "it", "por": "pt", "dut": "nl", "nld": "nl", "ara": "ar", "chi": "zh",
+    "zho": "zh", "jpn": "ja", "rus": "ru", "lat": "la", "gre": "el", "ell": "el",
+    "iku": "iu", "cre": "cr", "oji": "oj", "hat": "ht", "vie": "vi", "kor": "ko",
+}  # fmt: skip
+"""ISO 639-2 codes seen in LOMFR/ScoLOMFR records; BCP 47 wants the two-letter one if any."""
+
+_LANGUAGE_NAMES = {
+    "français": "fr", "francais": "fr", "french": "fr", "anglais": "en", "english": "en",
+    "espagnol": "es", "spanish": "es",
+}  # fmt: skip
+
+_PRIMARY = re.compile(r"[a-z]{2,3}")
+_SUBTAG = re.compile(r"[a-z0-9]{1,8}")
+
+
+def lang_tag(raw: str | None) -> str:
+    """Normalize a language tag for a :data:`LangString` key; ``"und"`` when there is none.
+
+    ``FR-ca`` -> ``fr-CA``, ``fre`` -> ``fr``, ``fr_CA`` -> ``fr-CA``, and the id.loc.gov URIs of
+    ScoLOMFR (``http://id.loc.gov/vocabulary/iso639-2/fre``) -> ``fr``. Anything that is not a
+    language tag (``x-none``, ``??``) becomes ``und`` rather than a key nobody can look up.
+    """
+    if not raw or not raw.strip():
+        return "und"
+    tag = raw.strip().rstrip("/")
+    if "/" in tag:
+        tag = tag.rsplit("/", 1)[1]
+    lowered = tag.replace("_", "-").lower()
+    if lowered in _LANGUAGE_NAMES:
+        return _LANGUAGE_NAMES[lowered]
+    first, *rest = lowered.split("-")
+    primary = _ISO639_2_TO_1.get(first, first)
+    if not _PRIMARY.fullmatch(primary):
+        return "und"
+    parts = [primary]
+    private = False
+    for sub in rest:
+        if not _SUBTAG.fullmatch(sub):
+            break
+        if len(sub) == 1:
+            private = True
+        if private:
+            parts.append(sub)
+        elif len(sub) == 2 or (len(sub) == 3 and sub.isdigit()):
+            parts.append(sub.upper())
+        elif len(sub) == 4 and sub.isalpha():
+            parts.append(sub.title())
+        else:
+            parts.append(sub)
+    return "-".join(parts)
+
+
+def add_text(target: LangString, lang: str, text: str, *, join: bool = False) -> None:
+    """Put ``text`` under ``lang``: the first value wins, or values are joined (descriptions)."""
+    if not text:
+        return
+    if lang not in target:
+        target[lang] = text
+    elif join and text not in target[lang]:
+        target[lang] = f"{target[lang]}\n\n{text}"

@@ -1,0 +1,94 @@
+"""The normalize stage's entry point: which mapper reads a payload, and running it.
+
+Mappers are registered by format in one explicit table (DESIGN.md, convention 2). The format is
+read from the root element's namespace first — a repository's metadata prefix is a local name
+it chose (``oai_lom``, ``lomfr``, ``scolomfr``...) and says less than the document itself — and
+from the prefix only when the namespace is unknown. An unknown format fails loudly: mapping it
+with the wrong crosswalk would silently produce empty records.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from lxml import etree
+
+from ren_index.errors import UnknownFormatError
+from ren_index.model import Issue, Provenance, Resource
+from ren_index.normalize.mappers import issues
+from ren_index.normalize.mappers.lom import map_lom
+from ren_index.normalize.mappers.oai_dc import map_oai_dc
+from ren_index.xmlsafe import UnsafeXmlError, parse_xml
+
+log = logging.getLogger(__name__)
+
+Mapper = Callable[[etree._Element, Provenance], tuple[Resource, list[Issue]]]
+
+MAPPERS: dict[str, Mapper] = {
+    "oai_dc": map_oai_dc,
+    "lom": map_lom,
+}
+
+NAMESPACES: dict[str, str] = {
+    "http://www.openarchives.org/OAI/2.0/oai_dc/": "oai_dc",
+    # LOM, Normetic, LOMFR and ScoLOMFR records all have their root in the IEEE LOM namespace;
+    # the LOMFR / ScoLOMFR namespaces only qualify extension elements inside them.
+    "http://ltsc.ieee.org/xsd/LOM": "lom",
+}
+
+PREFIXES: dict[str, str] = {
+    "oai_dc": "oai_dc",
+    "dc": "oai_dc",
+    "lom": "lom",
+    "oai_lom": "lom",
+    "ieee_lom": "lom",
+    "lomfr": "lom",
+    "oai_lomfr": "lom",
+    "scolomfr": "lom",
+    "oai_scolomfr": "lom",
+    "normetic": "lom",
+}
+"""Metadata prefixes repositories use for the formats above (case-insensitive)."""
+
+
+def format_of(root: etree._Element, metadata_prefix: str | None) -> str:
+    """The format of a parsed payload: by root namespace, else by metadata prefix.
+
+    Raises :class:`UnknownFormatError` when neither names a registered format.
+    """
+    namespace = etree.QName(root).namespace or ""
+    if namespace in NAMESPACES:
+        return NAMESPACES[namespace]
+    prefix = (metadata_prefix or "").strip().lower()
+    if prefix in PREFIXES:
+        return PREFIXES[prefix]
+    raise UnknownFormatError(
+        f"no mapper for root element {root.tag!r} (namespace {namespace or 'none'!r}) with "
+        f"metadata prefix {metadata_prefix!r}; known namespaces: {sorted(NAMESPACES)}, "
+        f"known prefixes: {sorted(PREFIXES)}"
+    )
+
+
+def normalize(payload: str, provenance: Provenance) -> tuple[Resource, list[Issue]]:
+    """Map a harvested metadata payload to the canonical record.
+
+    ``provenance.metadata_format`` is the harvest's metadata prefix on the way in and the
+    format actually used on the way out. A payload that is not (safe) XML is a record-level
+    problem: a minimal record with a ``PAYLOAD_INVALID`` issue. So is a mapper tripping on an
+    odd record (``MAPPING_FAILED``), so that one record cannot stop a run. An unknown format is
+    a configuration problem and raises :class:`UnknownFormatError`.
+    """
+    try:
+        root = parse_xml(payload)
+    except (etree.XMLSyntaxError, UnsafeXmlError) as error:
+        prefix = provenance.metadata_format.strip().lower()
+        used = provenance.model_copy(update={"metadata_format": PREFIXES.get(prefix, prefix)})
+        return Resource(provenance=used), [issues.payload_invalid(str(error), payload)]
+    fmt = format_of(root, provenance.metadata_format)
+    used = provenance.model_copy(update={"metadata_format": fmt})
+    try:
+        return MAPPERS[fmt](root, used)
+    except Exception as error:  # a bug or an unforeseen shape: data, not a crashed run
+        log.exception("mapper %s failed on %s/%s", fmt, used.source, used.identifier)
+        return Resource(provenance=used), [issues.mapping_failed(fmt, error)]
