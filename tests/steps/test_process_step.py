@@ -1,0 +1,89 @@
+"""The process step: normalize → validate → decide over the ledger, idempotent, respectful of people."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ren_index.demo.server import DemoOaiServer
+from ren_index.ledger.models import Event, RawRecordRow, ResourceRow
+from ren_index.review import decide_by_person
+from ren_index.settings import Settings
+from ren_index.steps.harvest import harvest_source
+from ren_index.steps.process import process_source
+
+from .conftest import source_for
+
+
+def statuses(factory: sessionmaker[Session]) -> dict[str, str]:
+    with factory() as session:
+        return {
+            raw.identifier: res.status
+            for res, raw in session.execute(
+                select(ResourceRow, RawRecordRow).join(RawRecordRow, ResourceRow.raw_id == RawRecordRow.id)
+            )
+        }
+
+
+def test_statuses_follow_the_records(
+    ledger: sessionmaker[Session], settings: Settings, demo_server: DemoOaiServer, lom_records: list
+) -> None:
+    source = source_for(demo_server.url)
+    harvest_source(ledger, source, settings)
+    report = process_source(ledger, source)
+    assert report["status"] == "completed"
+    counts = report["counts"]
+    assert counts["processed"] == len(lom_records)
+    assert counts["approved"] > 0 and counts["needs_review"] > 0
+    assert counts["deleted"] == sum(r.deleted for r in lom_records)
+    by_id = statuses(ledger)
+    for rec in lom_records:
+        if rec.deleted:
+            assert by_id[rec.identifier] == "deleted"
+    with ledger() as session:
+        for row in session.scalars(select(ResourceRow).where(ResourceRow.status == "needs_review")):
+            assert row.issues, "a record sent to review says why"
+            assert all(i["message_fr"] for i in row.issues)
+        approved = session.scalars(select(ResourceRow).where(ResourceRow.status == "approved")).first()
+        assert approved is not None and approved.record["general"]["title"]
+        assert approved.decided_by == "rules"
+        assert session.scalars(select(Event).where(Event.action == "decided")).first() is not None
+    again = process_source(ledger, source)
+    assert again["counts"]["processed"] == 0  # nothing new, nothing done
+
+
+def test_person_decisions_survive_unchanged_reharvests_not_source_changes(
+    ledger: sessionmaker[Session], settings: Settings, lom_records: list
+) -> None:
+    with DemoOaiServer(records=lom_records, page_size=50) as server:
+        source = source_for(server.url)
+        harvest_source(ledger, source, settings)
+        process_source(ledger, source)
+    with ledger() as session:
+        target = session.scalars(select(ResourceRow).where(ResourceRow.status == "approved")).first()
+        assert target is not None
+        raw = session.get(RawRecordRow, target.raw_id)
+        assert raw is not None
+        identifier = raw.identifier
+    decide_by_person(ledger, target.id, "rejected", actor="marie", comment="hors sujet")
+    with DemoOaiServer(records=lom_records, page_size=50) as server:
+        source = source_for(server.url)
+        harvest_source(ledger, source, settings, full=True)
+        process_source(ledger, source)
+    assert statuses(ledger)[identifier] == "rejected"  # unchanged at source: stays rejected
+    changed = [
+        replace(r, description="Nouvelle description fournie par la source.")
+        if r.identifier == identifier
+        else r
+        for r in lom_records
+    ]
+    with DemoOaiServer(records=changed, page_size=50) as server:
+        source = source_for(server.url)
+        harvest_source(ledger, source, settings, full=True)
+        process_source(ledger, source)
+    assert statuses(ledger)[identifier] == "approved"  # the source changed: decided again
+    with ledger() as session:
+        actions = [e.action for e in session.scalars(select(Event).where(Event.resource_id == target.id))]
+    assert "rejected" in actions and actions.count("decided") >= 2
