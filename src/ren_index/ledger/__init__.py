@@ -1,1 +1,1 @@
-"""The ledger: every record's life in one relational database (SQLite by default, PostgreSQL in production)."""
+"""The ledger: every record's life in one database (SQLite by default, PostgreSQL in production)."""
