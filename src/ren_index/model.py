@@ -85,6 +85,9 @@ class General(_Model):
     identifiers: list[Identifier] = Field(default_factory=list)
     title: LangString = Field(default_factory=dict)
     description: LangString = Field(default_factory=dict)
+    """Plain text (markup stripped by the mapper)."""
+    description_raw: LangString = Field(default_factory=dict)
+    """The description exactly as harvested, set only when it held markup (sanitized for display later)."""
     keywords: list[LangString] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list)
     coverage: list[LangString] = Field(default_factory=list)
@@ -125,6 +128,33 @@ class Technical(_Model):
     size: int | None = None
 
 
+class Controlled(_Model):
+    """Values checked against the vocabularies: what the portals filter and facet on.
+
+    Filled by the validate stage (never by a mapper); the harvested values stay where the
+    mappers put them, so a documentalist can always compare the two.
+    """
+
+    languages: list[str] = Field(default_factory=list)
+    """BCP 47 tags (``fr``, ``fr-CA``, ``en``, ``atj``); ``zxx`` = no linguistic content."""
+    detected_language: str | None = None
+    detected_confidence: float | None = None
+    levels: list[str] = Field(default_factory=list)
+    """Level concept URIs, as specific as the record allows."""
+    level_suggestions: list[str] = Field(default_factory=list)
+    """Level concept URIs suggested by the typical age range only (never decided on)."""
+    licence: str | None = None
+    """Licence or rights-statement concept URI."""
+    licence_raw: str | None = None
+    """The licence text or URL exactly as the source wrote it."""
+    resource_types: list[str] = Field(default_factory=list)
+    """Learning resource type concept URIs."""
+    url: str | None = None
+    """The resource URL, normalized (for duplicate detection)."""
+    description_html: LangString = Field(default_factory=dict)
+    """The description's markup made safe by a sanitizer, when the source sent HTML."""
+
+
 class Provenance(_Model):
     """Where the record came from: kept with the record so every value can be traced back."""
 
@@ -147,6 +177,8 @@ class Resource(_Model):
     classifications: list[TaxonPath] = Field(default_factory=list)
     resource_types: list[Term] = Field(default_factory=list)
     """DC ``type`` values (LOM has them under educational.learning_resource_types)."""
+    controlled: Controlled = Field(default_factory=Controlled)
+    """What validation made of the harvested values (canonical language, levels, licence...)."""
 
     @property
     def url(self) -> str | None:

@@ -1,21 +1,75 @@
-"""Documentary validation: one module per check, each ``check(resource) -> list[Issue]``.
+"""Documentary validation: one module per check, run in the order of :data:`CHECKS`.
 
-For now only the required fields are checked (:mod:`ren_index.validate.required`); language,
-level and licence checks against the SKOS vocabularies come next and plug in here.
+A check is a pure function ``check(resource, ctx) -> (updates, issues)``: ``updates`` are the
+values it established for :class:`ren_index.model.Controlled` (canonical language, levels,
+licence...), ``issues`` what a documentalist should know. :func:`validate` runs them all and
+returns the enriched resource with every issue. Nothing here touches the database or network:
+what needs other records (duplicate URLs) comes in through the context.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
 from ren_index.model import Issue, Resource
-from ren_index.validate.required import check_required
-
-CHECKS = (check_required,)
-"""Every check, in the order they run. One explicit table, like the mappers."""
+from ren_index.validate.rules import ValidationRules
+from ren_index.validate.vocabularies import Vocabularies
 
 
-def validate(resource: Resource) -> list[Issue]:
-    """Run every check on ``resource`` and return their issues (pure; no I/O)."""
+def _no_duplicates(url: str) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class ValidationContext:
+    """What the checks may consult besides the record itself."""
+
+    vocabularies: Vocabularies
+    rules: ValidationRules = field(default_factory=ValidationRules)
+    defaults: dict[str, str] = field(default_factory=dict)
+    """The source's ``defaults:`` (e.g. ``{"language": "fr"}``)."""
+    duplicate_of: Callable[[str], str | None] = _no_duplicates
+    """Normalized URL → id of another record that already has it (None when free)."""
+
+
+CheckResult = tuple[dict[str, Any], list[Issue]]
+Check = Callable[[Resource, ValidationContext], CheckResult]
+
+
+def _checks() -> tuple[Check, ...]:
+    from ren_index.validate.dates import check_dates
+    from ren_index.validate.descriptions import check_description
+    from ren_index.validate.duplicates import check_duplicates
+    from ren_index.validate.languages import check_languages
+    from ren_index.validate.levels import check_levels
+    from ren_index.validate.licences import check_licence
+    from ren_index.validate.resource_types import check_resource_types
+    from ren_index.validate.titles import check_title
+    from ren_index.validate.urls import check_url
+
+    # Order matters: the URL is normalized before duplicates are looked up.
+    return (
+        check_title,
+        check_description,
+        check_languages,
+        check_levels,
+        check_licence,
+        check_resource_types,
+        check_url,
+        check_duplicates,
+        check_dates,
+    )
+
+
+def validate(resource: Resource, ctx: ValidationContext) -> tuple[Resource, list[Issue]]:
+    """Run every check; return the resource with its ``controlled`` values, and all issues."""
     issues: list[Issue] = []
-    for check in CHECKS:
-        issues.extend(check(resource))
-    return issues
+    for check in _checks():
+        updates, found = check(resource, ctx)
+        if updates:
+            controlled = resource.controlled.model_copy(update=updates)
+            resource = resource.model_copy(update={"controlled": controlled})
+        issues.extend(found)
+    return resource, issues

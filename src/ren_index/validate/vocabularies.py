@@ -1,0 +1,226 @@
+"""SKOS vocabularies (Turtle in ``config/vocabularies/``), loaded once with rdflib into plain lookups.
+
+rdflib is used only at load time: the graph is turned into frozen :class:`Concept` values and a
+dictionary from *folded* labels and notations to concept URIs, so that validating a record is a
+handful of dictionary look-ups (the benchmark needs thousands of records per second per core).
+Loading is cached per file path and modification time.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import RDF, SKOS, Graph, Literal
+
+from ren_index.errors import ConfigError
+
+REN_NS = "https://w3id.org/ren-index/vocab/"
+"""The project's own namespace; every concept scheme of ``config/vocabularies`` lives under it."""
+REN = REN_NS + "ns#"
+"""Properties of our own (``ren:open``, ``ren:ageMin``...), in the scheme ``<REN_NS>ns#``."""
+
+MAPPING_PROPERTIES = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
+
+_PUNCT = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents, turn punctuation and underscores into single spaces.
+
+    ``"Secondaire – 3e année"`` → ``"secondaire 3e annee"``. The key of every label look-up.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_PUNCT.sub(" ", bare).replace("_", " ").split())
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One SKOS concept, flattened for quick use."""
+
+    uri: str
+    pref_labels: dict[str, str]
+    alt_labels: tuple[tuple[str, str], ...] = ()
+    notations: tuple[str, ...] = ()
+    broader: tuple[str, ...] = ()
+    narrower: tuple[str, ...] = ()
+    mappings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """SKOS mapping property local name (``exactMatch``...) → target URIs."""
+    properties: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Other literal or URI values by the property's local name (``open``, ``ageMin``, ``scopeNote``...)."""
+
+    def label(self, lang: str = "fr") -> str:
+        """The preferred label in ``lang``, else French, else English, else any, else the URI."""
+        for tag in (lang, "fr", "en"):
+            if tag in self.pref_labels:
+                return self.pref_labels[tag]
+        return next(iter(self.pref_labels.values()), self.uri)
+
+    def prop(self, name: str) -> str | None:
+        """The first value of one of our own properties, or ``None``."""
+        values = self.properties.get(name)
+        return values[0] if values else None
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A concept scheme (or several, in one file) ready for look-ups."""
+
+    uri: str
+    concepts: dict[str, Concept]
+    collections: dict[str, frozenset[str]]
+    """Collection URI → member concept URIs (e.g. the levels of one portal)."""
+    lookup: dict[str, frozenset[str]]
+    """Folded prefLabel / altLabel / hiddenLabel / notation → concept URIs."""
+
+    def find(self, text: str) -> list[Concept]:
+        """Concepts whose label or notation folds to the same key as ``text`` (exact, no guessing)."""
+        return [self.concepts[u] for u in sorted(self.lookup.get(fold(text), ()))]
+
+    def get(self, uri: str) -> Concept | None:
+        return self.concepts.get(uri)
+
+    def ancestors(self, uri: str) -> list[str]:
+        """Every broader concept, nearest first (no cycles, no duplicates)."""
+        seen: list[str] = []
+        queue = list(self.concepts[uri].broader) if uri in self.concepts else []
+        while queue:
+            current = queue.pop(0)
+            if current in seen:
+                continue
+            seen.append(current)
+            if current in self.concepts:
+                queue.extend(self.concepts[current].broader)
+        return seen
+
+    def in_collection(self, collection: str, uri: str) -> bool:
+        """True when ``uri`` or one of its ancestors is a member of ``collection``."""
+        members = self.collections.get(collection, frozenset())
+        return uri in members or any(a in members for a in self.ancestors(uri))
+
+
+def _local(uri: object) -> str:
+    text = str(uri)
+    return re.split(r"[#/]", text.rstrip("/#"))[-1]
+
+
+def build_vocabulary(graph: Graph, name: str) -> Vocabulary:
+    """Flatten an rdflib graph of SKOS into a :class:`Vocabulary` (pure, for tests too)."""
+    scheme = next((str(s) for s in graph.subjects(RDF.type, SKOS.ConceptScheme)), name)
+    concepts: dict[str, Concept] = {}
+    lookup: dict[str, set[str]] = defaultdict(set)
+    skip = {
+        RDF.type,
+        SKOS.prefLabel,
+        SKOS.altLabel,
+        SKOS.hiddenLabel,
+        SKOS.notation,
+        SKOS.broader,
+        SKOS.narrower,
+        SKOS.inScheme,
+        SKOS.topConceptOf,
+    }
+    broader_of: dict[str, set[str]] = defaultdict(set)
+    narrower_of: dict[str, set[str]] = defaultdict(set)
+    for subject in set(graph.subjects(RDF.type, SKOS.Concept)):
+        uri = str(subject)
+        for b in graph.objects(subject, SKOS.broader):
+            broader_of[uri].add(str(b))
+            narrower_of[str(b)].add(uri)
+        for n in graph.objects(subject, SKOS.narrower):
+            narrower_of[uri].add(str(n))
+            broader_of[str(n)].add(uri)
+    for subject in set(graph.subjects(RDF.type, SKOS.Concept)):
+        uri = str(subject)
+        pref = {
+            (o.language or "und"): str(o)
+            for o in graph.objects(subject, SKOS.prefLabel)
+            if isinstance(o, Literal)
+        }
+        alts = tuple(
+            sorted(
+                ((o.language or "und"), str(o))
+                for p in (SKOS.altLabel, SKOS.hiddenLabel)
+                for o in graph.objects(subject, p)
+                if isinstance(o, Literal)
+            )
+        )
+        notations = tuple(sorted(str(o) for o in graph.objects(subject, SKOS.notation)))
+        mappings: dict[str, tuple[str, ...]] = {}
+        properties: dict[str, list[str]] = defaultdict(list)
+        for p, o in graph.predicate_objects(subject):
+            if p in skip:
+                continue
+            local = _local(p)
+            if str(p).startswith(str(SKOS)) and local in MAPPING_PROPERTIES:
+                mappings[local] = tuple(sorted({*mappings.get(local, ()), str(o)}))
+            else:
+                properties[local].append(str(o))
+        concepts[uri] = Concept(
+            uri=uri,
+            pref_labels=pref,
+            alt_labels=alts,
+            notations=notations,
+            broader=tuple(sorted(broader_of[uri])),
+            narrower=tuple(sorted(narrower_of[uri])),
+            mappings=mappings,
+            properties={k: tuple(sorted(v)) for k, v in properties.items()},
+        )
+        for text in [*pref.values(), *(t for _, t in alts), *notations]:
+            key = fold(text)
+            if key:
+                lookup[key].add(uri)
+    collections = {
+        str(c): frozenset(str(m) for m in graph.objects(c, SKOS.member))
+        for c in set(graph.subjects(RDF.type, SKOS.Collection))
+    }
+    return Vocabulary(
+        uri=scheme,
+        concepts=concepts,
+        collections=collections,
+        lookup={k: frozenset(v) for k, v in lookup.items()},
+    )
+
+
+@lru_cache(maxsize=32)
+def _load_cached(path: str, mtime: float) -> Vocabulary:
+    graph = Graph()
+    try:
+        graph.parse(path, format="turtle")
+    except Exception as exc:  # rdflib raises many parser-specific types
+        raise ConfigError(f"{path}: not valid Turtle: {exc}") from exc
+    return build_vocabulary(graph, Path(path).stem)
+
+
+def load_vocabulary(path: Path) -> Vocabulary:
+    """Load one Turtle file (cached until the file changes)."""
+    if not path.exists():
+        raise ConfigError(f"{path}: vocabulary file not found")
+    return _load_cached(str(path.resolve()), path.stat().st_mtime)
+
+
+@dataclass(frozen=True)
+class Vocabularies:
+    """Every vocabulary the validation uses."""
+
+    levels: Vocabulary
+    licences: Vocabulary
+    resource_types: Vocabulary
+
+
+VOCABULARY_FILES = {
+    "levels": "niveaux-quebec.ttl",
+    "licences": "licences.ttl",
+    "resource_types": "types-ressources.ttl",
+}
+
+
+def load_vocabularies(config_dir: Path) -> Vocabularies:
+    """Load ``config/vocabularies/*.ttl``; a missing or broken file is a :class:`ConfigError`."""
+    folder = config_dir / "vocabularies"
+    return Vocabularies(**{k: load_vocabulary(folder / f) for k, f in VOCABULARY_FILES.items()})
