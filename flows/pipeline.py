@@ -15,6 +15,7 @@ from ren_index.config import get_source, load_sources
 from ren_index.errors import HarvestError
 from ren_index.ledger.db import open_ledger
 from ren_index.settings import load_settings
+from ren_index.validate.vocabularies import load_vocabularies
 
 
 @task(retries=2, retry_delay_seconds=[10, 60], task_run_name="harvest-{source_id}")
@@ -33,11 +34,11 @@ def harvest(source_id: str, full: bool = False) -> dict[str, Any]:
 @task(task_run_name="process-{source_id}")
 def process(source_id: str) -> dict[str, Any]:
     """Normalize, validate and decide what the harvest brought."""
-    from ren_index.steps.process import process_source
+    from ren_index.steps.process import Rulebook, process_source
 
     settings = load_settings()
     source = get_source(load_sources(settings.config_dir / "sources.yaml"), source_id)
-    return process_source(open_ledger(settings.db_url), source)
+    return process_source(open_ledger(settings.db_url), source, Rulebook.load(settings.config_dir))
 
 
 @task(retries=2, retry_delay_seconds=[10, 60])
@@ -49,7 +50,10 @@ def index() -> dict[str, Any]:
     settings = load_settings()
     client = make_client(settings)
     ping_or_raise(client, settings.opensearch_url)
-    return index_changes(open_ledger(settings.db_url), client, settings.index_prefix)
+    vocabularies = load_vocabularies(settings.config_dir)
+    return index_changes(
+        open_ledger(settings.db_url), client, settings.index_prefix, vocabularies=vocabularies
+    )
 
 
 @flow(name="ren-index-pipeline", log_prints=True)

@@ -157,11 +157,12 @@ def process(
     json_out: JsonOpt = False,
 ) -> None:
     """Normaliser, valider, décider / normalize, validate and decide what was harvested."""
-    from ren_index.steps.process import process_source
+    from ren_index.steps.process import Rulebook, process_source
 
     ctx = AppContext()
     targets = [ctx.source(source)] if source else list(ctx.sources.values())
-    reports = [process_source(ctx.ledger, s) for s in targets]
+    rulebook = Rulebook.load(ctx.settings.config_dir)
+    reports = [process_source(ctx.ledger, s, rulebook) for s in targets]
     if json_out:
         print_json(reports[0] if source else reports)
     else:
@@ -183,9 +184,9 @@ def index(
     client = make_client(ctx.settings)
     ping_or_raise(client, ctx.settings.opensearch_url)
     if rebuild:
-        report = rebuild_index(ctx.ledger, client, ctx.settings.index_prefix)
+        report = rebuild_index(ctx.ledger, client, ctx.settings.index_prefix, vocabularies=ctx.vocabularies)
     else:
-        report = index_changes(ctx.ledger, client, ctx.settings.index_prefix)
+        report = index_changes(ctx.ledger, client, ctx.settings.index_prefix, vocabularies=ctx.vocabularies)
     _finish(report, json_out)
 
 
@@ -237,7 +238,10 @@ def queue(
             query = query.where(ResourceRow.status == status)
         if source:
             query = query.where(ResourceRow.source_id == source)
-        views = [record_view(r, raw) for r, raw in session.execute(query.order_by(ResourceRow.decided_at))]
+        views = [
+            record_view(r, raw, vocabularies=ctx.vocabularies)
+            for r, raw in session.execute(query.order_by(ResourceRow.decided_at))
+        ]
     if issue:
         views = [v for v in views if any(i["code"] == issue for i in v["issues"])]
     views = views[:limit]

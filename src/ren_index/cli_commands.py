@@ -24,7 +24,7 @@ def review_show(record_id: str, json_out: JsonOpt = False) -> None:
     ctx = AppContext()
     with ctx.ledger() as session:
         row = find_resource(session, record_id)
-        view = record_view(row, session.get(RawRecordRow, row.raw_id))
+        view = record_view(row, session.get(RawRecordRow, row.raw_id), vocabularies=ctx.vocabularies)
     if json_out:
         print_json(view)
         return
@@ -77,7 +77,7 @@ def search(
     client = make_client(ctx.settings)
     ping_or_raise(client, ctx.settings.opensearch_url)
     result = run_search(client, f"{ctx.settings.index_prefix}-resources", query, portal=portal, size=size)
-    results = [_hit_view(hit) for hit in result.hits]
+    results = [_hit_view(hit, ctx) for hit in result.hits]
     if json_out:
         print_json({"total": result.total, "results": results})
         return
@@ -93,7 +93,7 @@ def search(
     err_console.print(f"{result.total} résultat(s) / result(s)")
 
 
-def _hit_view(hit: dict[str, Any]) -> dict[str, Any]:
+def _hit_view(hit: dict[str, Any], ctx: AppContext) -> dict[str, Any]:
     row = ResourceRow(
         id=str(hit["id"]),
         source_id=str(hit.get("source")),
@@ -103,7 +103,7 @@ def _hit_view(hit: dict[str, Any]) -> dict[str, Any]:
         issues=[],
         decided_by="",
     )
-    return record_view(row, with_issues=False)
+    return record_view(row, with_issues=False, vocabularies=ctx.vocabularies)
 
 
 @opensearch_app.command("start")

@@ -24,6 +24,7 @@ from ren_index.config import SourceConfig, get_source, load_sources
 from ren_index.errors import RenIndexError
 from ren_index.ledger.db import open_ledger
 from ren_index.settings import Settings, load_settings
+from ren_index.validate.vocabularies import Vocabularies, load_vocabularies
 
 err_console = Console(stderr=True)
 out_console = Console()
@@ -45,6 +46,10 @@ class AppContext:
     @cached_property
     def sources(self) -> dict[str, SourceConfig]:
         return load_sources(self.settings.config_dir / "sources.yaml")
+
+    @cached_property
+    def vocabularies(self) -> Vocabularies:
+        return load_vocabularies(self.settings.config_dir)
 
     def source(self, source_id: str) -> SourceConfig:
         return get_source(self.sources, source_id)

@@ -1,37 +1,158 @@
-"""Policy: from a record's issues and its source's rules to a status and the portals it goes to.
+"""Policy: from a validated record to a status and the portals it goes to.
 
-Pure: ``decide`` sees values only. The first rule (foundation): any ``error`` issue sends the
-record to a documentalist; a source configured ``review: always`` sends everything there;
-otherwise the record is approved by rules. Portal routing by educational level comes with the
-documentary validation; until then a record goes to its source's portals, or to every portal.
+Pure: :func:`decide` sees values only. In order:
+
+1. **Routing** — the record goes to the portals whose level collection (``portals.yaml``) holds
+   one of its levels or a broader one, narrowed by the source's ``portals:``. No portal → the
+   ``NO_PORTAL`` issue: such a record cannot be approved by rules.
+2. **Portal rules** — a portal that requires open licences adds ``LICENCE_NOT_OPEN`` when the
+   record's licence does not allow reuse; a portal limited to some languages adds
+   ``LANGUAGE_NOT_ACCEPTED``.
+3. **Effects** — each issue has an effect per portal (``validation.yaml``: approve, review,
+   reject). A portal is *clear* when every effect is approve.
+4. **Review mode** of the source: ``always`` sends everything to review; ``on-issues`` sends the
+   record to review when some portal needs it, approves it for the clear portals otherwise, and
+   rejects it when every portal rejects; ``never`` publishes to the clear portals, treats review
+   effects of warnings as approve and of errors as reject.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
-from ren_index.config import PORTALS
 from ren_index.model import Decision, Issue, Resource, Status
+from ren_index.validate.rules import EFFECT_ORDER, Effect, PortalPolicy, ValidationRules
+from ren_index.validate.vocabularies import Vocabularies
 
 ReviewPolicy = Literal["always", "on-issues", "never"]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The documentalists' rules and the portals' policies, loaded once per run."""
+
+    rules: ValidationRules
+    portals: dict[str, PortalPolicy]
+
+
+def route(
+    resource: Resource, vocabularies: Vocabularies, policy: Policy, source_portals: Sequence[str] = ()
+) -> list[str]:
+    """The portals whose level collections hold the record's levels, narrowed by the source."""
+    levels = resource.controlled.levels
+    found = [
+        portal
+        for portal, rules in policy.portals.items()
+        if any(vocabularies.levels.in_collection(rules.levels_collection, uri) for uri in levels)
+    ]
+    if source_portals:
+        found = [p for p in found if p in source_portals]
+    return found
+
+
+def portal_issues(resource: Resource, portal: str, vocabularies: Vocabularies, policy: Policy) -> list[Issue]:
+    """Issues that exist only because of one portal's policy."""
+    rules = policy.portals[portal]
+    issues: list[Issue] = []
+    licence = resource.controlled.licence
+    if rules.licence == "open-required" and licence is not None:
+        concept = vocabularies.licences.get(licence)
+        if concept is not None and concept.prop("open") not in ("true", "1"):
+            issues.append(
+                Issue(
+                    code="LICENCE_NOT_OPEN",
+                    severity="warning",
+                    field="rights.licence",
+                    message_fr=f"Le portail {rules.name} exige une licence ouverte ;"
+                    f" « {concept.label('fr')} » ne permet pas la réutilisation.",
+                    message_en=f"The {rules.name} portal requires an open licence; '{concept.label('en')}'"
+                    " does not allow reuse.",
+                    value=resource.controlled.licence_raw or licence,
+                    suggestion="Publier dans un autre portail ou obtenir une licence ouverte. /"
+                    " Publish in another portal or obtain an open licence.",
+                    portal=portal,
+                )
+            )
+    if rules.languages:
+        primaries = {tag.split("-")[0] for tag in resource.controlled.languages}
+        if primaries and not primaries & set(rules.languages):
+            issues.append(
+                Issue(
+                    code="LANGUAGE_NOT_ACCEPTED",
+                    severity="warning",
+                    field="general.language",
+                    message_fr=f"Le portail {rules.name} ne publie pas dans cette langue.",
+                    message_en=f"The {rules.name} portal does not publish in this language.",
+                    value=", ".join(sorted(primaries)),
+                    portal=portal,
+                )
+            )
+    return issues
+
+
+NO_PORTAL = Issue(
+    code="NO_PORTAL",
+    severity="error",
+    field="educational.context",
+    message_fr="Aucun portail ne correspond aux niveaux de la ressource : indiquez un niveau scolaire.",
+    message_en="No portal matches the resource's levels: give an educational level.",
+)
+
+
+def _effect(issue: Issue, portal: str, rules: ValidationRules, review: ReviewPolicy) -> Effect:
+    effect = rules.effect(issue.code, issue.severity, portal)
+    if review == "never" and effect == "review":
+        return "reject" if issue.severity == "error" else "approve"
+    return effect
 
 
 def decide(
     resource: Resource,
     issues: Sequence[Issue],
     *,
+    vocabularies: Vocabularies,
+    policy: Policy,
     review: ReviewPolicy = "on-issues",
     source_portals: Sequence[str] = (),
 ) -> Decision:
-    """Decide the status and portals of one normalized, validated record."""
-    portals = list(source_portals) or list(PORTALS)
-    errors = [i.code for i in issues if i.severity == "error"]
+    """Decide the status and portals of one validated record; portal-level issues come back in it."""
+    candidates = route(resource, vocabularies, policy, source_portals)
+    extra: list[Issue] = []
+    if not candidates:
+        extra.append(NO_PORTAL)
+        effects = [_effect(i, "", policy.rules, review) for i in [*issues, *extra]]
+        worst = max(effects, key=EFFECT_ORDER.__getitem__)
+        status = Status.REJECTED if review == "never" or worst == "reject" else Status.NEEDS_REVIEW
+        return Decision(
+            status=status, portals=[], reasons=_reasons(issues, extra, "", policy, review), issues=extra
+        )
+    per_portal: dict[str, Effect] = {}
+    for portal in candidates:
+        own = portal_issues(resource, portal, vocabularies, policy)
+        extra.extend(own)
+        effects = [_effect(i, portal, policy.rules, review) for i in [*issues, *own]]
+        per_portal[portal] = max(effects, key=EFFECT_ORDER.__getitem__, default="approve")
+    clear = [p for p in candidates if per_portal[p] == "approve"]
+    doubtful = [p for p in candidates if per_portal[p] == "review"]
+    reasons = sorted({r for p in candidates for r in _reasons(issues, extra, p, policy, review)})
     if review == "always":
-        return Decision(status=Status.NEEDS_REVIEW, portals=portals, reasons=["review: always"])
-    if errors and review != "never":
-        return Decision(status=Status.NEEDS_REVIEW, portals=portals, reasons=errors)
-    if errors and review == "never":
-        # "never" trusts the source for judgement calls, not for unpublishable records.
-        return Decision(status=Status.REJECTED, portals=portals, reasons=errors)
-    return Decision(status=Status.APPROVED, portals=portals, reasons=["rules"])
+        return Decision(
+            status=Status.NEEDS_REVIEW, portals=candidates, reasons=["review: always", *reasons], issues=extra
+        )
+    if doubtful:
+        return Decision(
+            status=Status.NEEDS_REVIEW, portals=[*clear, *doubtful], reasons=reasons, issues=extra
+        )
+    if clear:
+        return Decision(status=Status.APPROVED, portals=clear, reasons=reasons or ["rules"], issues=extra)
+    return Decision(status=Status.REJECTED, portals=candidates, reasons=reasons, issues=extra)
+
+
+def _reasons(
+    issues: Sequence[Issue], extra: Sequence[Issue], portal: str, policy: Policy, review: ReviewPolicy
+) -> list[str]:
+    """Codes whose effect is not approve for ``portal`` (portal-level issues only count for theirs)."""
+    relevant = [*issues, *(i for i in extra if i.portal in (None, portal))]
+    return sorted({i.code for i in relevant if _effect(i, portal, policy.rules, review) != "approve"})

@@ -46,6 +46,8 @@ class Issue(_Model):
     message_en: str
     value: str | None = None
     suggestion: str | None = None
+    portal: str | None = None
+    """Set when the issue exists only because of one portal's policy (e.g. ``LICENCE_NOT_OPEN``)."""
 
 
 class Term(_Model):
@@ -213,3 +215,6 @@ class Decision(_Model):
     status: Status
     portals: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
+    """The issue codes that kept the record from approval by rules (or ``rules``)."""
+    issues: list[Issue] = Field(default_factory=list)
+    """Issues that exist because of a portal's policy (``LICENCE_NOT_OPEN``, ``NO_PORTAL``...)."""

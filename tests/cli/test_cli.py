@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ import pytest
 
 from ren_index.demo.catalogue import demo_records
 from ren_index.demo.server import DemoOaiServer
+
+ROOT = Path(__file__).resolve().parents[2]
 
 RECORD_KEYS = {
     "id",
@@ -35,7 +38,7 @@ def workspace(tmp_path: Path) -> Iterator[tuple[dict[str, str], DemoOaiServer]]:
     records = [r for r in demo_records() if r.metadata_format == "lom"]
     with DemoOaiServer(records=records, page_size=30) as server:
         config = tmp_path / "config"
-        config.mkdir()
+        shutil.copytree(ROOT / "config", config)  # the project's rules and vocabularies
         (config / "sources.yaml").write_text(
             "sources:\n"
             f"  demo-lom:\n    name: Démo LOM\n    type: oai\n    url: {server.url}\n"

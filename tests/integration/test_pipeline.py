@@ -27,7 +27,9 @@ from ren_index.review import decide_by_person
 from ren_index.settings import Settings, load_settings
 from ren_index.steps.harvest import harvest_source
 from ren_index.steps.index import index_changes
-from ren_index.steps.process import process_source
+from ren_index.steps.process import Rulebook, process_source
+
+RULEBOOK = Rulebook.load(Path(__file__).resolve().parents[2] / "config")
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +77,7 @@ def test_conveyor_end_to_end(env: tuple[Settings, OpenSearch, sessionmaker[Sessi
     with DemoOaiServer(records=records, page_size=40) as server:
         source = dc_source(server.url)
         assert harvest_source(ledger, source, settings)["status"] == "completed"
-        process_source(ledger, source)
+        process_source(ledger, source, RULEBOOK)
     first = index_changes(ledger, client, settings.index_prefix)
     approved = approved_ids(ledger)
     assert approved and first["counts"]["indexed"] == len(approved)
@@ -107,7 +109,7 @@ def test_conveyor_end_to_end(env: tuple[Settings, OpenSearch, sessionmaker[Sessi
     with DemoOaiServer(records=withdrawn, page_size=40) as server:
         source = dc_source(server.url)
         harvest_source(ledger, source, settings, full=True)
-        process_source(ledger, source)
+        process_source(ledger, source, RULEBOOK)
     gone = index_changes(ledger, client, settings.index_prefix)
     assert gone["counts"]["removed"] == 1
     assert victim_id not in indexed_ids(client, alias)
@@ -122,7 +124,7 @@ def test_french_search_over_the_demo(
     with DemoOaiServer(records=records, page_size=100) as server:
         source = dc_source(server.url)
         harvest_source(ledger, source, settings)
-        process_source(ledger, source)
+        process_source(ledger, source, RULEBOOK)
     index_changes(ledger, client, settings.index_prefix)
     client.indices.refresh(index=f"{settings.index_prefix}-resources")
     alias = f"{settings.index_prefix}-resources"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,9 +13,11 @@ from ren_index.ledger.models import Event, RawRecordRow, ResourceRow
 from ren_index.review import decide_by_person
 from ren_index.settings import Settings
 from ren_index.steps.harvest import harvest_source
-from ren_index.steps.process import process_source
+from ren_index.steps.process import Rulebook, process_source
 
 from .conftest import source_for
+
+RULEBOOK = Rulebook.load(Path(__file__).resolve().parents[2] / "config")
 
 
 def statuses(factory: sessionmaker[Session]) -> dict[str, str]:
@@ -32,7 +35,7 @@ def test_statuses_follow_the_records(
 ) -> None:
     source = source_for(demo_server.url)
     harvest_source(ledger, source, settings)
-    report = process_source(ledger, source)
+    report = process_source(ledger, source, RULEBOOK)
     assert report["status"] == "completed"
     counts = report["counts"]
     assert counts["processed"] == len(lom_records)
@@ -50,7 +53,7 @@ def test_statuses_follow_the_records(
         assert approved is not None and approved.record["general"]["title"]
         assert approved.decided_by == "rules"
         assert session.scalars(select(Event).where(Event.action == "decided")).first() is not None
-    again = process_source(ledger, source)
+    again = process_source(ledger, source, RULEBOOK)
     assert again["counts"]["processed"] == 0  # nothing new, nothing done
 
 
@@ -60,7 +63,7 @@ def test_person_decisions_survive_unchanged_reharvests_not_source_changes(
     with DemoOaiServer(records=lom_records, page_size=50) as server:
         source = source_for(server.url)
         harvest_source(ledger, source, settings)
-        process_source(ledger, source)
+        process_source(ledger, source, RULEBOOK)
     with ledger() as session:
         target = session.scalars(select(ResourceRow).where(ResourceRow.status == "approved")).first()
         assert target is not None
@@ -71,7 +74,7 @@ def test_person_decisions_survive_unchanged_reharvests_not_source_changes(
     with DemoOaiServer(records=lom_records, page_size=50) as server:
         source = source_for(server.url)
         harvest_source(ledger, source, settings, full=True)
-        process_source(ledger, source)
+        process_source(ledger, source, RULEBOOK)
     assert statuses(ledger)[identifier] == "rejected"  # unchanged at source: stays rejected
     changed = [
         replace(r, description="Nouvelle description fournie par la source.")
@@ -82,7 +85,7 @@ def test_person_decisions_survive_unchanged_reharvests_not_source_changes(
     with DemoOaiServer(records=changed, page_size=50) as server:
         source = source_for(server.url)
         harvest_source(ledger, source, settings, full=True)
-        process_source(ledger, source)
+        process_source(ledger, source, RULEBOOK)
     assert statuses(ledger)[identifier] == "approved"  # the source changed: decided again
     with ledger() as session:
         actions = [e.action for e in session.scalars(select(Event).where(Event.resource_id == target.id))]

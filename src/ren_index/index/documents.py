@@ -19,50 +19,75 @@ from datetime import datetime
 from typing import Any
 
 from ren_index.model import LangString, Resource, pick_lang
+from ren_index.validate.vocabularies import Vocabularies
 
 LANG_BUCKETS = ("fr", "en")
 """Languages with their own analyzer; everything else is ``other``."""
 
 
-def to_document(resource: Resource, *, record_id: str, status: str, portals: list[str]) -> dict[str, Any]:
-    """The document for one record. Empty text fields are left out; facet lists are always there."""
+def to_document(
+    resource: Resource,
+    *,
+    record_id: str,
+    status: str,
+    portals: list[str],
+    vocabularies: Vocabularies | None = None,
+) -> dict[str, Any]:
+    """The document for one record. Empty text fields are left out; facet lists are always there.
+
+    Facets use the validated values (``resource.controlled``) when validation set them — level
+    concept URIs *with their broader levels*, so a filter on "secondaire" finds "sec 3" — and
+    fall back to the values as harvested otherwise.
+    """
     general = resource.general
+    controlled = resource.controlled
+    languages = controlled.languages or general.languages
     doc: dict[str, Any] = {
         "id": record_id,
         "source": resource.provenance.source,
         "source_identifier": resource.provenance.identifier,
         "status": status,
         "portals": _unique(portals),
-        "languages": _unique(_primary(tag) for tag in general.languages),
-        "levels": _unique(term.value for term in resource.educational.contexts),
+        "languages": _unique(_primary(tag) for tag in languages),
+        "levels": _levels(resource, vocabularies),
         "resource_types": _unique(
-            term.value for term in [*resource.educational.learning_resource_types, *resource.resource_types]
+            controlled.resource_types
+            or [
+                term.value
+                for term in [*resource.educational.learning_resource_types, *resource.resource_types]
+            ]
         ),
     }
-    _put(doc, "licence", _licence(resource))
+    _put(doc, "licence", controlled.licence or _licence(resource))
     _put(doc, "url", resource.url)
     _put(doc, "datestamp", _iso_date(resource.provenance.datestamp))
     harvested = resource.provenance.harvested_at
     _put(doc, "harvested_at", harvested.isoformat() if harvested else None)
+    primaries = {_primary(tag) for tag in languages}
+    default = primaries.pop() if len(primaries) == 1 else None
     for field, texts in (
         ("title", [general.title]),
         ("description", [general.description]),
         ("keywords", general.keywords),
     ):
-        for bucket, values in split_languages(texts).items():
+        for bucket, values in split_languages(texts, default).items():
             if values:
                 doc[f"{field}_{bucket}"] = values
     doc["record"] = resource.model_dump(mode="json")
     return doc
 
 
-def split_languages(texts: Iterable[LangString]) -> dict[str, list[str]]:
-    """Values by analyzer bucket (``fr``, ``en``, ``other``), blank and repeated values dropped."""
+def split_languages(texts: Iterable[LangString], default: str | None = None) -> dict[str, list[str]]:
+    """Values by analyzer bucket (``fr``, ``en``, ``other``), blank and repeated values dropped.
+
+    Text tagged ``und`` (the source did not say) goes with ``default``, the record's one language
+    when validation established it, so it gets the right analyzer.
+    """
     buckets: dict[str, list[str]] = {"fr": [], "en": [], "other": []}
     for text in texts:
         for tag, value in text.items():
             value = value.strip()
-            primary = _primary(tag)
+            primary = default if tag == "und" and default else _primary(tag)
             bucket = primary if primary in LANG_BUCKETS else "other"
             if value and value not in buckets[bucket]:
                 buckets[bucket].append(value)
@@ -74,6 +99,18 @@ def document_hash(doc: dict[str, Any]) -> str:
     stable = {key: value for key, value in doc.items() if key != "indexed_at"}
     text = json.dumps(stable, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _levels(resource: Resource, vocabularies: Vocabularies | None) -> list[str]:
+    """Validated level URIs plus every broader level; harvested values when none was validated."""
+    levels = resource.controlled.levels
+    if not levels:
+        return _unique(term.value for term in resource.educational.contexts)
+    expanded = list(levels)
+    if vocabularies is not None:
+        for uri in levels:
+            expanded.extend(vocabularies.levels.ancestors(uri))
+    return _unique(expanded)
 
 
 def _licence(resource: Resource) -> str | None:

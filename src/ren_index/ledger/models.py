@@ -130,6 +130,8 @@ class ResourceRow(Base):
     issues: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), index=True)
     portals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    url_key: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)
+    """SHA-1 of the normalized resource URL: finds records that point at the same resource."""
     decided_by: Mapped[str] = mapped_column(String(128), default="rules")
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     indexed_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -28,6 +28,7 @@ from ren_index.index.schema import (
 from ren_index.ledger import store
 from ren_index.ledger.models import HarvestRun, ResourceRow, utcnow
 from ren_index.model import Resource, Status
+from ren_index.validate.vocabularies import Vocabularies
 
 INDEX_COUNTS = ("indexed", "removed", "unchanged", "errors")
 ALL_SOURCES = "*"
@@ -39,6 +40,7 @@ def index_changes(
     prefix: str,
     *,
     source_id: str | None = None,
+    vocabularies: Vocabularies | None = None,
 ) -> dict[str, Any]:
     """Send what changed to the index; return the run report (source ``*`` = every source)."""
     alias = f"{prefix}-resources"
@@ -58,6 +60,7 @@ def index_changes(
                     record_id=row.id,
                     status=row.status,
                     portals=list(row.portals),
+                    vocabularies=vocabularies,
                 )
                 digest = document_hash(doc)
                 if digest == row.indexed_hash:
@@ -107,7 +110,13 @@ def index_changes(
         return report
 
 
-def rebuild_index(factory: sessionmaker[Session], client: OpenSearch, prefix: str) -> dict[str, Any]:
+def rebuild_index(
+    factory: sessionmaker[Session],
+    client: OpenSearch,
+    prefix: str,
+    *,
+    vocabularies: Vocabularies | None = None,
+) -> dict[str, Any]:
     """Build a fresh physical index from the ledger, check it, swap the aliases, drop the old.
 
     Searches keep answering from the old index until the swap, which is one atomic alias
@@ -127,6 +136,7 @@ def rebuild_index(factory: sessionmaker[Session], client: OpenSearch, prefix: st
                 record_id=row.id,
                 status=row.status,
                 portals=list(row.portals),
+                vocabularies=vocabularies,
             )
             upserts.append((row.id, doc))
             hashes[row.id] = document_hash(doc)

@@ -7,20 +7,25 @@ stays rejected until its source record changes.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.config import SourceConfig
-from ren_index.decide import decide
+from ren_index.decide import Policy, decide
 from ren_index.ledger import store
 from ren_index.ledger.models import HarvestRun, RawRecordRow, ResourceRow, utcnow
 from ren_index.model import Decision, Issue, Provenance, Resource, Status
 from ren_index.normalize.registry import normalize
-from ren_index.validate import validate
+from ren_index.validate import ValidationContext, validate
+from ren_index.validate.rules import load_portals, load_rules
+from ren_index.validate.vocabularies import Vocabularies, load_vocabularies
 
 log = logging.getLogger(__name__)
 
@@ -28,31 +33,28 @@ PROCESS_COUNTS = ("processed", "approved", "needs_review", "rejected", "deleted"
 BATCH = 200
 
 
-def apply_defaults(resource: Resource, source: SourceConfig) -> tuple[Resource, list[Issue]]:
-    """Fill what the record is silent on from the source's ``defaults`` (pure).
+@dataclass(frozen=True)
+class Rulebook:
+    """What the process step loads once per run: vocabularies, validation rules, portal policies."""
 
-    Each filled value is an ``info`` issue, so a documentalist can see it was assumed.
-    """
-    issues: list[Issue] = []
-    language = source.defaults.get("language")
-    if language and not resource.general.languages:
-        general = resource.general.model_copy(update={"languages": [language]})
-        resource = resource.model_copy(update={"general": general})
-        issues.append(
-            Issue(
-                code="LANGUAGE_FROM_SOURCE_DEFAULT",
-                severity="info",
-                field="general.language",
-                message_fr=f"Langue absente : valeur par défaut de la source ({language}).",
-                message_en=f"Language missing: the source's default was used ({language}).",
-                value=language,
-            )
+    vocabularies: Vocabularies
+    policy: Policy
+
+    @classmethod
+    def load(cls, config_dir: Path) -> Rulebook:
+        return cls(
+            vocabularies=load_vocabularies(config_dir),
+            policy=Policy(rules=load_rules(config_dir), portals=load_portals(config_dir)),
         )
-    return resource, issues
 
 
-def process_record(raw: RawRecordRow, source: SourceConfig) -> tuple[Resource | None, list[Issue], Decision]:
-    """The pure core of the step for one raw record: normalize, fill defaults, validate, decide."""
+def process_record(
+    raw: RawRecordRow,
+    source: SourceConfig,
+    rulebook: Rulebook,
+    duplicate_of: Callable[[str], str | None] = lambda _url: None,
+) -> tuple[Resource | None, list[Issue], Decision]:
+    """The pure core of the step for one raw record: normalize, validate, decide."""
     if raw.deleted:
         return None, [], Decision(status=Status.DELETED, reasons=["deleted at source"])
     provenance = Provenance(
@@ -63,20 +65,64 @@ def process_record(raw: RawRecordRow, source: SourceConfig) -> tuple[Resource | 
         harvested_at=raw.last_seen,
     )
     if raw.payload is None:
-        issue = Issue(
-            code="PAYLOAD_MISSING",
-            severity="error",
-            field="metadata",
-            message_fr="Le moissonnage n'a livré aucune métadonnée pour cet enregistrement.",
-            message_en="The harvest delivered no metadata for this record.",
-        )
         resource = Resource(provenance=provenance)
-        return resource, [issue], decide(resource, [issue], review=source.review)
-    resource, issues = normalize(raw.payload, provenance)
-    resource, default_issues = apply_defaults(resource, source)
-    issues = [*issues, *default_issues, *validate(resource)]
-    decision = decide(resource, issues, review=source.review, source_portals=source.portals)
-    return resource, issues, decision
+        issues = [PAYLOAD_MISSING]
+    else:
+        resource, issues = normalize(raw.payload, provenance)
+    ctx = ValidationContext(
+        vocabularies=rulebook.vocabularies,
+        rules=rulebook.policy.rules,
+        defaults=dict(source.defaults),
+        duplicate_of=duplicate_of,
+    )
+    resource, found = validate(resource, ctx)
+    issues = [*issues, *found]
+    decision = decide(
+        resource,
+        issues,
+        vocabularies=rulebook.vocabularies,
+        policy=rulebook.policy,
+        review=source.review,
+        source_portals=source.portals,
+    )
+    return resource, [*issues, *decision.issues], decision
+
+
+PAYLOAD_MISSING = Issue(
+    code="PAYLOAD_MISSING",
+    severity="error",
+    field="metadata",
+    message_fr="Le moissonnage n'a livré aucune métadonnée pour cet enregistrement.",
+    message_en="The harvest delivered no metadata for this record.",
+)
+
+
+def url_key(url: str | None) -> str | None:
+    """The ledger key of a normalized URL (a hash: URLs can be longer than an index allows)."""
+    return hashlib.sha1(url.encode("utf-8")).hexdigest() if url else None
+
+
+def _duplicate_finder(session: Session, raw: RawRecordRow) -> Callable[[str], str | None]:
+    """Look up an *earlier* record (first seen before this one) with the same normalized URL."""
+
+    def find(url: str) -> str | None:
+        earlier = session.execute(
+            select(ResourceRow.id, RawRecordRow.first_seen, RawRecordRow.id)
+            .join(RawRecordRow, ResourceRow.raw_id == RawRecordRow.id)
+            .where(
+                ResourceRow.url_key == url_key(url),
+                ResourceRow.raw_id != raw.id,
+                ResourceRow.status != Status.DELETED.value,
+            )
+            .order_by(RawRecordRow.first_seen, RawRecordRow.id)
+            .limit(1)
+        ).first()
+        if earlier is None:
+            return None
+        other_id, other_seen, other_raw = earlier
+        return str(other_id) if (other_seen, other_raw) < (raw.first_seen, raw.id) else None
+
+    return find
 
 
 def _save(
@@ -89,15 +135,15 @@ def _save(
     rid = store.resource_id(raw.source_id, raw.identifier)
     row = session.get(ResourceRow, rid)
     before = {"status": row.status, "portals": row.portals} if row else None
-    record_json: dict[str, Any] | None = resource.model_dump(mode="json") if resource else None
     if row is None:
         row = ResourceRow(id=rid, raw_id=raw.id, source_id=raw.source_id, status=decision.status.value)
         session.add(row)
-    if record_json is not None or row.record is None:
-        row.record = record_json if record_json is not None else row.record
+    if resource is not None:
+        row.record = resource.model_dump(mode="json")
+        row.url_key = url_key(resource.controlled.url)
     row.issues = [i.model_dump(mode="json") for i in issues]
     row.status = decision.status.value
-    row.portals = decision.portals or row.portals or []
+    row.portals = decision.portals or (row.portals if decision.status is Status.DELETED else [])
     row.decided_by = "rules"
     row.decided_at = utcnow()
     row.updated_at = utcnow()
@@ -120,6 +166,7 @@ def _save(
 def process_source(
     factory: sessionmaker[Session],
     source: SourceConfig,
+    rulebook: Rulebook,
     *,
     on_batch: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
@@ -156,7 +203,8 @@ def process_source(
                 break
             for raw in rows:
                 last_id = raw.id
-                status = _save(session, raw, process_record(raw, source), run_id)
+                result = process_record(raw, source, rulebook, _duplicate_finder(session, raw))
+                status = _save(session, raw, result, run_id)
                 counts["processed"] += 1
                 counts[status] += 1
         if on_batch is not None:

@@ -7,6 +7,7 @@ LOM                                              Resource
 ===============================================  ==========================================
 1.1 identifier (catalog, entry)                  general.identifiers
 1.2 title / 1.4 description / 1.5 keyword        general.title / description / keywords
+1.4 description, when it held HTML              general.description_raw (as harvested)
 1.3 language (as given) / 1.6 coverage           general.languages / coverage
 1.9 lomfr:documentType,                          resource_types
 1.10 scolomfr:generalResourceType
@@ -55,7 +56,7 @@ from ren_index.normalize.mappers.lom_reader import (
     vocabularies,
     vocabulary,
 )
-from ren_index.normalize.mappers.text import clean_text, html_to_text
+from ren_index.normalize.mappers.text import as_harvested, clean_text, html_to_text, markup_only
 from ren_index.normalize.mappers.values import iso_date, licence_uri, size_in_bytes, yes_no
 from ren_index.normalize.mappers.vcard import is_vcard, vcard_name
 from ren_index.xmlsafe import text_of
@@ -87,6 +88,11 @@ def _languages(doc: LomDoc) -> list[str]:
 
 def _description(doc: LomDoc) -> LangString:
     return doc.langstring(doc.path("general", "description"), html_to_text, join=True)
+
+
+def _description_raw(doc: LomDoc) -> LangString:
+    """The descriptions as harvested, for the languages where they held markup (sanitized later)."""
+    return markup_only(doc.langstring(doc.path("general", "description"), as_harvested, join=True))
 
 
 def _keywords(doc: LomDoc) -> list[LangString]:
@@ -270,6 +276,7 @@ def map_lom(root: etree._Element, provenance: Provenance) -> tuple[Resource, lis
             identifiers=_identifiers(doc),
             title=_title(doc),
             description=_description(doc),
+            description_raw=_description_raw(doc),
             keywords=_keywords(doc),
             languages=_languages(doc),
             coverage=_coverage(doc),

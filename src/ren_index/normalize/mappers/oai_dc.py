@@ -7,6 +7,7 @@ oai_dc                                 Resource
 =====================================  ====================================================
 dc:title                               general.title
 dc:description (HTML stripped)         general.description
+dc:description, when it held HTML      general.description_raw (as harvested)
 dc:subject                             general.keywords
 dc:language (as given)                 general.languages
 dc:identifier, not a URL               general.identifiers
@@ -44,7 +45,14 @@ from ren_index.model import (
     Term,
 )
 from ren_index.normalize.mappers import issues
-from ren_index.normalize.mappers.text import add_text, clean_text, html_to_text, lang_tag
+from ren_index.normalize.mappers.text import (
+    add_text,
+    as_harvested,
+    clean_text,
+    html_to_text,
+    lang_tag,
+    markup_only,
+)
 from ren_index.normalize.mappers.values import is_url, iso_date, licence_uri
 
 DC = "http://purl.org/dc/elements/1.1/"
@@ -84,9 +92,17 @@ def _title(root: etree._Element) -> LangString:
     return _langstring(_elements(root, "title"))
 
 
+def _description_elements(root: etree._Element) -> list[etree._Element]:
+    return _elements(root, "description") + _elements(root, "abstract", DCTERMS)
+
+
 def _description(root: etree._Element) -> LangString:
-    elements = _elements(root, "description") + _elements(root, "abstract", DCTERMS)
-    return _langstring(elements, html_to_text, join=True)
+    return _langstring(_description_elements(root), html_to_text, join=True)
+
+
+def _description_raw(root: etree._Element) -> LangString:
+    """The descriptions as harvested, for the languages where they held markup (sanitized later)."""
+    return markup_only(_langstring(_description_elements(root), as_harvested, join=True))
 
 
 def _keywords(root: etree._Element) -> list[LangString]:
@@ -159,6 +175,7 @@ def map_oai_dc(root: etree._Element, provenance: Provenance) -> tuple[Resource, 
             identifiers=_identifiers(root),
             title=_title(root),
             description=_description(root),
+            description_raw=_description_raw(root),
             keywords=_keywords(root),
             languages=_languages(root),
             coverage=_coverage(root),

@@ -88,6 +88,27 @@ def html_to_text(raw: str | None) -> str:
     return clean_text(text)
 
 
+def has_markup(raw: str | None) -> bool:
+    """True when a description holds HTML, also HTML escaped once more than it should be.
+
+    The same test :func:`html_to_text` uses to decide there is markup to strip, so the raw text
+    is kept (for a sanitized display) exactly when the plain text lost something.
+    """
+    if not raw:
+        return False
+    return bool(_MARKUP.search(raw) or _MARKUP.search(_unescape_once(raw)))
+
+
+def as_harvested(raw: str | None) -> str:
+    """The value untouched but for surrounding whitespace (the ``clean`` of a raw LangString)."""
+    return raw.strip() if raw else ""
+
+
+def markup_only(raw: LangString) -> LangString:
+    """Keep the languages whose harvested description held markup (``General.description_raw``)."""
+    return {lang: text for lang, text in raw.items() if has_markup(text)}
+
+
 _ISO639_2_TO_1 = {
     "fre": "fr", "fra": "fr", "eng": "en", "spa": "es", "ger": "de", "deu": "de",
     "ita": "it", "por": "pt", "dut": "nl", "nld": "nl", "ara": "ar", "chi": "zh",

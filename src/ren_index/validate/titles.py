@@ -1,0 +1,107 @@
+"""Titles: a record needs one, and it must be a title rather than a stand-in for one.
+
+Repositories fill the title field with whatever the depositing tool had at hand: "Sans titre",
+"Document1", the file name ("Chapitre 3 final.docx"), a camera's "IMG_1234". Such a record is
+useless in a result list, so a placeholder is an ``error`` like a missing title. A title in
+capitals only is legible but reads as shouting in a result list: an ``info``, with the sentence-case
+form as the suggestion (a documentalist restores the proper nouns).
+
+Each language's title is judged on its own: an English "Untitled" next to a good French title is
+still worth fixing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ren_index.model import Issue, Resource
+from ren_index.validate import ValidationContext
+from ren_index.validate.vocabularies import fold
+
+FIELD = "general.title"
+
+_FILE_NAME = re.compile(
+    r".{1,120}\.(?:pdf|docx?|odt|rtf|txt|pptx?|odp|key|xlsx?|ods|csv|html?|xml|jpe?g|png|gif|"
+    r"tiff?|bmp|svg|mp3|mp4|m4a|wav|avi|mov|wmv|zip|epub|h5p|notebook|sb3)",
+    re.IGNORECASE,
+)
+"""A title ending in a file extension is the name of the uploaded file."""
+
+_DEFAULT_NAME = re.compile(
+    r"(?:img|dsc|dscn|dcim|pict|pic|mvi|vid|gopr|scan|capture|screenshot|photo|image|video|"
+    r"document|doc|fichier|file|presentation|diapositive|slide|classeur|book|sheet|feuille|"
+    r"untitled|sans titre|nouveau document|new document)\s?\d+"
+)
+"""Folded names tools and cameras give by default: ``img 1234``, ``document1``, ``presentation1``."""
+
+_MIN_CAPS_LETTERS = 8
+
+
+def _placeholder_reason(title: str, ctx: ValidationContext) -> tuple[str, str] | None:
+    """Why ``title`` is not a real title (French, English), or None when it is one."""
+    folded = fold(title)
+    placeholders = {fold(p) for p in ctx.rules.text.title_placeholders}
+    if folded in placeholders:
+        return "est un titre par défaut", "is a placeholder"
+    if not any(c.isalpha() for c in title):
+        return "ne contient aucune lettre", "has no letters"
+    if len(title.strip()) < ctx.rules.text.title_min_chars:
+        return "est trop court", "is too short"
+    if _FILE_NAME.fullmatch(title.strip()) or _DEFAULT_NAME.fullmatch(folded):
+        return "est un nom de fichier", "is a file name"
+    return None
+
+
+def _all_caps(title: str) -> bool:
+    """Capitals only, several words, enough letters not to be an acronym ("PDF", "UQAM")."""
+    letters = [c for c in title if c.isalpha()]
+    return len(letters) >= _MIN_CAPS_LETTERS and len(title.split()) > 1 and title.upper() == title
+
+
+def _sentence_case(title: str) -> str:
+    lowered = title.lower()
+    return lowered[:1].upper() + lowered[1:]
+
+
+TITLE_MISSING = Issue(
+    code="TITLE_MISSING",
+    severity="error",
+    field=FIELD,
+    message_fr="La ressource n'a pas de titre.",
+    message_en="The resource has no title.",
+)
+
+
+def check_title(resource: Resource, ctx: ValidationContext) -> tuple[dict[str, Any], list[Issue]]:
+    """TITLE_MISSING, TITLE_PLACEHOLDER (one per language), TITLE_ALL_CAPS; no controlled value."""
+    titles = {lang: text.strip() for lang, text in resource.general.title.items() if text.strip()}
+    if not titles:
+        return {}, [TITLE_MISSING]
+    issues: list[Issue] = []
+    for title in titles.values():
+        reason = _placeholder_reason(title, ctx)
+        if reason is not None:
+            issues.append(
+                Issue(
+                    code="TITLE_PLACEHOLDER",
+                    severity="error",
+                    field=FIELD,
+                    message_fr=f"Le titre « {title} » {reason[0]} : il ne décrit pas la ressource.",
+                    message_en=f'The title "{title}" {reason[1]}: it does not describe the resource.',
+                    value=title,
+                )
+            )
+        elif _all_caps(title):
+            issues.append(
+                Issue(
+                    code="TITLE_ALL_CAPS",
+                    severity="info",
+                    field=FIELD,
+                    message_fr="Le titre est entièrement en majuscules.",
+                    message_en="The title is in capital letters only.",
+                    value=title,
+                    suggestion=_sentence_case(title),
+                )
+            )
+    return {}, issues
