@@ -40,7 +40,7 @@ def payloads(start: int, count: int) -> list[tuple[str, str, str]]:
         rec = base[n % len(base)]
         varied = replace(
             rec,
-            identifier=f"{rec.identifier}-{n}",
+            identifier=f"oai:bench.ren-index.example:{100_000 + n}",
             title=f"{rec.title} — partie {n}" if rec.title else rec.title,
             url=f"{rec.url}/{n}" if rec.url else rec.url,
         )

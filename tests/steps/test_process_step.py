@@ -90,3 +90,40 @@ def test_person_decisions_survive_unchanged_reharvests_not_source_changes(
     with ledger() as session:
         actions = [e.action for e in session.scalars(select(Event).where(Event.resource_id == target.id))]
     assert "rejected" in actions and actions.count("decided") >= 2
+
+
+def test_rule_changes_reprocess_everything_but_keep_person_decisions(
+    ledger: sessionmaker[Session], settings: Settings, demo_server: DemoOaiServer, tmp_path: Path
+) -> None:
+    import shutil
+
+    config = tmp_path / "config"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "config", config)
+    source = source_for(demo_server.url)
+    harvest_source(ledger, source, settings)
+    first = process_source(ledger, source, Rulebook.load(config))
+    assert process_source(ledger, source, Rulebook.load(config))["counts"]["processed"] == 0
+    with ledger() as session:
+        approved = session.scalars(select(ResourceRow).where(ResourceRow.status == "approved")).all()
+    person_rejected = approved[0].id
+    decide_by_person(ledger, person_rejected, "rejected", actor="marie", comment="hors programme")
+
+    # A stricter rule: HTML in a description now means rejection.
+    rules = (config / "validation.yaml").read_text(encoding="utf-8")
+    (config / "validation.yaml").write_text(
+        rules.replace("effects:\n", "effects:\n  HTML_IN_DESCRIPTION: reject\n", 1),
+        encoding="utf-8",
+    )
+    changed = Rulebook.load(config)
+    assert changed.fingerprint != Rulebook.load(Path(__file__).resolve().parents[2] / "config").fingerprint
+    again = process_source(ledger, source, changed)
+    assert again["counts"]["processed"] == first["counts"]["processed"]  # everything redone
+    with ledger() as session:
+        kept = session.get_one(ResourceRow, person_rejected)
+        assert (kept.status, kept.decided_by) == ("rejected", "marie")
+        html = [
+            r
+            for r in session.scalars(select(ResourceRow))
+            if any(i["code"] == "HTML_IN_DESCRIPTION" for i in r.issues) and r.decided_by == "rules"
+        ]
+    assert html and all(r.status == "rejected" for r in html)  # the new rule applied

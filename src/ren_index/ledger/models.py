@@ -112,6 +112,8 @@ class RawRecordRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     processed_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     """The ``content_hash`` the resource was last built from; differs → needs processing."""
+    processed_with: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """Fingerprint of the rules and vocabularies it was processed with; differs → process again."""
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_run_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_runs.id"), nullable=True)

@@ -1,8 +1,10 @@
 """Process step: normalize → validate → decide every raw record that changed since it was processed.
 
 A raw record is processed when its ``content_hash`` differs from the ``processed_hash`` it was
-last built from, so a re-run with nothing new does nothing, and a record rejected by a person
-stays rejected until its source record changes.
+last built from, or when the rules changed since (``processed_with``, a fingerprint of the
+validation rules, portal policies, vocabularies and code version). A re-run with nothing new does
+nothing. A person's decision stands until the *source record* changes: when only the rules
+changed, the record's issues are refreshed but its status and portals stay as the person left them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index import __version__
 from ren_index.config import SourceConfig
 from ren_index.decide import Policy, decide
 from ren_index.ledger import store
@@ -39,13 +42,27 @@ class Rulebook:
 
     vocabularies: Vocabularies
     policy: Policy
+    fingerprint: str = ""
+    """SHA-256 of the rule files and the code version: records processed with another are redone."""
 
     @classmethod
     def load(cls, config_dir: Path) -> Rulebook:
         return cls(
             vocabularies=load_vocabularies(config_dir),
             policy=Policy(rules=load_rules(config_dir), portals=load_portals(config_dir)),
+            fingerprint=rules_fingerprint(config_dir),
         )
+
+
+def rules_fingerprint(config_dir: Path) -> str:
+    """A fingerprint of everything besides the record that decides its outcome."""
+    digest = hashlib.sha256(__version__.encode())
+    files = [config_dir / "validation.yaml", config_dir / "portals.yaml"]
+    files += sorted((config_dir / "vocabularies").glob("*.ttl"))
+    for path in files:
+        if path.exists():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def process_record(
@@ -130,11 +147,22 @@ def _save(
     raw: RawRecordRow,
     result: tuple[Resource | None, list[Issue], Decision],
     run_id: int,
+    fingerprint: str,
 ) -> str:
     resource, issues, decision = result
     rid = store.resource_id(raw.source_id, raw.identifier)
     row = session.get(ResourceRow, rid)
     before = {"status": row.status, "portals": row.portals} if row else None
+    source_unchanged = raw.processed_hash == raw.content_hash
+    if row is not None and row.decided_by != "rules" and source_unchanged and not raw.deleted:
+        # Only the rules changed: refresh what validation found, keep the person's decision.
+        if resource is not None:
+            row.record = resource.model_dump(mode="json")
+            row.url_key = url_key(resource.controlled.url)
+        row.issues = [i.model_dump(mode="json") for i in issues]
+        row.updated_at = utcnow()
+        raw.processed_with = fingerprint
+        return row.status
     if row is None:
         row = ResourceRow(id=rid, raw_id=raw.id, source_id=raw.source_id, status=decision.status.value)
         session.add(row)
@@ -148,6 +176,7 @@ def _save(
     row.decided_at = utcnow()
     row.updated_at = utcnow()
     raw.processed_hash = raw.content_hash
+    raw.processed_with = fingerprint
     after = {"status": row.status, "portals": row.portals, "reasons": decision.reasons}
     if before is None or before["status"] != row.status:
         store.record_event(
@@ -194,6 +223,8 @@ def process_source(
                     or_(
                         RawRecordRow.processed_hash.is_(None),
                         RawRecordRow.processed_hash != RawRecordRow.content_hash,
+                        RawRecordRow.processed_with.is_(None),
+                        RawRecordRow.processed_with != rulebook.fingerprint,
                     ),
                 )
                 .order_by(RawRecordRow.id)
@@ -204,7 +235,7 @@ def process_source(
             for raw in rows:
                 last_id = raw.id
                 result = process_record(raw, source, rulebook, _duplicate_finder(session, raw))
-                status = _save(session, raw, result, run_id)
+                status = _save(session, raw, result, run_id, rulebook.fingerprint)
                 counts["processed"] += 1
                 counts[status] += 1
         if on_batch is not None:
