@@ -50,9 +50,8 @@ def parse_xml(data: bytes | str) -> etree._Element:
     # prologue or a UTF-16 body slips past it. The parser expanded nothing, so check the result.
     if root.getroottree().docinfo.internalDTD is not None:
         raise UnsafeXmlError("document declares a DTD with an internal subset; refused")
-    for node in root.iter():
-        if isinstance(node, etree._Entity):
-            raise UnsafeXmlError(f"document references an undeclared entity {node.text!r}")
+    for node in root.iter(etree.Entity):  # filtered in C: no Python loop over every element
+        raise UnsafeXmlError(f"document references an undeclared entity {node.text!r}")
     return root
 
 

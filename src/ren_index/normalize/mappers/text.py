@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 
 import lxml.html
 from lxml import etree
@@ -38,12 +37,18 @@ def _repair_control(ch: str) -> str:
     return " " if ch in "\t\n\r\x0b\x0c" else ""
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""Unicode category Cc: the C0 and C1 controls and DEL (whitespace controls included)."""
+
+
 def clean_text(raw: str | None) -> str:
     """Collapse whitespace, repair cp1252 mojibake and drop other control characters."""
     if not raw:
         return ""
-    chars = (_repair_control(ch) if unicodedata.category(ch) == "Cc" else ch for ch in raw)
-    return " ".join("".join(chars).split())
+    # Controls other than ordinary whitespace are rare: repair them only where they occur
+    # (a per-character pass was the mappers' hottest loop).
+    repaired = _CONTROL.sub(lambda m: _repair_control(m.group()), raw)
+    return " ".join(repaired.split())
 
 
 def _unescape_once(text: str) -> str:
