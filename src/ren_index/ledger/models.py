@@ -157,3 +157,39 @@ class Event(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+
+
+class User(Base):
+    """An account of the review UI. Passwords are stored as argon2 hashes, never in clear."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # documentalist | librarian | admin
+    password_hash: Mapped[str] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class Overlay(Base):
+    """A person's correction of one field of one record, kept apart from the harvested data.
+
+    Re-applied after every re-harvest. ``base_value`` is what the source said for the field when
+    the correction was made: when the source later says something else, the record comes back
+    to the queue (``SOURCE_CHANGED_AFTER_EDIT``) with both values.
+    """
+
+    __tablename__ = "overlays"
+    __table_args__ = (UniqueConstraint("resource_id", "field", name="uq_overlay_resource_field"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    resource_id: Mapped[str] = mapped_column(ForeignKey("resources.id"), index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSON)
+    base_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
