@@ -272,6 +272,9 @@ def _finish(report: dict[str, Any], json_out: bool) -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    from ren_index import cli_commands  # noqa: F401  (registers review, search, opensearch, demo)
+    from ren_index import (
+        cli_commands,  # noqa: F401  (registers review, search, opensearch, demo)
+        cli_web,  # noqa: F401  (registers users, serve)
+    )
 
     app()

@@ -1,0 +1,278 @@
+"""The FastAPI application: wiring of settings, ledger, templates, middleware and routers.
+
+:func:`create_app` is the only entry point (``ren-index serve`` and the tests call it); it opens
+the ledger, so nothing happens at import time. Route modules are found by name: every
+``ren_index/web/routes_*.py`` exposing an ``APIRouter`` called ``router`` is included, so a new
+page is added by adding a module, without editing this one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib
+import logging
+import os
+import pkgutil
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import jinja2
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from fastapi.utils import is_body_allowed_for_status_code
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ren_index import __version__
+from ren_index.ledger.db import open_ledger
+from ren_index.settings import Settings, load_settings
+from ren_index.web import auth, security
+from ren_index.web.deps import get_ledger, get_settings, pop_flashes, render
+from ren_index.web.i18n import LANGUAGES, LanguageMiddleware, has_message, lang_url, language_of, t
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).parent
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+LOGIN_DELAY_ENV = "REN_LOGIN_FAILURE_DELAY"
+DEFAULT_LOGIN_DELAY = 0.5
+HEALTH_TIMEOUT = 2.0
+"""Seconds /healthz waits for OpenSearch: a probe must answer quickly, even when the cluster does not."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The web app for ``settings`` (read from the environment when ``None``); opens the ledger."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        bind = app.state.ledger.kw.get("bind")
+        if bind is not None:
+            bind.dispose()
+
+    app = FastAPI(
+        title="ren-index",
+        version=__version__,
+        summary="Review UI, portal API and OAI-PMH provider / interface de révision, API, OAI-PMH",
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(security.csrf_protect)],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.ledger = open_ledger(settings.db_url)
+    app.state.templates = make_templates()
+    app.state.login_failure_delay = float(os.environ.get(LOGIN_DELAY_ENV, DEFAULT_LOGIN_DELAY))
+
+    app.add_exception_handler(auth.LoginRequired, _login_redirect)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    app.add_api_route("/healthz", healthz, methods=["GET"], summary="Liveness and dependencies / état")
+    app.add_api_route("/docs", _docs, methods=["GET"], include_in_schema=False)
+    app.include_router(auth.router)
+    for module, router in _route_modules():
+        app.include_router(router)
+        origins = getattr(module, "cors_origins", None)
+        if callable(origins) and origins():
+            # Cross-origin reads for that router's paths only: never for /review and its cookies.
+            app.add_middleware(_PathScopedCors, prefix=router.prefix, origins=list(origins()))
+    if not _has_route(app, "/review/", "GET"):
+        app.add_api_route(
+            "/review/", _placeholder_dashboard, methods=["GET"], response_class=HTMLResponse, tags=["review"]
+        )
+
+    secure = security.cookie_secure()
+    # Added innermost first: the security headers wrap everything, including the session's cookie.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=security.load_secret_key(settings.data_dir),
+        session_cookie=security.SESSION_COOKIE,
+        max_age=security.SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=secure,
+    )
+    app.add_middleware(LanguageMiddleware, secure=secure)
+    app.add_middleware(security.SecurityHeadersMiddleware)
+    return app
+
+
+def make_templates() -> Jinja2Templates:
+    """Templates with autoescaping on for every file, the i18n and CSRF globals, and the user."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+    @jinja2.pass_context
+    def _t(context: jinja2.runtime.Context, key: str, **values: Any) -> str:
+        return t(context["request"], key, **values)
+
+    @jinja2.pass_context
+    def _csrf(context: jinja2.runtime.Context) -> str:
+        return security.csrf_token(context["request"])
+
+    @jinja2.pass_context
+    def _lang_url(context: jinja2.runtime.Context, lang: str) -> str:
+        return lang_url(context["request"], lang)
+
+    @jinja2.pass_context
+    def _flashes(context: jinja2.runtime.Context) -> list[dict[str, str]]:
+        return pop_flashes(context["request"])
+
+    env.globals.update(
+        t=_t, csrf_token=_csrf, lang_url=_lang_url, flashes=_flashes, languages=LANGUAGES, version=__version__
+    )
+    return Jinja2Templates(env=env, context_processors=[_page_context])
+
+
+def _page_context(request: Request) -> dict[str, Any]:
+    return {"user": auth.current_user(request), "lang": language_of(request)}
+
+
+def _route_modules() -> list[tuple[ModuleType, APIRouter]]:
+    """Every ``ren_index.web.routes_*`` module with its ``router``, in name order.
+
+    A module that also defines ``cors_origins() -> list[str]`` gets CORS on its router's prefix.
+    """
+    routers = []
+    for info in sorted(pkgutil.iter_modules([str(WEB_DIR)]), key=lambda m: m.name):
+        if not info.name.startswith("routes_"):
+            continue
+        module = importlib.import_module(f"ren_index.web.{info.name}")
+        router = getattr(module, "router", None)
+        if isinstance(router, APIRouter):
+            routers.append((module, router))
+        else:
+            log.warning("ren_index.web.%s has no APIRouter named `router`: not included", info.name)
+    return routers
+
+
+class _PathScopedCors:
+    """Starlette's CORS middleware applied to the paths under ``prefix`` only (GET, no credentials)."""
+
+    def __init__(self, app: ASGIApp, *, prefix: str, origins: list[str]) -> None:
+        self.app = app
+        self.prefix = prefix
+        self.cors = CORSMiddleware(app, allow_origins=origins, allow_methods=["GET"], allow_credentials=False)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path", "").startswith(self.prefix):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def _has_route(app: FastAPI, path: str, method: str) -> bool:
+    return any(isinstance(r, APIRoute) and r.path == path and method in (r.methods or ()) for r in app.routes)
+
+
+def _placeholder_dashboard(request: Request, user: auth.CurrentUser) -> HTMLResponse:
+    """Stands in for the dashboard until ``routes_review`` provides ``GET /review/``."""
+    return render(
+        request,
+        "base.html",
+        {
+            "page_title": t(request, "dashboard.title"),
+            "page_text": [
+                t(request, "dashboard.welcome", name=user.name),
+                t(request, "dashboard.placeholder"),
+            ],
+        },
+    )
+
+
+def healthz(request: Request) -> JSONResponse:
+    """Liveness: always 200 while the process answers; ``degraded`` says which dependency is down."""
+    settings = get_settings(request)
+    try:
+        with get_ledger(request)() as db:
+            db.execute(text("SELECT 1"))
+        ledger = "ok"
+    except Exception as exc:  # the probe reports any failure, it never raises
+        ledger = f"error: {exc.__class__.__name__}"
+    opensearch = "ok" if _opensearch_answers(settings) else "unreachable"
+    status = "ok" if ledger == "ok" and opensearch == "ok" else "degraded"
+    return JSONResponse({"status": status, "ledger": ledger, "opensearch": opensearch})
+
+
+def _opensearch_answers(settings: Settings) -> bool:
+    from ren_index.index.client import make_client
+
+    client = make_client(settings.model_copy(update={"opensearch_timeout": HEALTH_TIMEOUT}))
+    client.transport.max_retries = 0
+    logger = logging.getLogger("opensearch")
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)  # a failed ping is an answer here, not a warning with a traceback
+    try:
+        return bool(client.ping())
+    except Exception:
+        return False
+    finally:
+        logger.setLevel(previous)
+        client.close()
+
+
+def _docs(request: Request) -> HTMLResponse:
+    """Swagger UI with a CSP of its own: its assets come from a CDN and it has one inline script.
+
+    That script is allowed by its hash, not by ``unsafe-inline``. On machines without internet the
+    page stays blank; ``/openapi.json`` is served by the app either way.
+    """
+    page = get_swagger_ui_html(openapi_url=request.app.openapi_url or "/openapi.json", title="ren-index API")
+    body = bytes(page.body).decode("utf-8")
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode('utf-8')).digest()).decode()}'"
+        for s in re.findall(r"<script>(.*?)</script>", body, flags=re.DOTALL)
+    )
+    cdn = "https://cdn.jsdelivr.net"
+    csp = (
+        f"default-src 'self'; script-src 'self' {cdn} {hashes}; style-src 'self' {cdn}; "
+        "img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    )
+    return HTMLResponse(body, headers={"Content-Security-Policy": csp})
+
+
+def _login_redirect(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, auth.LoginRequired)
+    return RedirectResponse(exc.location, status_code=303)
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    """Errors under ``/review`` are French (or English) pages; elsewhere FastAPI's JSON.
+
+    A plain function on purpose: Starlette runs it in the thread pool, and rendering a page looks
+    the user up in the ledger.
+    """
+    assert isinstance(exc, StarletteHTTPException)
+    code, headers = exc.status_code, dict(exc.headers or {})
+    if not request.url.path.startswith(security.PROTECTED_PREFIX):
+        if not is_body_allowed_for_status_code(code):
+            return Response(status_code=code, headers=headers)
+        return JSONResponse({"detail": exc.detail}, status_code=code, headers=headers)
+    title_key = f"error.{code}.title" if has_message(f"error.{code}.title") else "error.generic.title"
+    if isinstance(exc.detail, str) and has_message(exc.detail):
+        message_key = exc.detail
+    elif has_message(f"error.{code}.message"):
+        message_key = f"error.{code}.message"
+    else:
+        message_key = "error.generic.message"
+    context = {"status_code": code, "title": t(request, title_key), "message": t(request, message_key)}
+    return render(request, "error.html", context, status_code=code, headers=headers)
