@@ -8,6 +8,8 @@ retried by the next run. A re-run with nothing new sends nothing.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Collection
 from typing import Any
 
 from opensearchpy import OpenSearch
@@ -41,8 +43,12 @@ def index_changes(
     *,
     source_id: str | None = None,
     vocabularies: Vocabularies | None = None,
+    resource_ids: Collection[str] | None = None,
 ) -> dict[str, Any]:
-    """Send what changed to the index; return the run report (source ``*`` = every source)."""
+    """Send what changed to the index; return the run report (source ``*`` = every source).
+
+    ``resource_ids`` limits the run to those records (publication right after a decision).
+    """
     alias = f"{prefix}-resources"
     ensure_index(client, prefix)
     upserts: list[tuple[str, dict[str, Any]]] = []
@@ -53,6 +59,8 @@ def index_changes(
         query = select(ResourceRow)
         if source_id:
             query = query.where(ResourceRow.source_id == source_id)
+        if resource_ids is not None:
+            query = query.where(ResourceRow.id.in_(list(resource_ids)))
         for row in session.scalars(query):
             if row.status == Status.APPROVED.value and row.record is not None:
                 doc = to_document(
@@ -116,15 +124,20 @@ def rebuild_index(
     prefix: str,
     *,
     vocabularies: Vocabularies | None = None,
+    drain_seconds: float = 1.0,
 ) -> dict[str, Any]:
     """Build a fresh physical index from the ledger, check it, swap the aliases, drop the old.
 
-    Searches keep answering from the old index until the swap, which is one atomic alias
-    request. If the new index does not hold every approved record, nothing is swapped and the
-    new index is deleted: the portals never see a short index.
+    The new index is ``<prefix>-resources-<current version>-<UTC timestamp>``, so a rebuild is
+    also how an index of an older definition (v1) is replaced. Searches keep answering from the
+    old index until the swap, which is one atomic alias request for the main and every portal
+    alias; the old index is deleted ``drain_seconds`` later, so searches that resolved the alias
+    just before the swap still finish on it. If the new index does not hold every approved
+    record, nothing is swapped and the new index is deleted: the portals never see a short index.
     """
-    new_index = index_name(prefix, suffix=utcnow().strftime("%Y%m%d%H%M%S"))
-    create_index(client, new_index)
+    new_index = index_name(prefix, suffix=utcnow().strftime("%Y%m%d%H%M%S%f"))
+    if not create_index(client, new_index):
+        raise IndexingError(f"rebuild aborted: {new_index} already exists")
     upserts: list[tuple[str, dict[str, Any]]] = []
     hashes: dict[str, str] = {}
     with factory() as session:
@@ -151,6 +164,8 @@ def rebuild_index(
         )
     old = alias_targets(client, alias_name(prefix))
     point_aliases(client, prefix, new_index)
+    if old and drain_seconds > 0:
+        time.sleep(drain_seconds)
     for name in old:
         if name != new_index:
             client.indices.delete(index=name)

@@ -5,13 +5,20 @@ last built from, or when the rules changed since (``processed_with``, a fingerpr
 validation rules, portal policies, vocabularies and code version). A re-run with nothing new does
 nothing. A person's decision stands until the *source record* changes: when only the rules
 changed, the record's issues are refreshed but its status and portals stay as the person left them.
+
+Documentalists' corrections (:mod:`ren_index.overlays`) are re-applied on every pass: text
+corrections before validation, concept corrections after it; a corrected field the source has
+changed since raises ``SOURCE_CHANGED_AFTER_EDIT``, whose effect (``review``) brings the record
+back to the queue: the source record changed, so the rules decide again, whoever decided before.
+(When only a vocabulary changed what the source's value maps to, the issue is shown but a
+person's decision stands, like any other rules-only change.)
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,9 +30,18 @@ from ren_index import __version__
 from ren_index.config import SourceConfig
 from ren_index.decide import Policy, decide
 from ren_index.ledger import store
-from ren_index.ledger.models import HarvestRun, RawRecordRow, ResourceRow, utcnow
+from ren_index.ledger.models import HarvestRun, Overlay, RawRecordRow, ResourceRow, SourceRow, utcnow
 from ren_index.model import Decision, Issue, Provenance, Resource, Status
 from ren_index.normalize.registry import normalize
+from ren_index.overlays import (
+    CONTROLLED_FIELDS,
+    EDITABLE_FIELDS,
+    TEXT_FIELDS,
+    Overlays,
+    apply_controlled_overlays,
+    apply_text_overlays,
+    source_changes,
+)
 from ren_index.validate import ValidationContext, validate
 from ren_index.validate.rules import load_portals, load_rules
 from ren_index.validate.vocabularies import Vocabularies, load_vocabularies
@@ -70,10 +86,44 @@ def process_record(
     source: SourceConfig,
     rulebook: Rulebook,
     duplicate_of: Callable[[str], str | None] = lambda _url: None,
+    overlays: Overlays | None = None,
 ) -> tuple[Resource | None, list[Issue], Decision]:
-    """The pure core of the step for one raw record: normalize, validate, decide."""
+    """The pure core of the step for one raw record: normalize, correct, validate, decide.
+
+    Order: normalize → text corrections → validate → concept corrections →
+    ``SOURCE_CHANGED_AFTER_EDIT`` checks → decide. ``overlays`` maps a field to
+    (corrected value, source value when corrected).
+    """
     if raw.deleted:
         return None, [], Decision(status=Status.DELETED, reasons=["deleted at source"])
+    resource, issues = normalized(raw)
+    ctx = _context(source, rulebook, duplicate_of)
+    overlays = overlays or {}
+    text = {f: v for f, v in overlays.items() if f in TEXT_FIELDS}
+    validated, found = validate(apply_text_overlays(resource, text), ctx)
+    issues = [*issues, *found]
+    if overlays:
+        if not text:
+            source_view = validated  # nothing corrected before validation: it is the source's view
+        elif any(f in CONTROLLED_FIELDS for f in overlays):
+            source_view = validate(resource, ctx)[0]  # a corrected title may change detected language
+        else:
+            source_view = resource
+        validated, issues = apply_controlled_overlays(validated, issues, overlays)
+        issues = [*issues, *source_changes(source_view, overlays)]
+    decision = decide(
+        validated,
+        issues,
+        vocabularies=rulebook.vocabularies,
+        policy=rulebook.policy,
+        review=source.review,
+        source_portals=source.portals,
+    )
+    return validated, [*issues, *decision.issues], decision
+
+
+def normalized(raw: RawRecordRow) -> tuple[Resource, list[Issue]]:
+    """The raw payload as a canonical record, with the mapping issues (no validation, no overlays)."""
     provenance = Provenance(
         source=raw.source_id,
         identifier=raw.identifier,
@@ -82,27 +132,63 @@ def process_record(
         harvested_at=raw.last_seen,
     )
     if raw.payload is None:
-        resource = Resource(provenance=provenance)
-        issues = [PAYLOAD_MISSING]
-    else:
-        resource, issues = normalize(raw.payload, provenance)
-    ctx = ValidationContext(
+        return Resource(provenance=provenance), [PAYLOAD_MISSING]
+    return normalize(raw.payload, provenance)
+
+
+def source_resource(
+    raw: RawRecordRow,
+    source: SourceConfig,
+    rulebook: Rulebook,
+    duplicate_of: Callable[[str], str | None] = lambda _url: None,
+) -> Resource:
+    """The record as the source alone makes it (normalized and validated, no corrections).
+
+    What a correction's ``base_value`` is read from, so later source changes can be told apart.
+    """
+    resource, _issues = normalized(raw)
+    return validate(resource, _context(source, rulebook, duplicate_of))[0]
+
+
+def _context(
+    source: SourceConfig, rulebook: Rulebook, duplicate_of: Callable[[str], str | None]
+) -> ValidationContext:
+    return ValidationContext(
         vocabularies=rulebook.vocabularies,
         rules=rulebook.policy.rules,
         defaults=dict(source.defaults),
         duplicate_of=duplicate_of,
     )
-    resource, found = validate(resource, ctx)
-    issues = [*issues, *found]
-    decision = decide(
-        resource,
-        issues,
-        vocabularies=rulebook.vocabularies,
-        policy=rulebook.policy,
-        review=source.review,
-        source_portals=source.portals,
-    )
-    return resource, [*issues, *decision.issues], decision
+
+
+def load_overlays(session: Session, resource_ids: Iterable[str]) -> dict[str, dict[str, tuple[Any, Any]]]:
+    """Corrections of many records in one query: resource id → field → (value, base_value)."""
+    ids = list(resource_ids)
+    found: dict[str, dict[str, tuple[Any, Any]]] = {}
+    for start in range(0, len(ids), 500):  # bounded IN lists, whatever the batch size
+        rows = session.scalars(select(Overlay).where(Overlay.resource_id.in_(ids[start : start + 500])))
+        for overlay in rows:
+            if overlay.field in EDITABLE_FIELDS:
+                found.setdefault(overlay.resource_id, {})[overlay.field] = (overlay.value, overlay.base_value)
+    return found
+
+
+def source_config(session: Session, source_id: str) -> SourceConfig:
+    """A source's configuration as the ledger last saw it (for work on one record outside a run)."""
+    return SourceConfig.model_validate(session.get_one(SourceRow, source_id).config)
+
+
+def reprocess_resource(session: Session, row: ResourceRow, rulebook: Rulebook) -> str:
+    """Build one record again from its raw payload and its corrections, right now; the new status.
+
+    Same rules as a run: a person's decision stands while the source record is unchanged,
+    a rules decision is taken again.
+    """
+    raw = session.get_one(RawRecordRow, row.raw_id)
+    source = source_config(session, raw.source_id)
+    overlays = load_overlays(session, [row.id]).get(row.id, {})
+    result = process_record(raw, source, rulebook, _duplicate_finder(session, raw), overlays)
+    return _save(session, raw, result, None, rulebook.fingerprint)
 
 
 PAYLOAD_MISSING = Issue(
@@ -146,7 +232,7 @@ def _save(
     session: Session,
     raw: RawRecordRow,
     result: tuple[Resource | None, list[Issue], Decision],
-    run_id: int,
+    run_id: int | None,
     fingerprint: str,
 ) -> str:
     resource, issues, decision = result
@@ -170,10 +256,11 @@ def _save(
         row.record = resource.model_dump(mode="json")
         row.url_key = url_key(resource.controlled.url)
     row.issues = [i.model_dump(mode="json") for i in issues]
+    if row.status != decision.status.value or row.decided_by != "rules":
+        row.decided_at = utcnow()  # unchanged outcome: keep the date, so "waiting since" stays true
     row.status = decision.status.value
     row.portals = decision.portals or (row.portals if decision.status is Status.DELETED else [])
     row.decided_by = "rules"
-    row.decided_at = utcnow()
     row.updated_at = utcnow()
     raw.processed_hash = raw.content_hash
     raw.processed_with = fingerprint
@@ -232,9 +319,11 @@ def process_source(
             ).all()
             if not rows:
                 break
+            overlays = load_overlays(session, (store.resource_id(r.source_id, r.identifier) for r in rows))
             for raw in rows:
                 last_id = raw.id
-                result = process_record(raw, source, rulebook, _duplicate_finder(session, raw))
+                corrections = overlays.get(store.resource_id(raw.source_id, raw.identifier))
+                result = process_record(raw, source, rulebook, _duplicate_finder(session, raw), corrections)
                 status = _save(session, raw, result, run_id, rulebook.fingerprint)
                 counts["processed"] += 1
                 counts[status] += 1
