@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from ren_index.index.documents import document_hash, split_languages, to_document
 from ren_index.model import (
+    Controlled,
     Educational,
     General,
     Identifier,
     Provenance,
     Resource,
     Rights,
+    TaxonPath,
     Technical,
     Term,
 )
+from ren_index.validate.vocabularies import load_vocabularies
 
 
 def _resource(**parts: object) -> Resource:
@@ -68,9 +72,13 @@ def test_full_record_becomes_the_expected_document() -> None:
         "levels": ["collégial", "universitaire"],
         "resource_types": ["guide", "Text"],
         "licence": "https://creativecommons.org/licenses/by-nc-sa/4.0/",
+        "licence_family": "undetermined",
+        "disciplines": [],
         "url": "https://eduq.info/xmlui/bitstream/123.pdf",
         "datestamp": "2024-03-01T12:00:00+00:00",
         "harvested_at": "2024-03-02T08:30:00+00:00",
+        "date_modified": "2024-03-01T12:00:00+00:00",
+        "suggest": ["Évaluation des apprentissages", "Assessment of learning"],
         "title_fr": ["Évaluation des apprentissages"],
         "title_en": ["Assessment of learning"],
         "description_fr": ["Un guide."],
@@ -78,7 +86,8 @@ def test_full_record_becomes_the_expected_document() -> None:
         "keywords_fr": ["évaluation", "pédagogie"],
         "keywords_en": ["assessment"],
     }
-    assert record == FULL.model_dump(mode="json")
+    assert record == FULL.model_dump(mode="json", exclude_defaults=True)
+    assert Resource.model_validate(record) == FULL
     assert record["general"]["title"]["fr-CA"] == "Évaluation des apprentissages"
 
 
@@ -98,7 +107,9 @@ def test_minimal_record_has_facet_lists_and_no_empty_text_fields() -> None:
         "languages": [],
         "levels": [],
         "resource_types": [],
-        "record": doc["record"],
+        "licence_family": "undetermined",
+        "disciplines": [],
+        "record": {"provenance": {"source": "s", "identifier": "i", "metadata_format": "csv"}},
     }
 
 
@@ -165,3 +176,32 @@ def test_hash_changes_with_content_and_portals() -> None:
     other = to_document(FULL, record_id="eduq:123", status="approved", portals=["pavillon", "ecole-ouverte"])
     assert document_hash(doc) != document_hash(other)
     assert document_hash(doc) != document_hash({**doc, "title_fr": ["Autre titre"]})
+
+
+def test_v2_facets_from_the_vocabularies() -> None:
+    vocabularies = load_vocabularies(Path(__file__).resolve().parents[2] / "config")
+    niv = "https://w3id.org/ren-index/vocab/niveaux/"
+    resource = _resource(
+        controlled=Controlled(
+            levels=[niv + "secondaire-3"], licence="http://creativecommons.org/licenses/by-nc-sa/4.0/"
+        ),
+        classifications=[
+            TaxonPath(
+                purpose=Term(source="LOMv1.0", value="discipline"), taxa=[("MAT", {"fr": "Mathématique"})]
+            ),
+            TaxonPath(
+                purpose=Term(value="http://purl.org/ASN/scheme/ASNDiscipline/discipline"), taxa=[("sci", {})]
+            ),
+            TaxonPath(purpose=Term(value="educational level"), taxa=[("S3", {"fr": "Sec 3"})]),
+        ],
+    )
+    doc = to_document(resource, record_id="x", status="approved", portals=[], vocabularies=vocabularies)
+    assert doc["levels"] == [
+        niv + "secondaire-3",
+        niv + "secondaire-cycle-2",
+        niv + "secondaire",
+        niv + "scolaire",
+    ]
+    assert doc["licence_family"] == "non-commercial"
+    assert doc["disciplines"] == ["Mathématique", "sci"]
+    assert doc["date_modified"] == doc["datestamp"]

@@ -59,7 +59,7 @@ def _ids(os_client: OpenSearch, alias: str, query: str, **kw: Any) -> set[str]:
 
 def test_ensure_index_is_idempotent_and_sets_aliases(os_client: OpenSearch, prefix: str) -> None:
     first = ensure_index(os_client, prefix)
-    assert first == f"{prefix}-resources-v1"
+    assert first == f"{prefix}-resources-v2"
     assert ensure_index(os_client, prefix) == first
     for alias in ("resources", "pavillon", "ecole-ouverte"):
         assert alias_targets(os_client, f"{prefix}-{alias}") == [first]
@@ -69,7 +69,7 @@ def test_ensure_index_is_idempotent_and_sets_aliases(os_client: OpenSearch, pref
 
 def test_alias_swap_is_respected_by_ensure_index(os_client: OpenSearch, prefix: str) -> None:
     ensure_index(os_client, prefix)
-    rebuilt = f"{prefix}-resources-v1-rebuild"
+    rebuilt = f"{prefix}-resources-v2-rebuild"
     assert create_index(os_client, rebuilt, replicas=0) is True
     assert create_index(os_client, rebuilt) is False
     point_aliases(os_client, prefix, rebuilt)

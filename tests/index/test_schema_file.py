@@ -7,14 +7,23 @@ from typing import Any
 import pytest
 
 from ren_index.index.documents import to_document
-from ren_index.index.schema import alias_name, index_name, load_definition, portal_alias
+from ren_index.index.schema import (
+    DEFAULT_VERSION,
+    alias_name,
+    index_name,
+    index_version,
+    load_definition,
+    portal_alias,
+)
 from ren_index.index.search import SEARCH_FIELDS, build_query
 from ren_index.model import General, Provenance, Resource
 
 
-@pytest.fixture(scope="module")
-def definition() -> dict[str, Any]:
-    return load_definition("v1")
+@pytest.fixture(scope="module", params=["v1", "v2"])
+def definition(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Both versions stay loadable: a v1 index may still serve until it is rebuilt."""
+    version: str = request.param
+    return load_definition(version)
 
 
 def test_only_settings_and_mappings_are_sent(definition: dict[str, Any]) -> None:
@@ -56,9 +65,25 @@ def test_fields(definition: dict[str, Any]) -> None:
     assert props["record"] == {"type": "object", "enabled": False}
 
 
-def test_every_document_field_is_mapped(definition: dict[str, Any]) -> None:
-    """``dynamic: strict`` refuses unknown fields, so documents.py may emit only mapped ones."""
+def test_v2_adds_facets_dates_and_type_ahead() -> None:
+    definition = load_definition("v2")
     props = definition["mappings"]["properties"]
+    for facet in ("licence_family", "disciplines"):
+        assert props[facet]["type"] == "keyword"
+    assert props["date_modified"]["type"] == "date"
+    assert props["suggest"] == {**props["suggest"], "type": "search_as_you_type", "analyzer": "ren_suggest"}
+    analysis = definition["settings"]["analysis"]
+    assert analysis["analyzer"]["ren_suggest"]["filter"][-1] == "asciifolding"
+    assert {"l", "d", "qu", "j", "s", "n", "c", "m", "t", "lorsqu", "puisqu", "jusqu"} <= set(
+        analysis["filter"]["ren_french_elision"]["articles"]
+    )
+    assert props["description_fr"]["analyzer"] == "ren_french"
+    assert props["keywords_en"]["fields"]["exact"]["normalizer"] == "ren_folded"
+
+
+def test_every_document_field_is_mapped() -> None:
+    """``dynamic: strict`` refuses unknown fields, so documents.py may emit only mapped ones."""
+    props = load_definition(DEFAULT_VERSION)["mappings"]["properties"]
     resource = Resource(
         provenance=Provenance(source="s", identifier="i", metadata_format="x", datestamp="2024"),
         general=General(title={"fr": "a", "en": "b", "und": "c"}, description={"fr": "d"}),
@@ -70,7 +95,10 @@ def test_every_document_field_is_mapped(definition: dict[str, Any]) -> None:
 
 
 def test_names() -> None:
-    assert index_name("ren") == "ren-resources-v1"
+    assert index_name("ren") == "ren-resources-v2"
+    assert index_version("ren-resources-v1") == "v1"
+    assert index_version("ren-resources-v2-20260101120000123456") == "v2"
+    assert index_version("ren-pavillon") is None
     assert index_name("ren", "v2", "20240301") == "ren-resources-v2-20240301"
     assert alias_name("ren") == "ren-resources"
     assert portal_alias("ren", "ecole-ouverte") == "ren-ecole-ouverte"
@@ -78,6 +106,6 @@ def test_names() -> None:
 
 def test_user_text_never_reaches_query_string() -> None:
     query = build_query('title_fr:* OR /.*/ AND "', portal="pavillon")
-    assert "query_string" not in repr(query)
+    assert "'query_string'" not in repr(query) and "simple_query_string" in repr(query)
     assert query["bool"]["filter"] == [{"term": {"portals": "pavillon"}}]
     assert build_query("  ")["bool"]["must"] == [{"match_all": {}}]

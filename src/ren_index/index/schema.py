@@ -12,6 +12,7 @@ aliases, so a rebuild is "create a new index, fill it, swap the aliases" in one 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from importlib import resources
 from typing import Any
@@ -21,8 +22,15 @@ from opensearchpy.exceptions import RequestError
 
 from ren_index.errors import IndexingError
 
-DEFAULT_VERSION = "v1"
+DEFAULT_VERSION = "v2"
 PORTALS = ("pavillon", "ecole-ouverte")
+_VERSION_IN_NAME = re.compile(r"-resources-(v\d+)(?:-|$)")
+
+
+def index_version(name: str) -> str | None:
+    """The definition version a physical index was built from, read from its name (``v1``...)."""
+    found = _VERSION_IN_NAME.search(name)
+    return found.group(1) if found else None
 
 
 def load_definition(version: str = DEFAULT_VERSION) -> dict[str, Any]:
@@ -104,9 +112,13 @@ def ensure_index(
 
     Idempotent. When the alias is missing, ``<prefix>-resources-<version>`` is created (if
     needed) and the aliases are added. When the alias already exists it is left alone, even if
-    it points at another version or a rebuilt index: moving it is a rebuild's decision
-    (:func:`point_aliases`), not something a routine ``index`` run may undo. Missing portal
-    aliases are added beside it.
+    it points at a rebuilt index: moving it is a rebuild's decision (:func:`point_aliases`),
+    not something a routine ``index`` run may undo. Missing portal aliases are added beside it.
+
+    When the alias points at an index of *another* definition version (a ``v1`` index after an
+    upgrade), documents of this version would be refused field by field (``dynamic: strict``),
+    so this raises with the remedy, ``ren-index index --rebuild``, instead of failing every
+    record or moving the alias behind the portals' back.
     """
     main = alias_name(prefix)
     targets = alias_targets(client, main)
@@ -114,6 +126,12 @@ def ensure_index(
         raise IndexingError(f"alias {main} points at several indices ({', '.join(targets)})")
     if targets:
         index = targets[0]
+        found = index_version(index)
+        if found is not None and found != version:
+            raise IndexingError(
+                f"alias {main} points at {index} (definition {found}), this ren-index writes {version}:"
+                " run `ren-index index --rebuild` / reconstruire l'index"
+            )
     else:
         index = index_name(prefix, version)
         create_index(client, index, version, replicas=replicas)

@@ -1,13 +1,19 @@
 """The portal query: words in, ranked resources out.
 
-User text goes to ``multi_match`` only, never to ``query_string`` (whose syntax lets a visitor
-write field names, regexes and wildcards that cost the cluster dearly or fail the query).
+User text goes to ``simple_query_string`` only, never to ``query_string`` (whose syntax lets a
+visitor write field names, regexes and wildcards that cost the cluster dearly or fail the query);
+only the harmless operators are enabled (``"phrase"``, ``-not``, ``a | b``, ``prefix*``, brackets).
 
-``cross_fields`` with ``operator: and`` is used because the fields use different analyzers:
-OpenSearch groups them by analyzer, and within a group every word must appear in *some* field
-(title, keywords or description). So "fractions primaire" finds a resource whose title has one
-word and whose keywords have the other, and a French stop word ("de", "la") is dropped by the
-French group instead of being required literally. A phrase match adds to the score.
+One ``simple_query_string`` per *language group* (French fields, English fields, other fields),
+each with ``default_operator: and``, under a ``dis_max``: every word must be found in that
+group's fields (title, keywords or description), analysed with that group's analyzer. AND
+because portal users type several words to narrow ("fractions primaire"), and because the
+per-language grouping drops stop words where they are stop words: "évaluation des
+apprentissages" requires "des" nowhere, while a single ``simple_query_string`` over all fields
+would require it in the English fields, where it is not a stop word. Boosts: title ^3 above
+keywords ^2 above description ^1; a phrase match in a title adds to the score. When the
+query's language is known (``prefer``), that language's group counts double, so an English query
+lists English records before French ones that match it as well (cognates: "fractions").
 """
 
 from __future__ import annotations
@@ -21,17 +27,39 @@ from opensearchpy.exceptions import NotFoundError, TransportError
 from ren_index.errors import IndexingError
 from ren_index.model import pick_lang
 
-SEARCH_FIELDS = [
-    "title_fr^3",
-    "title_en^3",
-    "title_other^3",
-    "keywords_fr^2",
-    "keywords_en^2",
-    "keywords_other^2",
-    "description_fr",
-    "description_en",
-    "description_other",
-]
+LANGUAGE_GROUPS = ("fr", "en", "other")
+FIELD_BOOSTS = (("title", 3), ("keywords", 2), ("description", 1))
+SEARCH_FIELDS = [f"{name}_{lang}^{boost}" for lang in LANGUAGE_GROUPS for name, boost in FIELD_BOOSTS]
+TITLE_FIELDS = [f"title_{lang}" for lang in LANGUAGE_GROUPS]
+QUERY_FLAGS = "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|WHITESPACE|ESCAPE"
+"""``simple_query_string`` operators a visitor may use (no fuzzy, slop or near: costly, rarely meant)."""
+
+
+PREFERRED_LANGUAGE_BOOST = 2.0
+
+
+def text_query(text: str, prefer: str | None = None) -> dict[str, Any]:
+    """The relevance core for one user text (already stripped, not empty); pure.
+
+    ``prefer`` is the language the text is written in (``fr`` or ``en``) when it is known.
+    """
+    groups = [
+        {
+            "simple_query_string": {
+                "query": text,
+                "fields": [f"{name}_{lang}^{boost}" for name, boost in FIELD_BOOSTS],
+                "default_operator": "and",
+                "flags": QUERY_FLAGS,
+                "auto_generate_synonyms_phrase_query": False,
+                "boost": PREFERRED_LANGUAGE_BOOST if lang == prefer else 1.0,
+            }
+        }
+        for lang in LANGUAGE_GROUPS
+    ]
+    phrase = {"multi_match": {"query": text, "type": "phrase", "fields": TITLE_FIELDS, "boost": 2}}
+    return {"bool": {"must": [{"dis_max": {"queries": groups, "tie_breaker": 0.3}}], "should": [phrase]}}
+
+
 MAX_SIZE = 100
 
 
@@ -46,24 +74,11 @@ class SearchResult:
 def build_query(query: str, *, portal: str | None = None) -> dict[str, Any]:
     """The query body (pure, so its shape is testable without a cluster)."""
     text = " ".join(query.split())
-    must: dict[str, Any]
-    should: list[dict[str, Any]] = []
-    if text:
-        must = {
-            "multi_match": {
-                "query": text,
-                "type": "cross_fields",
-                "operator": "and",
-                "fields": SEARCH_FIELDS,
-            }
-        }
-        should.append({"multi_match": {"query": text, "type": "phrase", "fields": SEARCH_FIELDS}})
-    else:
-        must = {"match_all": {}}
+    must = text_query(text) if text else {"match_all": {}}
     filters: list[dict[str, Any]] = []
     if portal:
         filters.append({"term": {"portals": portal}})
-    return {"bool": {"must": [must], "should": should, "filter": filters}}
+    return {"bool": {"must": [must], "filter": filters}}
 
 
 def search(

@@ -1,0 +1,244 @@
+"""Benchmark: search latency through the API against the same queries sent straight to OpenSearch.
+
+    .venv/bin/python bench/search_latency.py [--docs 100000] [--runs 500] [--prefix bench] [--keep]
+
+Loads ``--docs`` generated documents into ``<prefix>-resources-v2`` on the node at
+``REN_OPENSEARCH_URL`` (through :func:`ren_index.index.bulk.send`, like ``ren-index index``),
+unless an index of that size is already there (``--keep`` from an earlier run). Documents are the
+demo catalogue's records, normalized and validated by the real pipeline (so levels, licences,
+families, types and disciplines are the real controlled values), then varied: titles and
+descriptions get words drawn from the whole catalogue, dates are spread over four years.
+
+Then runs a fixed mix of queries ``--runs`` times each, interleaving two paths with the *same*
+request body (:func:`ren_index.search_api.build_search`):
+
+- **api**: HTTP GET ``/api/search`` on uvicorn in a thread, over loopback, with keep-alive;
+- **direct**: ``client.search`` with opensearch-py, what a portal querying OpenSearch would do.
+
+Every query carries the facets (the API always counts them). Prints p50 / p95 per query and
+path, and the ratio of the p95s. Target (issue 5): API p95 ≤ 1.2 × direct p95, and < 50 ms.
+The index is deleted at the end unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from ren_index import search_api
+from ren_index.decide import Policy, decide
+from ren_index.demo.catalogue import demo_records
+from ren_index.demo.records import metadata_xml
+from ren_index.index.bulk import send
+from ren_index.index.client import make_client
+from ren_index.index.documents import to_document
+from ren_index.index.schema import alias_name, ensure_index
+from ren_index.model import Provenance
+from ren_index.normalize.registry import normalize
+from ren_index.settings import load_settings
+from ren_index.validate import ValidationContext, validate
+from ren_index.validate.rules import load_portals, load_rules
+from ren_index.validate.vocabularies import Vocabularies, load_vocabularies
+from ren_index.web import routes_api
+
+CONFIG = Path(__file__).resolve().parents[1] / "config"
+NIV = "https://w3id.org/ren-index/vocab/niveaux/"
+QUERIES: dict[str, dict[str, Any]] = {
+    "french full-text": {"q": "situation d'apprentissage"},
+    "french, 3 filters": {
+        "q": "évaluation",
+        "portal": "ecole-ouverte",
+        "level": NIV + "secondaire",
+        "licence": "open",
+    },
+    "english full-text": {"q": "reading strategies"},
+    "browse by date": {"portal": "pavillon", "sort": "date"},
+    "facets only, all docs": {},
+}
+
+
+def base_documents(vocabularies: Vocabularies) -> list[dict[str, Any]]:
+    """The demo catalogue through normalize → validate → decide → to_document (real values)."""
+    policy = Policy(rules=load_rules(CONFIG), portals=load_portals(CONFIG))
+    docs = []
+    for rec in demo_records():
+        if rec.deleted:
+            continue
+        xml = metadata_xml(rec, rec.metadata_format)
+        if xml is None:
+            continue
+        provenance = Provenance(
+            source="bench", identifier=rec.identifier, metadata_format=rec.metadata_format
+        )
+        resource, issues = normalize(xml, provenance)
+        ctx = ValidationContext(vocabularies=vocabularies, rules=policy.rules, defaults={})
+        resource, found = validate(resource, ctx)
+        decision = decide(resource, [*issues, *found], vocabularies=vocabularies, policy=policy)
+        portals = decision.portals or ["ecole-ouverte"]
+        source = f"source-{len(docs) % 12:02d}"
+        resource = resource.model_copy(update={"provenance": replace_source(resource.provenance, source)})
+        docs.append(
+            to_document(
+                resource, record_id="x", status="approved", portals=portals, vocabularies=vocabularies
+            )
+        )
+    return docs
+
+
+def replace_source(provenance: Provenance, source: str) -> Provenance:
+    return provenance.model_copy(update={"source": source})
+
+
+def generated(bases: list[dict[str, Any]], count: int, seed: int = 5) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``count`` varied documents: base values, extra title/description words, spread dates."""
+    rng = random.Random(seed)
+    words = sorted(
+        {w for d in bases for t in d.get("title_fr", []) + d.get("title_en", []) for w in t.split()}
+    )
+    sentences = sorted({s for d in bases for t in d.get("description_fr", []) for s in t.split(". ") if s})
+    start = time.mktime((2022, 1, 1, 0, 0, 0, 0, 0, -1))
+    for n in range(count):
+        base = bases[n % len(bases)]
+        doc = dict(base)
+        extra = " ".join(rng.sample(words, 2))
+        for key in ("title_fr", "title_en", "title_other"):
+            if key in doc:
+                doc[key] = [f"{doc[key][0]} — {extra} {n}"]
+        if "description_fr" in doc:
+            doc["description_fr"] = [f"{doc['description_fr'][0]} {rng.choice(sentences)}."]
+        doc["suggest"] = [t for k in ("title_fr", "title_en", "title_other") for t in doc.get(k, [])]
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(start + rng.randrange(4 * 365 * 86400)))
+        doc["datestamp"] = doc["date_modified"] = stamp
+        doc["id"] = f"bench-{n:06d}"
+        yield doc["id"], doc
+
+
+def serve(app: FastAPI) -> tuple[uvicorn.Server, threading.Thread, str]:
+    """uvicorn on a free loopback port, in a daemon thread (what ``ren-index serve`` runs)."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=500)
+    parser.add_argument("--prefix", default="bench")
+    parser.add_argument("--keep", action="store_true", help="keep the index (and reuse it next time)")
+    args = parser.parse_args()
+
+    settings = load_settings(
+        index_prefix=args.prefix,
+        config_dir=CONFIG,
+        opensearch_url=os.environ.get("REN_OPENSEARCH_URL", "http://localhost:9200"),
+    )
+    client = make_client(settings)
+    vocabularies = load_vocabularies(CONFIG)
+    alias = alias_name(args.prefix)
+    ensure_index(client, args.prefix)
+    have = int(client.count(index=alias)["count"])
+    if have != args.docs:
+        started = time.perf_counter()
+        bases = base_documents(vocabularies)
+        result = send(client, alias, generated(bases, args.docs), [], chunk_size=2000)
+        took = time.perf_counter() - started
+        print(f"loaded {len(result.indexed):,} documents in {took:.1f} s ({len(result.failed)} refused)")
+    client.indices.forcemerge(index=alias, max_num_segments=1)
+    stats = client.indices.stats(index=alias, metric="store,docs")["_all"]["primaries"]
+    print(
+        f"index {alias}: {stats['docs']['count']:,} docs, {stats['store']['size_in_bytes'] / 2**20:.0f} MiB"
+        f" — machine {platform.machine()}, python {platform.python_version()}"
+    )
+
+    app = FastAPI()
+    app.state.settings = settings
+    app.include_router(routes_api.router)
+    server, thread, base_url = serve(app)
+    timings: dict[tuple[str, str], list[float]] = {}
+    try:
+        with httpx.Client(base_url=base_url) as http:
+            for warm in range(20):
+                for params in QUERIES.values():
+                    http.get("/api/search", params=params).raise_for_status()
+                    client.search(index=alias, body=body_for(params, vocabularies))
+                del warm
+            for _ in range(args.runs):
+                for name, params in QUERIES.items():
+                    body = body_for(params, vocabularies)
+                    t0 = time.perf_counter()
+                    client.search(index=alias, body=body)
+                    t1 = time.perf_counter()
+                    response = http.get("/api/search", params=params)
+                    t2 = time.perf_counter()
+                    response.raise_for_status()
+                    timings.setdefault((name, "direct"), []).append((t1 - t0) * 1000)
+                    timings.setdefault((name, "api"), []).append((t2 - t1) * 1000)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        if not args.keep:
+            client.indices.delete(index=f"{args.prefix}-resources-*", ignore_unavailable=True)
+
+    print(f"{args.runs} runs per query, interleaved; milliseconds")
+    print(f"{'query':<24}{'direct p50':>11}{'direct p95':>11}{'api p50':>9}{'api p95':>9}{'p95 ratio':>10}")
+    for name in QUERIES:
+        direct, api = timings[(name, "direct")], timings[(name, "api")]
+        d50, d95, a50, a95 = (
+            percentile(direct, 50),
+            percentile(direct, 95),
+            percentile(api, 50),
+            percentile(api, 95),
+        )
+        print(f"{name:<24}{d50:>11.1f}{d95:>11.1f}{a50:>9.1f}{a95:>9.1f}{a95 / d95:>10.2f}")
+    every_direct = [v for (_, path), vs in timings.items() if path == "direct" for v in vs]
+    every_api = [v for (_, path), vs in timings.items() if path == "api" for v in vs]
+    d95, a95 = percentile(every_direct, 95), percentile(every_api, 95)
+    print(
+        f"{'all (with facets)':<24}{statistics.median(every_direct):>11.1f}{d95:>11.1f}"
+        f"{statistics.median(every_api):>9.1f}{a95:>9.1f}{a95 / d95:>10.2f}"
+    )
+    verdict = "met" if a95 <= 1.2 * d95 and a95 < 50 else "NOT met"
+    print(f"target (api p95 <= 1.2 x direct p95, < 50 ms): {verdict}")
+    print(f"index {'kept' if args.keep else 'deleted'}: {args.prefix}-resources-*", file=sys.stderr)
+
+
+def body_for(params: dict[str, Any], vocabularies: Vocabularies) -> dict[str, Any]:
+    """The body the API sends for ``params`` (so both paths ask OpenSearch the same thing)."""
+    filters = {k: [v] for k, v in params.items() if k in search_api.FILTER_FIELDS and k != "portal"}
+    return search_api.build_search(
+        search_api.SearchParams(
+            q=params.get("q", ""),
+            portal=params.get("portal"),
+            filters=filters,
+            sort=params.get("sort", "relevance"),
+        ),
+        vocabularies,
+    )
+
+
+if __name__ == "__main__":
+    main()

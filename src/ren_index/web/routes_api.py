@@ -1,0 +1,237 @@
+"""The portals' search API: ``/api/search``, ``/api/resources/{id}``, ``/api/suggest``.
+
+Public and read-only: it reads the index through the ``<prefix>-resources`` alias and nothing
+else (no ledger, no session). Kept thin on purpose, because the benchmark holds it to 1.2× the
+latency of asking OpenSearch directly: the OpenSearch client and the vocabularies are made once
+per application and kept on ``app.state`` (``opensearch``, ``vocabularies``), endpoints are plain
+``def`` (the client is synchronous; FastAPI runs them in its thread pool), and the response is
+built as plain dicts by :mod:`ren_index.search_api` and sent as :class:`JSONResponse`, so the
+declared response models document the shape in ``/docs`` without being re-validated per hit.
+
+``create_app`` includes :data:`router` and adds CORS for :func:`cors_origins`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import NotFoundError, TransportError
+from pydantic import BaseModel
+
+from ren_index import search_api
+from ren_index.index.client import make_client
+from ren_index.index.schema import PORTALS, alias_name
+from ren_index.search_api import InvalidParameter, SearchParams
+from ren_index.settings import Settings
+from ren_index.validate.vocabularies import Vocabularies, load_vocabularies
+
+router = APIRouter(prefix="/api", tags=["search"])
+
+CORS_ENV = "REN_CORS_ORIGINS"
+
+
+def cors_origins() -> list[str]:
+    """Origins allowed to call the API from a browser: ``REN_CORS_ORIGINS``, comma-separated.
+
+    Empty (no cross-origin access) unless set; ``*`` allows any origin, which is safe here
+    because the API is read-only and uses no cookies.
+    """
+    return [o.strip() for o in os.environ.get(CORS_ENV, "").split(",") if o.strip()]
+
+
+# -- response models: documentation only (responses are sent as built) ----------------------
+
+
+class Labelled(BaseModel):
+    uri: str
+    label_fr: str | None
+    label_en: str | None
+
+
+class Licence(BaseModel):
+    uri: str | None
+    label_fr: str | None
+    label_en: str | None
+    family: str | None
+
+
+class Localized(BaseModel):
+    fr: str | None
+    en: str | None
+
+
+class Result(BaseModel):
+    id: str
+    title: Localized
+    description: Localized
+    """Snippet as HTML: text escaped, matches in ``<mark>``."""
+    url: str | None
+    levels: list[Labelled]
+    licence: Licence
+    languages: list[str]
+    resource_types: list[str]
+    source: str | None
+    portals: list[str]
+
+
+class FacetValue(BaseModel):
+    value: str
+    label_fr: str | None
+    label_en: str | None
+    count: int
+
+
+class SearchResponse(BaseModel):
+    total: int
+    page: int
+    size: int
+    results: list[Result]
+    facets: dict[str, list[FacetValue]]
+
+
+class Suggestion(BaseModel):
+    id: str
+    title: str | None
+
+
+class SuggestResponse(BaseModel):
+    suggestions: list[Suggestion]
+
+
+# -- application state -----------------------------------------------------------------------
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _client(request: Request) -> OpenSearch:
+    state = request.app.state
+    client: OpenSearch | None = getattr(state, "opensearch", None)
+    if client is None:
+        client = make_client(_settings(request))
+        state.opensearch = client
+    return client
+
+
+def _vocabularies(request: Request) -> Vocabularies:
+    state = request.app.state
+    vocabularies: Vocabularies | None = getattr(state, "vocabularies", None)
+    if vocabularies is None:
+        vocabularies = load_vocabularies(_settings(request).config_dir)
+        state.vocabularies = vocabularies
+    return vocabularies
+
+
+def _ask(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """Send one search to the main alias; OpenSearch trouble becomes a 503 with one line."""
+    alias = alias_name(_settings(request).index_prefix)
+    try:
+        response: dict[str, Any] = _client(request).search(index=alias, body=body)
+    except NotFoundError as exc:
+        raise HTTPException(503, f"index {alias} is not built yet / index absent") from exc
+    except (TransportError, OSError) as exc:
+        raise HTTPException(503, "search is unavailable / recherche indisponible") from exc
+    return response
+
+
+def _invalid(exc: InvalidParameter) -> HTTPException:
+    """The same body FastAPI gives a failed validation, so clients parse one 422 shape."""
+    return HTTPException(422, [{"loc": ["query", exc.name], "msg": str(exc), "type": "value_error"}])
+
+
+Repeated = Annotated[list[str], Query()]
+PORTAL_HELP = f"Restrict to one portal: {' | '.join(PORTALS)}."
+
+
+@router.get("/search", response_model=SearchResponse, summary="Search resources, with facets")
+def search(
+    request: Request,
+    q: Annotated[
+        str,
+        Query(
+            max_length=500,
+            description="Words to find (French or English; accents and plurals ignored). All words "
+            'must match. Operators: "exact phrase", -exclude, a | b, prefix*.',
+        ),
+    ] = "",
+    portal: Annotated[str | None, Query(description=PORTAL_HELP)] = None,
+    level: Annotated[
+        list[str], Query(description="Level concept URI (or its label / notation); broader levels match.")
+    ] = [],  # noqa: B006 - FastAPI copies defaults
+    language: Annotated[list[str], Query(description="Language code (fr, en...).")] = [],  # noqa: B006
+    licence: Annotated[
+        list[str], Query(description="Licence URI, or a family: open, non-commercial, ...")
+    ] = [],  # noqa: B006
+    type: Annotated[list[str], Query(description="Resource type concept URI.")] = [],  # noqa: B006
+    discipline: Annotated[list[str], Query(description="Discipline as the source names it.")] = [],  # noqa: B006
+    source: Annotated[list[str], Query(description="Source id.")] = [],  # noqa: B006
+    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+    size: Annotated[int, Query(ge=1, le=search_api.MAX_PAGE_SIZE, description="Results per page.")] = 10,
+    sort: Annotated[str, Query(description="relevance (default) or date (newest first).")] = "relevance",
+) -> JSONResponse:
+    """Ranked resources, their total, and facet counts for every filter.
+
+    Repeat a filter to OR its values (`level=A&level=B`); different filters AND. Each facet is
+    counted with the other filters applied. Without `q`, results come newest first.
+    """
+    params = SearchParams(
+        q=q,
+        portal=portal,
+        filters={
+            "level": level,
+            "language": language,
+            "licence": licence,
+            "type": type,
+            "discipline": discipline,
+            "source": source,
+        },
+        page=page,
+        size=size,
+        sort=sort,
+    )
+    vocabularies = _vocabularies(request)
+    try:
+        body = search_api.build_search(params, vocabularies)
+    except InvalidParameter as exc:
+        raise _invalid(exc) from exc
+    return JSONResponse(search_api.shape_search(_ask(request, body), params, vocabularies))
+
+
+@router.get("/suggest", response_model=SuggestResponse, summary="Type-ahead on titles")
+def suggest(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="What the user typed so far.")],
+    portal: Annotated[str | None, Query(description=PORTAL_HELP)] = None,
+) -> JSONResponse:
+    """Up to 10 titles that start like the words typed (accents and case ignored)."""
+    try:
+        body = search_api.build_suggest(q, portal)
+    except InvalidParameter as exc:
+        raise _invalid(exc) from exc
+    return JSONResponse({"suggestions": search_api.shape_suggest(_ask(request, body))})
+
+
+@router.get(
+    "/resources/{resource_id}",
+    summary="One resource",
+    responses={404: {"description": "No approved resource with this id / ressource introuvable"}},
+)
+def resource(request: Request, resource_id: str) -> JSONResponse:
+    """The resource as the portals show it (record view), with its description and keywords."""
+    alias = alias_name(_settings(request).index_prefix)
+    try:
+        found = _client(request).get(index=alias, id=resource_id, _source_excludes=["suggest"])
+    except NotFoundError:
+        found = None
+    except (TransportError, OSError) as exc:
+        raise HTTPException(503, "search is unavailable / recherche indisponible") from exc
+    source = found.get("_source") if found else None
+    if not source or source.get("status") != "approved":
+        raise HTTPException(404, f"no resource {resource_id} / ressource introuvable")
+    return JSONResponse(search_api.resource_view(resource_id, source, _vocabularies(request)))
