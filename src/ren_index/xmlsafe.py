@@ -8,13 +8,28 @@ resolves entities, never loads a DTD, never touches the network, refuses huge tr
 
 from __future__ import annotations
 
+import threading
+
 from lxml import etree
 
 MAX_BYTES = 64 * 1024 * 1024
 """Refuse documents larger than this (an OAI page is rarely above a few MB)."""
 
 
+_PARSERS = threading.local()
+
+
 def _parser() -> etree.XMLParser:
+    """This thread's parser, built once: a fresh parser per document cost about a third of the
+    parse (lxml sets up a new parser context), and lxml parsers must not be shared between threads.
+    A parser keeps no document state between two ``fromstring`` calls, so reuse changes nothing."""
+    parser: etree.XMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = _new_parser()
+    return parser
+
+
+def _new_parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ren_index.model import Issue, Resource
+from ren_index.model import Controlled, Issue, Resource
 from ren_index.validate.rules import ValidationRules
 from ren_index.validate.vocabularies import Vocabularies
 
@@ -66,10 +66,18 @@ def _checks() -> tuple[Check, ...]:
 def validate(resource: Resource, ctx: ValidationContext) -> tuple[Resource, list[Issue]]:
     """Run every check; return the resource with its ``controlled`` values, and all issues."""
     issues: list[Issue] = []
+    controlled: Controlled | None = None
     for check in _checks():
         updates, found = check(resource, ctx)
         if updates:
-            controlled = resource.controlled.model_copy(update=updates)
-            resource = resource.model_copy(update={"controlled": controlled})
+            if controlled is None:
+                # One copy of the record and of its controlled values for the whole run, made on
+                # the first update (the caller's resource is never changed); later checks see the
+                # values earlier ones set (duplicates reads the normalized URL). A pair of
+                # ``model_copy`` per updating check cost about 60 µs a record.
+                controlled = resource.controlled.model_copy()
+                resource = resource.model_copy(update={"controlled": controlled})
+            for name, value in updates.items():
+                setattr(controlled, name, value)  # what model_copy(update=...) does, minus the copy
         issues.extend(found)
     return resource, issues

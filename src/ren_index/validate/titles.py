@@ -13,6 +13,7 @@ still worth fixing.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from ren_index.model import Issue, Resource
@@ -41,8 +42,7 @@ _MIN_CAPS_LETTERS = 8
 def _placeholder_reason(title: str, ctx: ValidationContext) -> tuple[str, str] | None:
     """Why ``title`` is not a real title (French, English), or None when it is one."""
     folded = fold(title)
-    placeholders = {fold(p) for p in ctx.rules.text.title_placeholders}
-    if folded in placeholders:
+    if folded in _placeholders(tuple(ctx.rules.text.title_placeholders)):
         return "est un titre par défaut", "is a placeholder"
     if not any(c.isalpha() for c in title):
         return "ne contient aucune lettre", "has no letters"
@@ -53,10 +53,16 @@ def _placeholder_reason(title: str, ctx: ValidationContext) -> tuple[str, str] |
     return None
 
 
+@lru_cache(maxsize=8)
+def _placeholders(configured: tuple[str, ...]) -> frozenset[str]:
+    """The folded placeholder titles of ``validation.yaml``, folded once per rule set, not per title."""
+    return frozenset(fold(p) for p in configured)
+
+
 def _all_caps(title: str) -> bool:
     """Capitals only, several words, enough letters not to be an acronym ("PDF", "UQAM")."""
-    letters = [c for c in title if c.isalpha()]
-    return len(letters) >= _MIN_CAPS_LETTERS and len(title.split()) > 1 and title.upper() == title
+    letters = sum(map(str.isalpha, title))  # counted in C
+    return letters >= _MIN_CAPS_LETTERS and len(title.split()) > 1 and title.upper() == title
 
 
 def _sentence_case(title: str) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
@@ -106,11 +107,9 @@ def _host(parts: SplitResult) -> str:
             return f"[{ipaddress.IPv6Address(raw)}]"
         except ValueError as exc:
             raise InvalidUrl("bad IPv6 address") from exc
-    host = raw.rstrip(".")
-    try:
-        ascii_host = host.encode("idna").decode("ascii").lower()
-    except UnicodeError as exc:
-        raise InvalidUrl("host not encodable as IDNA") from exc
+    ascii_host = _ascii_host(raw.rstrip("."))
+    if ascii_host is None:
+        raise InvalidUrl("host not encodable as IDNA")
     labels = ascii_host.split(".")
     if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
         raise InvalidUrl("not a public host name")
@@ -120,6 +119,16 @@ def _host(parts: SplitResult) -> str:
         except ValueError as exc:
             raise InvalidUrl("bad IPv4 address") from exc
     return ascii_host
+
+
+@lru_cache(maxsize=4096)
+def _ascii_host(host: str) -> str | None:
+    """The IDNA form of a host name, lower-cased (None when it has none). Cached: Python's IDNA
+    codec is slow and a harvest links to the same few hosts over and over."""
+    try:
+        return host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
 
 
 def _port(parts: SplitResult) -> int | None:
@@ -134,6 +143,24 @@ def _port(parts: SplitResult) -> int | None:
 
 def _split(url: str) -> SplitResult:
     """Parse ``url`` as an absolute http(s) URL, or raise :class:`InvalidUrl`."""
+    parsed = _checked(url)
+    if isinstance(parsed, InvalidUrl):
+        raise InvalidUrl(*parsed.args)
+    return parsed
+
+
+@lru_cache(maxsize=1024)
+def _checked(url: str) -> SplitResult | InvalidUrl:
+    """:func:`_split`'s verdict, memoized: :func:`check_url` asks about the same address two or
+    three times (is it valid, which candidate is, normalize it), and the IDNA host check is the
+    dear part. The reason is returned rather than raised, so the cache holds no traceback."""
+    try:
+        return _parse(url)
+    except InvalidUrl as error:
+        return InvalidUrl(*error.args)
+
+
+def _parse(url: str) -> SplitResult:
     if _FORBIDDEN.search(url):
         raise InvalidUrl("space or forbidden character")
     try:

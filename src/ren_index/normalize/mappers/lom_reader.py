@@ -11,7 +11,7 @@ list of one-line field mappings.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from lxml import etree
@@ -29,8 +29,12 @@ T = TypeVar("T")
 
 
 def local_name(element: etree._Element) -> str:
-    """The tag without its namespace ('' for comments and processing instructions)."""
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+    """The tag without its namespace ('' for comments and processing instructions).
+
+    String slicing rather than ``etree.QName``: building a QName per element was a visible share
+    of the mapper's time, and ``{namespace}name`` is the only form lxml gives a tag."""
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def unique(items: Iterable[T]) -> list[T]:
@@ -52,6 +56,11 @@ class LomDoc:
 
     root: etree._Element
     ns: str
+    _paths: dict[tuple[str, ...], list[etree._Element]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Memo of :meth:`path`: the crosswalk asks for ``general`` (and its children) a dozen times a
+    record, and walking the tree down again each time was a visible share of the mapper's time."""
 
     @classmethod
     def of(cls, root: etree._Element) -> LomDoc:
@@ -70,10 +79,12 @@ class LomDoc:
 
     def path(self, *names: str) -> list[etree._Element]:
         """Every element at ``root/names[0]/names[1]/...``: LOM categories may repeat."""
-        found = [self.root]
-        for name in names:
-            found = self.children(found, name)
-        return found
+        found = self._paths.get(names)
+        if found is None:
+            parents = self.path(*names[:-1]) if names else []
+            found = self.children(parents, names[-1]) if names else [self.root]
+            self._paths[names] = found
+        return list(found)  # a copy: callers may extend what they get
 
     def texts(self, *names: str) -> list[str]:
         """Non-empty, whitespace-collapsed texts at a path, without repeats."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import lxml.html
 from lxml import etree
@@ -131,12 +132,14 @@ _PRIMARY = re.compile(r"[a-z]{2,3}")
 _SUBTAG = re.compile(r"[a-z0-9]{1,8}")
 
 
+@lru_cache(maxsize=4096)
 def lang_tag(raw: str | None) -> str:
     """Normalize a language tag for a :data:`LangString` key; ``"und"`` when there is none.
 
     ``FR-ca`` -> ``fr-CA``, ``fre`` -> ``fr``, ``fr_CA`` -> ``fr-CA``, and the id.loc.gov URIs of
     ScoLOMFR (``http://id.loc.gov/vocabulary/iso639-2/fre``) -> ``fr``. Anything that is not a
     language tag (``x-none``, ``??``) becomes ``und`` rather than a key nobody can look up.
+    Cached: every ``<string language>`` of every record asks, and sources use a handful of tags.
     """
     if not raw or not raw.strip():
         return "und"

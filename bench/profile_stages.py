@@ -1,0 +1,86 @@
+"""Profiling helper: where the time of ``validate_pipeline.py`` goes, stage by stage and check by check.
+
+    .venv/bin/python bench/profile_stages.py [--records 3000] [--cprofile]
+
+Runs the same records as the benchmark (same payloads, same order) twice — the first pass warms
+the caches and loads the language models, the second is the one to read — and prints microseconds
+per record for normalize, each validation check, the model copies ``validate`` makes, and decide.
+With ``--cprofile`` it also prints the 35 most expensive functions of the second pass. A figure
+here is for finding hot spots only: the benchmark's throughput is the one to quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from validate_pipeline import CONFIG, payloads
+
+from ren_index.decide import Policy, decide
+from ren_index.model import Provenance
+from ren_index.normalize.registry import normalize
+from ren_index.validate import ValidationContext, _checks
+from ren_index.validate.rules import load_portals, load_rules
+from ren_index.validate.vocabularies import load_vocabularies
+
+
+def run(chunk: list[tuple[str, str, str]], policy: Policy, ctx: ValidationContext, label: str) -> None:
+    """One pass over ``chunk``, timing each stage and check separately."""
+    checks = _checks()
+    per_check = {check.__name__: 0.0 for check in checks}
+    normalize_s = copy_s = decide_s = 0.0
+    started = time.perf_counter()
+    for identifier, fmt, xml in chunk:
+        t0 = time.perf_counter()
+        res, issues = normalize(xml, Provenance(source="bench", identifier=identifier, metadata_format=fmt))
+        normalize_s += time.perf_counter() - t0
+        found = []
+        for check in checks:
+            t1 = time.perf_counter()
+            updates, more = check(res, ctx)
+            t2 = time.perf_counter()
+            per_check[check.__name__] += t2 - t1
+            found += more
+            if updates:
+                res = res.model_copy(update={"controlled": res.controlled.model_copy(update=updates)})
+                copy_s += time.perf_counter() - t2
+        t3 = time.perf_counter()
+        decide(res, [*issues, *found], vocabularies=ctx.vocabularies, policy=policy)
+        decide_s += time.perf_counter() - t3
+    n = len(chunk)
+    total = time.perf_counter() - started
+    print(
+        f"{label}: {n / total:,.0f} records/s | normalize {normalize_s / n * 1e6:.0f} us"
+        f" | copies {copy_s / n * 1e6:.0f} us | decide {decide_s / n * 1e6:.0f} us"
+    )
+    print("   checks (us/record): " + ", ".join(f"{k} {v / n * 1e6:.0f}" for k, v in per_check.items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=3000)
+    parser.add_argument("--cprofile", action="store_true")
+    args = parser.parse_args()
+    vocabularies = load_vocabularies(CONFIG)
+    policy = Policy(rules=load_rules(CONFIG), portals=load_portals(CONFIG))
+    ctx = ValidationContext(vocabularies=vocabularies, rules=policy.rules)
+    chunk = payloads(0, args.records)
+    run(chunk, policy, ctx, "warm-up")
+    if args.cprofile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        run(chunk, policy, ctx, "profiled")
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(35)
+    else:
+        run(chunk, policy, ctx, "measured")
+
+
+if __name__ == "__main__":
+    main()
