@@ -179,3 +179,15 @@ def test_cors_only_for_the_public_api(app: FastAPI, monkeypatch: pytest.MonkeyPa
         assert api.headers.get("access-control-allow-origin") == "https://portail.example"
         review = client.options("/review/login", headers=origin)
         assert "access-control-allow-origin" not in review.headers
+
+
+def test_docs_page_is_served_without_internet(client) -> None:  # type: ignore[no-untyped-def]
+    """Swagger UI's assets come from the app: a portal developer can read /docs offline."""
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/static/swagger/swagger-ui-bundle.js" in page.text
+    assert "cdn." not in page.text and "cdn." not in page.headers["content-security-policy"]
+    assert "'unsafe-inline'" not in page.headers["content-security-policy"]
+    js = client.get("/static/swagger/swagger-ui-bundle.js")
+    assert js.status_code == 200 and len(js.content) > 100_000
+    assert client.get("/openapi.json").json()["info"]["title"] == "ren-index"

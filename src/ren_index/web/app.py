@@ -34,6 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from ren_index import __version__
 from ren_index.ledger.db import open_ledger
@@ -80,6 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_exception_handler(auth.LoginRequired, _login_redirect)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    # Swagger UI's assets from the swagger-ui-bundle package: /docs works with no internet.
+    # Mounted before /static, which would otherwise swallow the path.
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_api_route("/healthz", healthz, methods=["GET"], summary="Liveness and dependencies / état")
@@ -230,21 +234,26 @@ def _opensearch_answers(settings: Settings) -> bool:
 
 
 def _docs(request: Request) -> HTMLResponse:
-    """Swagger UI with a CSP of its own: its assets come from a CDN and it has one inline script.
+    """Swagger UI served by the app itself (no CDN), with a CSP of its own.
 
-    That script is allowed by its hash, not by ``unsafe-inline``. On machines without internet the
-    page stays blank; ``/openapi.json`` is served by the app either way.
+    Its one inline script is allowed by its hash, not by ``unsafe-inline``; its stylesheet and
+    scripts come from ``/static/swagger`` (the swagger-ui-bundle package).
     """
-    page = get_swagger_ui_html(openapi_url=request.app.openapi_url or "/openapi.json", title="ren-index API")
+    page = get_swagger_ui_html(
+        openapi_url=request.app.openapi_url or "/openapi.json",
+        title="ren-index API",
+        swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger/swagger-ui.css",
+        swagger_favicon_url="/static/swagger/favicon-32x32.png",
+    )
     body = bytes(page.body).decode("utf-8")
     hashes = " ".join(
         f"'sha256-{base64.b64encode(hashlib.sha256(s.encode('utf-8')).digest()).decode()}'"
         for s in re.findall(r"<script>(.*?)</script>", body, flags=re.DOTALL)
     )
-    cdn = "https://cdn.jsdelivr.net"
     csp = (
-        f"default-src 'self'; script-src 'self' {cdn} {hashes}; style-src 'self' {cdn}; "
-        "img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; base-uri 'none'; "
+        f"default-src 'self'; script-src 'self' {hashes}; style-src 'self'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
         "frame-ancestors 'none'; form-action 'self'"
     )
     return HTMLResponse(body, headers={"Content-Security-Policy": csp})

@@ -1,0 +1,1 @@
+"""Browser tests: the real review app driven in Debian's Chromium through Playwright."""
