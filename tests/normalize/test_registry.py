@@ -7,8 +7,11 @@ from lxml import etree
 
 from ren_index.errors import RenIndexError, UnknownFormatError
 from ren_index.normalize import MAPPERS, NAMESPACES, format_of, normalize
+from ren_index.normalize.mappers.csv_row import map_csv_row
 from ren_index.normalize.mappers.lom import map_lom
+from ren_index.normalize.mappers.lrmi import map_lrmi
 from ren_index.normalize.mappers.oai_dc import map_oai_dc
+from ren_index.normalize.mappers.rss import map_rss
 
 from .helpers import RECORDS, provenance
 
@@ -17,7 +20,8 @@ LOM = '<lom xmlns="http://ltsc.ieee.org/xsd/LOM"/>'
 
 
 def test_one_explicit_table() -> None:
-    assert {"oai_dc": map_oai_dc, "lom": map_lom} == MAPPERS
+    expected = {"oai_dc": map_oai_dc, "lom": map_lom, "rss": map_rss, "lrmi": map_lrmi, "csv": map_csv_row}
+    assert expected == MAPPERS
     assert set(NAMESPACES.values()) <= set(MAPPERS)
 
 

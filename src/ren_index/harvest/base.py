@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 
 def content_hash(payload: str | None, deleted: bool) -> str:
@@ -53,3 +54,6 @@ class Page:
     """True when a ``badResumptionToken`` made the harvester restart the window from its ``from``."""
     problems: list[str] = field(default_factory=list)
     """Record-level problems met on this page (e.g. a deleted header with no identifier)."""
+    state: dict[str, Any] = field(default_factory=dict)
+    """What the harvester wants back on the next run (a feed's ``ETag`` / ``Last-Modified``);
+    set on the last page only, kept by the harvest step in the completed run's checkpoint."""

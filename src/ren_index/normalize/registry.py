@@ -5,30 +5,55 @@ read from the root element's namespace first — a repository's metadata prefix 
 it chose (``oai_lom``, ``lomfr``, ``scolomfr``...) and says less than the document itself — and
 from the prefix only when the namespace is unknown. An unknown format fails loudly: mapping it
 with the wrong crosswalk would silently produce empty records.
+
+Partner feeds (RSS/Atom items, JSON-LD nodes, CSV rows) are stored as JSON objects: a payload
+that starts with ``{`` is read with :func:`json.loads`, never given to the XML parser, and its
+format is the harvest's metadata prefix (``rss``, ``lrmi``, ``csv``) — JSON has no root namespace
+to say it.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from lxml import etree
 
 from ren_index.errors import UnknownFormatError
 from ren_index.model import Issue, Provenance, Resource
 from ren_index.normalize.mappers import issues
+from ren_index.normalize.mappers.csv_row import map_csv_row
 from ren_index.normalize.mappers.lom import map_lom
+from ren_index.normalize.mappers.lrmi import map_lrmi
 from ren_index.normalize.mappers.oai_dc import map_oai_dc
+from ren_index.normalize.mappers.rss import map_rss
 from ren_index.xmlsafe import UnsafeXmlError, parse_xml
 
 log = logging.getLogger(__name__)
 
 Mapper = Callable[[etree._Element, Provenance], tuple[Resource, list[Issue]]]
+JsonMapper = Callable[[dict[str, Any], Provenance], tuple[Resource, list[Issue]]]
 
-MAPPERS: dict[str, Mapper] = {
+MAPPERS: dict[str, Mapper | JsonMapper] = {
     "oai_dc": map_oai_dc,
     "lom": map_lom,
+    "rss": map_rss,
+    "lrmi": map_lrmi,
+    "csv": map_csv_row,
 }
+
+JSON_FORMATS: dict[str, str] = {
+    "rss": "rss",
+    "atom": "rss",
+    "lrmi": "lrmi",
+    "jsonld": "lrmi",
+    "schema": "lrmi",
+    "amb": "lrmi",
+    "csv": "csv",
+}
+"""Metadata prefixes of JSON payloads (set by the feed harvesters) -> the mapper that reads them."""
 
 NAMESPACES: dict[str, str] = {
     "http://www.openarchives.org/OAI/2.0/oai_dc/": "oai_dc",
@@ -79,6 +104,8 @@ def normalize(payload: str, provenance: Provenance) -> tuple[Resource, list[Issu
     odd record (``MAPPING_FAILED``), so that one record cannot stop a run. An unknown format is
     a configuration problem and raises :class:`UnknownFormatError`.
     """
+    if payload.lstrip().startswith("{"):
+        return _normalize_json(payload, provenance)
     try:
         root = parse_xml(payload)
     except (etree.XMLSyntaxError, UnsafeXmlError) as error:
@@ -87,8 +114,31 @@ def normalize(payload: str, provenance: Provenance) -> tuple[Resource, list[Issu
         return Resource(provenance=used), [issues.payload_invalid(str(error), payload)]
     fmt = format_of(root, provenance.metadata_format)
     used = provenance.model_copy(update={"metadata_format": fmt})
+    return _run(fmt, root, used)
+
+
+def _normalize_json(payload: str, provenance: Provenance) -> tuple[Resource, list[Issue]]:
+    """A JSON payload: its format from the metadata prefix, then its JSON mapper."""
+    prefix = provenance.metadata_format.strip().lower()
+    fmt = JSON_FORMATS.get(prefix)
+    if fmt is None:
+        raise UnknownFormatError(
+            f"no JSON mapper for metadata prefix {provenance.metadata_format!r}; "
+            f"known: {sorted(JSON_FORMATS)}"
+        )
+    used = provenance.model_copy(update={"metadata_format": fmt})
     try:
-        return MAPPERS[fmt](root, used)
+        doc = json.loads(payload)
+    except json.JSONDecodeError as error:
+        return Resource(provenance=used), [issues.payload_invalid_json(str(error), payload)]
+    if not isinstance(doc, dict):
+        return Resource(provenance=used), [issues.payload_invalid_json("not an object", payload)]
+    return _run(fmt, doc, used)
+
+
+def _run(fmt: str, document: Any, used: Provenance) -> tuple[Resource, list[Issue]]:
+    try:
+        return MAPPERS[fmt](document, used)
     except Exception as error:  # a bug or an unforeseen shape: data, not a crashed run
         log.exception("mapper %s failed on %s/%s", fmt, used.source, used.identifier)
         return Resource(provenance=used), [issues.mapping_failed(fmt, error)]

@@ -3,6 +3,12 @@
 Each page's records and the checkpoint that follows them are written in one transaction. A run
 killed at any point therefore leaves the ledger at a page boundary, and the next ``harvest`` of
 the source resumes from the saved resumption token: no record is lost, none is stored twice.
+
+Partner feeds (RSS/Atom, JSON-LD, CSV) go through the same loop: their harvesters have the OAI
+harvester's ``identify()`` / ``pages()`` shape. What a feed needs from one run to the next (its
+``ETag`` / ``Last-Modified``) comes back on its last page and is kept in the completed run's
+``checkpoint`` under ``feed_state``. After a complete harvest of a source that does not report
+deletions, what it no longer lists is withdrawn (:mod:`ren_index.steps.withdrawals`).
 """
 
 from __future__ import annotations
@@ -17,21 +23,37 @@ from sqlalchemy.orm import Session, sessionmaker
 from ren_index.config import SourceConfig
 from ren_index.errors import ConfigError, HarvestError
 from ren_index.harvest.base import Page
+from ren_index.harvest.csv_source import CsvHarvester
+from ren_index.harvest.documents import DocumentClient, DocumentHarvester
+from ren_index.harvest.feeds import FeedHarvester
+from ren_index.harvest.jsonld import JsonLdHarvester
 from ren_index.harvest.oai import OaiHarvester, format_datestamp
+from ren_index.harvest.oai_response import IdentifyInfo
 from ren_index.ledger import store
 from ren_index.ledger.models import HarvestRun, utcnow
 from ren_index.settings import Settings
+from ren_index.steps.withdrawals import absent_identifiers, withdraw_absent
 
 log = logging.getLogger(__name__)
 
-HARVEST_COUNTS = ("harvested", "new", "updated", "unchanged", "deleted", "errors")
+HARVEST_COUNTS = ("harvested", "new", "updated", "unchanged", "deleted", "withdrawn", "errors")
 PageCallback = Callable[[Page, dict[str, int]], None]
+Harvester = OaiHarvester | DocumentHarvester
+REPORTED_WITHDRAWALS = 1000
+"""At most this many withdrawn identifiers are listed in a run report (the count is exact)."""
 
 
-def make_harvester(source: SourceConfig, settings: Settings) -> OaiHarvester:
-    """The harvester for a source's type (only OAI-PMH for now)."""
+def make_harvester(source: SourceConfig, settings: Settings) -> Harvester:
+    """The harvester for a source's type."""
     if source.type != "oai":
-        raise ConfigError(f"source {source.id!r}: type {source.type!r} cannot be harvested yet")
+        client = DocumentClient(timeout=settings.harvest_timeout, max_retries=settings.harvest_max_retries)
+        if source.type == "rss":
+            return FeedHarvester(source.url, client)
+        if source.type == "jsonld":
+            return JsonLdHarvester(source.url, client)
+        if source.type == "csv":
+            return CsvHarvester(source.url, source.columns, client)
+        raise ConfigError(f"source {source.id!r}: type {source.type!r} cannot be harvested")
     return OaiHarvester(
         source.url,
         source.metadata_prefix,
@@ -121,13 +143,17 @@ def harvest_source(
     full: bool = False,
     from_: str | None = None,
     until: str | None = None,
-    harvester: OaiHarvester | None = None,
+    harvester: Harvester | None = None,
     on_page: PageCallback | None = None,
+    apply_withdrawals: bool = True,
 ) -> dict[str, Any]:
     """Harvest one source into the ledger and return its run report.
 
     A :class:`HarvestError` does not escape: the run is marked ``failed`` with the error's context
     and a resume hint, and the report says so (the caller decides the exit status).
+
+    ``apply_withdrawals=False`` holds the withdrawals of a complete harvest: the report lists
+    them (``withdrawn``, ``counts["withdrawn"]``) and the ledger keeps the records live.
     """
     harvester = harvester or make_harvester(source, settings)
     with factory.begin() as session:
@@ -135,6 +161,9 @@ def harvest_source(
         run_id = run.id
         window_from, window_until = run.window_from, run.window_until
         checkpoint = dict(run.checkpoint)
+        if isinstance(harvester, DocumentHarvester):
+            harvester.state = _feed_state(session, source.id)
+    feed_state: dict[str, Any] = {}
     sets: list[str | None] = list(source.sets) or [None]
     started = datetime.now(UTC)
     try:
@@ -166,6 +195,7 @@ def harvest_source(
                 )
                 if on_page is not None:
                     on_page(page, counts)
+                feed_state = page.state or feed_state
             with factory.begin() as session:
                 run = session.get_one(HarvestRun, run_id)
                 run.checkpoint = {"set_index": set_index + 1, "token": None}
@@ -186,12 +216,46 @@ def harvest_source(
             return store.run_report(run)
     with factory.begin() as session:
         run = session.get_one(HarvestRun, run_id)
+        withdrawn: list[str] = []
+        if _complete(harvester, info, window_from, window_until):
+            withdrawn = absent_identifiers(session, source.id, run_id)
+            count = withdraw_absent(session, source.id, run_id, hold=not apply_withdrawals)
+            counts = {**dict.fromkeys(HARVEST_COUNTS, 0), **run.counts, "withdrawn": count}
+            if apply_withdrawals:
+                counts["deleted"] += count
+            run.counts = counts
         run.status = "completed"
         run.finished_at = utcnow()
-        run.checkpoint = {}
+        run.checkpoint = {"feed_state": feed_state} if feed_state else {}
         if run.next_from is None:
             run.next_from = format_datestamp(started, info.granularity)
-        return store.run_report(run)
+        report = store.run_report(run)
+    report["withdrawn"] = withdrawn[:REPORTED_WITHDRAWALS]
+    report["withdrawals_held"] = bool(withdrawn) and not apply_withdrawals
+    return report
+
+
+def _feed_state(session: Session, source_id: str) -> dict[str, Any]:
+    """What the last completed run of a feed kept for this one (validators for a conditional GET)."""
+    done = store.last_run(session, source_id, statuses=("completed", "held"))
+    state = (done.checkpoint or {}).get("feed_state") if done is not None else None
+    return dict(state) if isinstance(state, dict) else {}
+
+
+def _complete(
+    harvester: Harvester, info: IdentifyInfo, window_from: str | None, window_until: str | None
+) -> bool:
+    """Whether this run saw everything a source without deletions lists (so absence = withdrawal).
+
+    A feed, JSON-LD page or CSV file is read whole every time — unless it answered 304 (nothing
+    was read because nothing changed) or a page bound stopped the walk. An OAI-PMH repository
+    qualifies only when it says ``deletedRecord=no`` and the run had no date window: with
+    ``transient`` or ``persistent`` it reports deletions itself, and an incremental run sees only
+    what changed.
+    """
+    if isinstance(harvester, DocumentHarvester):
+        return harvester.complete
+    return info.deleted_record == "no" and window_from is None and window_until is None
 
 
 def _parse_response_date(value: str | None) -> datetime | None:

@@ -82,3 +82,16 @@ def size_unparseable(raw: str) -> Issue:
         message_en=f"Unreadable size (bytes expected), left out: '{_snippet(raw)}'.",
         value=_snippet(raw),
     )
+
+
+def payload_invalid_json(reason: str, payload: str) -> Issue:
+    """A partner-feed payload (RSS item, JSON-LD node, CSV row) that is not a JSON object."""
+    return Issue(
+        code="PAYLOAD_INVALID",
+        severity="error",
+        field="metadata",
+        message_fr=f"Les métadonnées moissonnées ne sont pas un objet JSON valide : {reason}",
+        message_en=f"The harvested metadata is not a valid JSON object: {reason}",
+        value=_snippet(payload),
+        suggestion="Vérifier la notice à la source. / Check the record at the source.",
+    )
