@@ -1,12 +1,20 @@
-"""Shared fixtures. Integration tests use the real OpenSearch at ``REN_OPENSEARCH_URL``."""
+"""Shared fixtures. Integration tests use the real OpenSearch at ``REN_OPENSEARCH_URL``; every ledger
+is a SQLite file, or a fresh PostgreSQL database when ``REN_TEST_POSTGRES_URL`` is set."""
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
 
 DEFAULT_OPENSEARCH_URL = "http://localhost:9200"
 
@@ -36,3 +44,90 @@ def opensearch_url() -> str:
             pytest.fail(f"OpenSearch at {url} is {status}")
         pytest.skip(f"OpenSearch at {url} is {status}")
     return url
+
+
+class LedgerUrls:
+    """Makes ledger URLs for tests: a fresh PostgreSQL database each, or a SQLite file.
+
+    With ``REN_TEST_POSTGRES_URL`` set (``scripts/test`` sets it for its second run), every call
+    creates a database of its own on that server (``CREATE DATABASE t_<uuid>``, through the
+    server's database in autocommit) and :meth:`close` drops them all, whoever still holds a
+    connection (``WITH (FORCE)``, PostgreSQL 13+). Without it, the URL is a SQLite file in
+    ``folder``. ``copy_of`` starts the new ledger as a copy of another one (a template database on
+    PostgreSQL, SQLite's backup API otherwise: safe with WAL).
+    """
+
+    def __init__(self, server: str | None, folder: Path) -> None:
+        self.server = server
+        self.folder = folder
+        self.created: list[str] = []
+
+    def __call__(
+        self, name: str = "ledger", *, folder: Path | None = None, copy_of: str | None = None
+    ) -> str:
+        if self.server is None:
+            path = (folder or self.folder) / f"{name}.db"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if copy_of is not None:
+                source = sqlite3.connect(make_url(copy_of).database or "")
+                target = sqlite3.connect(path)
+                with target:
+                    source.backup(target)
+                source.close()
+                target.close()
+            return f"sqlite:///{path}"
+        database = f"t_{uuid.uuid4().hex[:16]}"
+        with self._connect() as conn:
+            if copy_of is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+            else:
+                template = make_url(copy_of).database
+                # A template database must have no other session / personne d'autre connecté.
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (template,),
+                )
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                        sql.Identifier(database), sql.Identifier(template)
+                    )
+                )
+        self.created.append(database)
+        return make_url(self.server).set(database=database).render_as_string(hide_password=False)
+
+    def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
+        assert self.server is not None
+        conninfo = make_url(self.server).set(drivername="postgresql").render_as_string(hide_password=False)
+        return psycopg.connect(conninfo, autocommit=True)
+
+    def close(self) -> None:
+        if not self.created:
+            return
+        with self._connect() as conn:
+            for database in self.created:
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
+                )
+        self.created.clear()
+
+
+def postgres_server() -> str | None:
+    """The PostgreSQL server the tests run the ledger on (``REN_TEST_POSTGRES_URL``), if any."""
+    return os.environ.get("REN_TEST_POSTGRES_URL") or None
+
+
+@pytest.fixture
+def ledger_url(tmp_path: Path) -> Iterator[LedgerUrls]:
+    """``ledger_url(name="ledger")``: a fresh, empty ledger URL for this test, dropped after it."""
+    urls = LedgerUrls(postgres_server(), tmp_path)
+    yield urls
+    urls.close()
+
+
+@pytest.fixture(scope="session")
+def session_ledger_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LedgerUrls]:
+    """The same for session- and module-scoped fixtures; the ledgers go at the end of the session."""
+    urls = LedgerUrls(postgres_server(), tmp_path_factory.mktemp("ledgers"))
+    yield urls
+    urls.close()

@@ -7,7 +7,7 @@ settings on ``app.state`` and the real OpenSearch node.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -47,11 +47,16 @@ def api_prefix(opensearch_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def api_settings(opensearch_url: str, api_prefix: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def api_settings(
+    opensearch_url: str,
+    api_prefix: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    session_ledger_url: Callable[..., str],
+) -> Settings:
     data = tmp_path_factory.mktemp("api")
     return load_settings(
         data_dir=data,
-        database_url=f"sqlite:///{data / 'l.db'}",
+        database_url=session_ledger_url("l", folder=data),
         opensearch_url=opensearch_url,
         index_prefix=api_prefix,
         config_dir=CONFIG_DIR,

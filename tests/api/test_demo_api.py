@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,12 +50,15 @@ SECONDARY = {NIV + f"secondaire-{n}" for n in range(1, 6)} | {
 
 @pytest.fixture(scope="module")
 def demo(
-    opensearch_url: str, tmp_path_factory: pytest.TempPathFactory, vocabularies: Vocabularies
+    opensearch_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    vocabularies: Vocabularies,
+    session_ledger_url: Callable[..., str],
 ) -> Iterator[tuple[Settings, OpenSearch, sessionmaker[Session]]]:
     data = tmp_path_factory.mktemp("demo-api")
     settings = load_settings(
         data_dir=data,
-        database_url=f"sqlite:///{data / 'l.db'}",
+        database_url=session_ledger_url("l", folder=data),
         opensearch_url=opensearch_url,
         index_prefix=f"demoapi{uuid.uuid4().hex[:8]}",
         config_dir=CONFIG_DIR,

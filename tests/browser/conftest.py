@@ -25,7 +25,7 @@ import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -244,13 +244,17 @@ class LiveApp:
 
 @pytest.fixture(scope="session")
 def live_app(
-    opensearch_url: str, chromium_path: Path, tmp_path_factory: pytest.TempPathFactory
+    opensearch_url: str,
+    chromium_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    session_ledger_url: Callable[..., str],
 ) -> Iterator[LiveApp]:
     import uvicorn
 
     from ren_index.web.app import create_app
 
     data_dir = tmp_path_factory.mktemp("browser-app")
+    database_url = session_ledger_url("ren-index", folder=data_dir)
     prefix = f"br{uuid.uuid4().hex[:10]}"
     env = pytest.MonkeyPatch()
     env.setenv("REN_LOGIN_FAILURE_DELAY", "0")
@@ -258,12 +262,12 @@ def live_app(
     env.setenv("REN_INDEX_PREFIX", prefix)
     env.setenv("REN_OPENSEARCH_URL", opensearch_url)
     env.setenv("REN_CONFIG_DIR", str(CONFIG))
-    env.delenv("REN_DATABASE_URL", raising=False)
+    env.setenv("REN_DATABASE_URL", database_url)
     env.delenv("REN_COOKIE_SECURE", raising=False)  # plain http on 127.0.0.1
     env.delenv("REN_SECRET_KEY", raising=False)
     settings = load_settings(
         data_dir=data_dir,
-        database_url=f"sqlite:///{data_dir / 'ren-index.db'}",
+        database_url=database_url,
         opensearch_url=opensearch_url,
         index_prefix=prefix,
         config_dir=CONFIG,

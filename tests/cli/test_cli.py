@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,9 @@ ISSUE_KEYS = {"code", "severity", "field", "value", "suggestion", "message_fr", 
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Iterator[tuple[dict[str, str], DemoOaiServer]]:
+def workspace(
+    tmp_path: Path, ledger_url: Callable[..., str]
+) -> Iterator[tuple[dict[str, str], DemoOaiServer]]:
     records = [r for r in demo_records() if r.metadata_format == "lom"]
     with DemoOaiServer(records=records, page_size=30) as server:
         config = tmp_path / "config"
@@ -49,11 +51,11 @@ def workspace(tmp_path: Path) -> Iterator[tuple[dict[str, str], DemoOaiServer]]:
         env = {
             **os.environ,
             "REN_DATA_DIR": str(tmp_path / "var"),
+            "REN_DATABASE_URL": ledger_url("ren-index", folder=tmp_path / "var"),
             "REN_CONFIG_DIR": str(config),
             "REN_HARVEST_MAX_RETRIES": "0",
             "REN_HARVEST_TIMEOUT": "2",
         }
-        env.pop("REN_DATABASE_URL", None)
         yield env, server
 
 

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,15 +21,17 @@ PASSWORD = "a long enough password"
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ledger_url: Callable[..., str]
+) -> Iterator[dict[str, str]]:
     values = {
         "REN_DATA_DIR": str(tmp_path / "var"),
+        "REN_DATABASE_URL": ledger_url("ren-index", folder=tmp_path / "var"),
         "REN_OPENSEARCH_URL": "http://127.0.0.1:9",
         "REN_LOGIN_FAILURE_DELAY": "0",
     }
     for key, value in values.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.delenv("REN_DATABASE_URL", raising=False)
     monkeypatch.delenv("REN_SECRET_KEY", raising=False)
     yield {**os.environ, **values}
 

@@ -7,7 +7,7 @@ nothing new sends nothing, a rejection or a deletion at the source removes the d
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -35,11 +35,13 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def env(opensearch_url: str, tmp_path: Path) -> Iterator[tuple[Settings, OpenSearch, sessionmaker[Session]]]:
+def env(
+    opensearch_url: str, tmp_path: Path, ledger_url: Callable[..., str]
+) -> Iterator[tuple[Settings, OpenSearch, sessionmaker[Session]]]:
     prefix = f"it{uuid.uuid4().hex[:8]}"
     settings = load_settings(
         data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'l.db'}",
+        database_url=ledger_url("l"),
         opensearch_url=opensearch_url,
         index_prefix=prefix,
     )

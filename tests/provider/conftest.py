@@ -15,7 +15,6 @@ teardown, so the sickle, pyoai and round-trip harvests are schema-checked too.
 from __future__ import annotations
 
 import socket
-import sqlite3
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -58,15 +57,15 @@ def demo_source(fmt: str, url: str) -> SourceConfig:
     )  # fmt: skip
 
 
-def ledger_settings(folder: Path) -> Settings:
-    return load_settings(data_dir=folder, database_url=f"sqlite:///{folder / 'ledger.db'}", config_dir=CONFIG)
+def ledger_settings(folder: Path, url: str) -> Settings:
+    return load_settings(data_dir=folder, database_url=url, config_dir=CONFIG)
 
 
 @pytest.fixture(scope="session")
-def template_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The path of a ledger holding both demo sources, processed, with two withdrawals."""
+def template_ledger(tmp_path_factory: pytest.TempPathFactory, session_ledger_url: Callable[..., str]) -> str:
+    """The URL of a ledger holding both demo sources, processed, with two withdrawals."""
     folder = tmp_path_factory.mktemp("template")
-    settings = ledger_settings(folder)
+    settings = ledger_settings(folder, session_ledger_url(folder=folder))
     ledger = open_ledger(settings.db_url)
     records = demo_records()
     for fmt in ("lom", "oai_dc"):
@@ -96,7 +95,7 @@ def template_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with ledger() as session:
         assert session.get_one(ResourceRow, gone.id).status == "deleted"
     ledger.kw["bind"].dispose()
-    return folder / "ledger.db"
+    return settings.db_url
 
 
 @dataclass
@@ -126,15 +125,9 @@ class Provider:
         return etree.fromstring(response.content)
 
 
-def copy_ledger(template: Path, folder: Path) -> Settings:
-    """A private copy of the template ledger (SQLite's backup API: safe with WAL)."""
-    settings = ledger_settings(folder)
-    source, target = sqlite3.connect(template), sqlite3.connect(folder / "ledger.db")
-    with target:
-        source.backup(target)
-    source.close()
-    target.close()
-    return settings
+def copy_ledger(template: str, folder: Path, ledger_url: Callable[..., str]) -> Settings:
+    """A private copy of the template ledger (SQLite's backup API, or a PostgreSQL template)."""
+    return ledger_settings(folder, ledger_url(folder=folder, copy_of=template))
 
 
 def serve(app: FastAPI) -> Iterator[str]:
@@ -163,9 +156,11 @@ def schemas() -> Schemas | None:
 
 
 @pytest.fixture
-def provider(template_ledger: Path, tmp_path: Path, schemas: Schemas | None) -> Iterator[Provider]:
+def provider(
+    template_ledger: str, tmp_path: Path, schemas: Schemas | None, ledger_url: Callable[..., str]
+) -> Iterator[Provider]:
     """The router on a bare app over a private copy of the ledger, served for real."""
-    settings = copy_ledger(template_ledger, tmp_path)
+    settings = copy_ledger(template_ledger, tmp_path, ledger_url)
     app = FastAPI()
     app.include_router(router)
     app.state.settings = settings

@@ -7,6 +7,7 @@ is compared with the ledger: the approved records with their titles, and the del
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +108,9 @@ def _compared(resource: Resource) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("prefix", ["lom", "oai_dc"])
-def test_round_trip_through_our_own_harvester(provider: Provider, tmp_path: Path, prefix: str) -> None:
+def test_round_trip_through_our_own_harvester(
+    provider: Provider, tmp_path: Path, prefix: str, ledger_url: Callable[..., str]
+) -> None:
     """ren-index harvesting its own provider gets every approved record back unchanged.
 
     Compared, per approved record of the source ledger, with the record the second ledger builds
@@ -123,7 +126,7 @@ def test_round_trip_through_our_own_harvester(provider: Provider, tmp_path: Path
     vocabulary terms, issues) are not compared: they say where a record came from, not what it is.
     """
     expect = expected(provider.ledger)
-    settings = ledger_settings(tmp_path / "second")
+    settings = ledger_settings(tmp_path / "second", ledger_url("second", folder=tmp_path / "second"))
     second = open_ledger(settings.db_url)
     source = demo_source(prefix, provider.url).model_copy(update={"id": "ren-self", "defaults": {}})
     report = harvest_source(second, source, settings)

@@ -1,13 +1,14 @@
 """The provider's queries on PostgreSQL (production's ledger), when one is given.
 
-Set ``REN_TEST_POSTGRES_URL`` (e.g. ``postgresql+psycopg://ren@127.0.0.1:5432/ren_test``, an
-empty database this test may fill) to run it; otherwise it is skipped. SQLite is covered by every
+Set ``REN_TEST_POSTGRES_URL`` (e.g. ``postgresql+psycopg://ren@127.0.0.1:5432/ren_test``; the test
+creates a database of its own on that server) to run it; otherwise it is skipped. SQLite is covered by every
 other test of this folder.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,10 +33,10 @@ URL = os.environ.get("REN_TEST_POSTGRES_URL")
 
 
 @pytest.mark.skipif(not URL, reason="REN_TEST_POSTGRES_URL not set: no PostgreSQL to test against")
-def test_paging_sets_and_deletions_on_postgresql(tmp_path: Path) -> None:
-    assert URL is not None
-    settings = load_settings(data_dir=tmp_path, database_url=URL, config_dir=CONFIG)
-    ledger = open_ledger(URL)
+def test_paging_sets_and_deletions_on_postgresql(tmp_path: Path, ledger_url: Callable[..., str]) -> None:
+    url = ledger_url()  # a fresh database of its own on that server
+    settings = load_settings(data_dir=tmp_path, database_url=url, config_dir=CONFIG)
+    ledger = open_ledger(url)
     with DemoOaiServer(records=[r for r in demo_records() if r.metadata_format == "lom"]) as server:
         source = demo_source("lom", server.url)
         harvest_source(ledger, source, settings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -33,10 +33,10 @@ def source_for(url: str) -> SourceConfig:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, ledger_url: Callable[..., str]) -> Settings:
     return load_settings(
         data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'ledger.db'}",
+        database_url=ledger_url(),
         harvest_timeout=5.0,
         harvest_max_retries=2,
     )

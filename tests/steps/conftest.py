@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -20,10 +20,10 @@ from ren_index.settings import Settings, load_settings
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, ledger_url: Callable[..., str]) -> Settings:
     return load_settings(
         data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'ledger.db'}",
+        database_url=ledger_url(),
         harvest_timeout=5.0,
         harvest_max_retries=2,
     )

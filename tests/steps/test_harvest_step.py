@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -88,7 +89,11 @@ def test_changed_and_newly_deleted_records_are_updates(
 
 
 def test_interrupted_run_resumes_from_its_checkpoint(
-    ledger: sessionmaker[Session], settings: Settings, demo_server: DemoOaiServer, tmp_path: Path
+    ledger: sessionmaker[Session],
+    settings: Settings,
+    demo_server: DemoOaiServer,
+    tmp_path: Path,
+    ledger_url: Callable[..., str],
 ) -> None:
     pages_seen: list[str | None] = []
 
@@ -111,14 +116,18 @@ def test_interrupted_run_resumes_from_its_checkpoint(
     assert resumed["status"] == "completed"
     assert resumed["run_id"] == run.id  # the same run, continued
 
-    reference = open_ledger(f"sqlite:///{tmp_path / 'reference.db'}")
+    reference = open_ledger(ledger_url("reference"))
     harvest_source(reference, source_for(demo_server.url), settings)
     assert ledger_state(ledger) == ledger_state(reference)
     assert resumed["counts"]["harvested"] == len(ledger_state(reference))
 
 
 def test_process_killed_with_sigkill_resumes_to_the_same_ledger(
-    settings: Settings, demo_server: DemoOaiServer, tmp_path: Path, lom_records: list
+    settings: Settings,
+    demo_server: DemoOaiServer,
+    tmp_path: Path,
+    lom_records: list,
+    ledger_url: Callable[..., str],
 ) -> None:
     """The real thing: `ren-index harvest` SIGKILLed after two pages, then run again."""
     config = tmp_path / "config"
@@ -130,12 +139,12 @@ def test_process_killed_with_sigkill_resumes_to_the_same_ledger(
         env = {
             **os.environ,
             "REN_DATA_DIR": str(tmp_path / "killed"),
+            "REN_DATABASE_URL": ledger_url("ren-index", folder=tmp_path / "killed"),
             "REN_CONFIG_DIR": str(config),
         }
-        env.pop("REN_DATABASE_URL", None)
         cmd = [sys.executable, "-m", "ren_index", "harvest", "demo-lom"]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        killed_ledger = open_ledger(f"sqlite:///{tmp_path / 'killed' / 'ren-index.db'}")
+        killed_ledger = open_ledger(env["REN_DATABASE_URL"])
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             time.sleep(0.1)
@@ -152,6 +161,6 @@ def test_process_killed_with_sigkill_resumes_to_the_same_ledger(
         assert 20 <= len(partial) < len(lom_records), "the kill must land mid-run"
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
-    reference = open_ledger(f"sqlite:///{tmp_path / 'reference.db'}")
+    reference = open_ledger(ledger_url("reference"))
     harvest_source(reference, source_for(demo_server.url), settings)
     assert ledger_state(killed_ledger) == ledger_state(reference)

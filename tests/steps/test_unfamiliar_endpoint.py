@@ -8,7 +8,7 @@ token. And Zenodo's answer to an empty window: HTTP 422 carrying ``noRecordsMatc
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -137,7 +137,11 @@ def test_records_exactly_what_the_endpoint_holds(
 
 
 def test_killed_after_page_two_resumes_to_the_same_ledger(
-    repository: ReplayRepository, ledger: sessionmaker[Session], settings: Settings, tmp_path: Path
+    repository: ReplayRepository,
+    ledger: sessionmaker[Session],
+    settings: Settings,
+    tmp_path: Path,
+    ledger_url: Callable[..., str],
 ) -> None:
     source = source_for(repository.url, metadata_prefix="oai_dc")
     pages = 0
@@ -153,7 +157,7 @@ def test_killed_after_page_two_resumes_to_the_same_ledger(
     assert harvest_source(ledger, source, settings)["status"] == "completed"
     resumed_tokens = [r["resumptionToken"][0] for r in repository.requests if "resumptionToken" in r]
     assert resumed_tokens == ["ListRecords2.xml", "ListRecords3.xml", "ListRecords4.xml"]  # no page twice
-    reference = open_ledger(f"sqlite:///{tmp_path / 'reference.db'}")
+    reference = open_ledger(ledger_url("reference"))
     harvest_source(reference, source, settings)
     assert snapshot(ledger) == snapshot(reference)
 

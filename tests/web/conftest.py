@@ -26,11 +26,11 @@ _CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ledger_url: Callable[..., str]) -> FastAPI:
     monkeypatch.setenv("REN_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("REN_OPENSEARCH_URL", CLOSED_PORT_URL)
     monkeypatch.setenv("REN_LOGIN_FAILURE_DELAY", "0")
-    monkeypatch.delenv("REN_DATABASE_URL", raising=False)
+    monkeypatch.setenv("REN_DATABASE_URL", ledger_url("ren-index", folder=tmp_path / "var"))
     monkeypatch.delenv("REN_SECRET_KEY", raising=False)
     monkeypatch.delenv("REN_COOKIE_SECURE", raising=False)
     return create_app(load_settings())

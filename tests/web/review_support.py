@@ -9,7 +9,6 @@ freely. Import the fixtures into a test module: ``from .review_support import *`
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -84,25 +83,28 @@ def run_pipeline(settings: Settings, records: Iterable[DemoRecord]) -> None:
 
 
 @pytest.fixture(scope="session")
-def seeded_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The processed demo catalogue in a SQLite file, built once per session."""
+def seeded_ledger(tmp_path_factory: pytest.TempPathFactory, session_ledger_url: Callable[..., str]) -> str:
+    """The URL of the processed demo catalogue (a SQLite file or a PostgreSQL database), built once."""
     folder = tmp_path_factory.mktemp("seeded")
-    settings = load_settings(data_dir=folder, database_url=f"sqlite:///{folder / DB_NAME}")
+    url = session_ledger_url(DB_NAME.removesuffix(".db"), folder=folder)
+    settings = load_settings(data_dir=folder, database_url=url)
     run_pipeline(settings, demo_records())
-    return folder / DB_NAME
+    return url
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seeded_ledger: Path) -> FastAPI:
+def app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seeded_ledger: str, ledger_url: Callable[..., str]
+) -> FastAPI:
     """The web app over a copy of the seeded ledger; OpenSearch unreachable (a closed port)."""
     data = tmp_path / "var"
     data.mkdir()
-    shutil.copy(seeded_ledger, data / DB_NAME)
+    copy = ledger_url(DB_NAME.removesuffix(".db"), folder=data, copy_of=seeded_ledger)
     monkeypatch.setenv("REN_DATA_DIR", str(data))
     monkeypatch.setenv("REN_CONFIG_DIR", str(CONFIG))
     monkeypatch.setenv("REN_OPENSEARCH_URL", CLOSED_PORT_URL)
     monkeypatch.setenv("REN_LOGIN_FAILURE_DELAY", "0")
-    monkeypatch.delenv("REN_DATABASE_URL", raising=False)
+    monkeypatch.setenv("REN_DATABASE_URL", copy)
     monkeypatch.delenv("REN_SECRET_KEY", raising=False)
     monkeypatch.delenv("REN_COOKIE_SECURE", raising=False)
     monkeypatch.delenv("REN_INDEX_PREFIX", raising=False)

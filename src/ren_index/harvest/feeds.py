@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import feedparser  # no stubs; add a mypy override in pyproject
+import feedparser  # no stubs: see the mypy override in pyproject.toml
 
 from ren_index.harvest.base import Page, RawRecord
 from ren_index.harvest.documents import DocumentClient, DocumentHarvester, failed, short_hash
