@@ -215,3 +215,38 @@ def test_pages_speak_english_when_asked(logged_in: Login, demo: Demo) -> None:
     assert "Review queue" in client.get("/review/queue?lang=en").text
     html = client.get(f"/review/records/{waiting_one(demo)}").text  # the cookie keeps the choice
     assert "Apply the suggestion" in html or "Save and approve" in html
+
+
+def _shortcut_keys(html: str) -> list[str]:
+    hint = re.search(r'<p class="muted keys-hint" id="record-shortcuts">(.*?)</p>', html, re.DOTALL)
+    assert hint, "the record page lists no shortcuts"
+    return re.findall(r"<kbd>(\w)</kbd>", hint.group(1))
+
+
+def test_record_page_lists_only_the_shortcuts_one_can_use(logged_in: Login, demo: Demo) -> None:
+    rid = waiting_one(demo)
+    documentalist = logged_in()
+    assert "a" in _shortcut_keys(documentalist.get(f"/review/records/{rid}").text)
+    approved = demo.first("approved").id
+    assert "a" not in _shortcut_keys(documentalist.get(f"/review/records/{approved}").text)
+    documentalist.post("/review/logout", data={"csrf_token": form_token(documentalist.get("/review/").text)})
+    librarian = logged_in("lib", "librarian")
+    html = librarian.get(f"/review/records/{rid}").text
+    assert 'data-hotkey="a"' not in html
+    assert "a" not in _shortcut_keys(html) and "u" in _shortcut_keys(html)
+
+
+def test_history_reads_as_words(logged_in: Login, demo: Demo) -> None:
+    client = logged_in()
+    rid = waiting_one(demo)
+    decide_by_person(demo.app.state.ledger, rid, "approved", actor="dora", comment=None)
+    html = client.get(f"/review/records/{rid}?lang=fr").text
+    history = html.split('id="history-table"')[1]
+    assert "Approbation" in history and "Décision des règles" in history
+    assert "Statut :" in history and "À réviser" in history and "Approuvée" in history
+    assert "Règles automatiques" in history
+    for technical in ("needs_review", "decided_by", "(vide / empty)", "portals", "reasons"):
+        assert technical not in history, technical
+    english = client.get(f"/review/records/{rid}?lang=en").text.split('id="history-table"')[1]
+    assert "Approval" in english and "Status:" in english and "Needs review" in english
+    assert "Statut" not in english and "Approuvée" not in english

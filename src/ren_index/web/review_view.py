@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import langcodes
 from lxml import etree
 
 from ren_index.ledger.models import RawRecordRow, ResourceRow
@@ -26,20 +27,47 @@ from ren_index.xmlsafe import parse_xml
 MAX_PAYLOAD_SHOWN = 200_000
 """Characters of the raw payload shown on a page: enough for any real record, bounded for hostile ones."""
 
-COMMON_LANGUAGES: tuple[tuple[str, str, str], ...] = (
-    ("fr", "Français", "French"),
-    ("fr-CA", "Français (Canada)", "French (Canada)"),
-    ("en", "Anglais", "English"),
-    ("en-CA", "Anglais (Canada)", "English (Canada)"),
-    ("iu", "Inuktitut", "Inuktitut"),
-    ("cr", "Cri", "Cree"),
-    ("moe", "Innu-aimun", "Innu-aimun"),
-    ("atj", "Atikamekw", "Atikamekw"),
-)
-LANGUAGE_NAMES = {code: (fr, en) for code, fr, en in COMMON_LANGUAGES} | {
-    "es": ("Espagnol", "Spanish"),
-    "zxx": ("Sans contenu linguistique", "No linguistic content"),
+COMMON_LANGUAGES: tuple[str, ...] = ("fr", "fr-CA", "en", "en-CA", "iu", "cr", "moe", "atj")
+"""The languages the edit form offers as check boxes (the others go in the free input)."""
+LANGUAGE_NAMES: dict[str, tuple[str, str]] = {
+    "fr": ("français", "French"),
+    "fr-CA": ("français (Canada)", "French (Canada)"),
+    "en": ("anglais", "English"),
+    "en-CA": ("anglais (Canada)", "English (Canada)"),
+    "iu": ("inuktitut", "Inuktitut"),
+    "cr": ("cri", "Cree"),
+    "moe": ("innu-aimun", "Innu-aimun"),
+    "atj": ("atikamekw", "Atikamekw"),
+    "nsk": ("naskapi", "Naskapi"),
+    "mic": ("mi'kmaq", "Mi'kmaq"),
+    "moh": ("mohawk", "Mohawk"),
+    "alq": ("algonquin", "Algonquin"),
+    "abe": ("abénakis", "Abenaki"),
+    "oj": ("ojibwé", "Ojibwe"),
+    "es": ("espagnol", "Spanish"),
+    "und": ("langue non précisée", "unspecified language"),
+    "zxx": ("sans contenu linguistique", "no linguistic content"),
+    "mul": ("plusieurs langues", "several languages"),
 }
+"""Language names for the tags Quebec sources use (and the special ones); langcodes names the rest."""
+CONTRIBUTOR_ROLES: dict[str, tuple[str, str]] = {
+    "author": ("auteur", "author"),
+    "publisher": ("éditeur", "publisher"),
+    "editor": ("rédacteur", "editor"),
+    "unknown": ("rôle inconnu", "unknown role"),
+    "initiator": ("initiateur", "initiator"),
+    "terminator": ("finalisateur", "terminator"),
+    "validator": ("validateur", "validator"),
+    "graphical designer": ("graphiste", "graphical designer"),
+    "technical implementer": ("intégrateur technique", "technical implementer"),
+    "content provider": ("fournisseur de contenu", "content provider"),
+    "technical validator": ("validateur technique", "technical validator"),
+    "educational validator": ("validateur pédagogique", "educational validator"),
+    "script writer": ("scénariste", "script writer"),
+    "instructional designer": ("concepteur pédagogique", "instructional designer"),
+    "subject matter expert": ("expert de contenu", "subject matter expert"),
+}
+"""LOM 2.3.1 contribution roles (LOMv1.0 vocabulary) in words."""
 PORTAL_NAMES = {"pavillon": ("Pavillon", "Pavillon"), "ecole-ouverte": ("École ouverte", "École ouverte")}
 
 _CC = "http://creativecommons.org/"
@@ -62,6 +90,34 @@ def name_of(table: dict[str, tuple[str, str]], code: str, lang: str) -> str:
     if names is None:
         return code
     return names[1] if lang == "en" else names[0]
+
+
+def language_name(tag: str, lang: str = "fr") -> str:
+    """A BCP 47 tag as a person reads it (``fr-CA`` → "français (Canada)", ``und`` → "langue non
+    précisée"), in ``lang``; the tag itself when it is not a valid tag."""
+    names = LANGUAGE_NAMES.get(tag) or LANGUAGE_NAMES.get(tag.lower())
+    if names:
+        return names[1] if lang == "en" else names[0]
+    try:
+        parsed = langcodes.Language.get(tag)
+        if not langcodes.tag_is_valid(tag) or parsed.language in (None, "und"):
+            return tag
+        base = LANGUAGE_NAMES.get(parsed.language)
+        if base is None:
+            shown = str(parsed.display_name(lang))
+            return tag if "[" in shown else shown  # langcodes' "Unknown language [xyz]"
+        name = base[1] if lang == "en" else base[0]
+        detail = ", ".join(
+            str(part)
+            for part in (
+                parsed.script_name(lang) if parsed.script else None,
+                parsed.territory_name(lang) if parsed.territory else None,
+            )
+            if part
+        )
+        return f"{name} ({detail})" if detail else name
+    except (ValueError, LookupError):
+        return tag
 
 
 def safe_url(url: object) -> str | None:
@@ -212,12 +268,16 @@ def type_options(vocab: Vocabulary, selected: list[str], lang: str = "fr") -> li
 
 def language_choices(current: list[str], lang: str = "fr") -> tuple[list[Option], str]:
     """The common languages as check boxes, and the record's other tags for the free input."""
-    known = {code for code, _fr, _en in COMMON_LANGUAGES}
     options = [
-        Option(code, f"{name_of(LANGUAGE_NAMES, code, lang)} ({code})", 0, code in current)
-        for code, _f, _e in COMMON_LANGUAGES
+        Option(code, f"{capitalized(language_name(code, lang))} ({code})", 0, code in current)
+        for code in COMMON_LANGUAGES
     ]
-    return options, ", ".join(tag for tag in current if tag not in known)
+    return options, ", ".join(tag for tag in current if tag not in COMMON_LANGUAGES)
+
+
+def capitalized(text: str) -> str:
+    """``text`` with its first letter upper case (a label at the start of a line)."""
+    return text[:1].upper() + text[1:]
 
 
 # The record ----------------------------------------------------------------------------------------
@@ -252,6 +312,16 @@ def merged_text(current: dict[str, str], fr: str, en: str) -> dict[str, str]:
     return result
 
 
+def _role(role: str, lang: str) -> str:
+    names = CONTRIBUTOR_ROLES.get(role.strip().lower())
+    return role if names is None else names[1] if lang == "en" else names[0]
+
+
+def _tagged(text: dict[str, str], lang: str) -> list[tuple[str, str, str]]:
+    """A language string as ``(tag, text, the tag's language in words)``, by tag."""
+    return [(tag, value, language_name(tag, lang)) for tag, value in sorted(text.items())]
+
+
 def record_address(resource: Resource) -> str | None:
     """The record's address as the page shows and edits it: the web address, else whatever the
     source put in its location (``htp://...``), so a broken address can be seen and corrected."""
@@ -270,12 +340,12 @@ def record_detail(
     return {
         "resource": resource,
         "display_title": resource.best_title(("en", "fr") if lang == "en" else ("fr", "en")),
-        "titles": sorted(general.title.items()),
+        "titles": _tagged(general.title, lang),
         "descriptions_html": sorted(controlled.description_html.items()),
-        "descriptions": sorted(general.description.items()),
+        "descriptions": _tagged(general.description, lang),
         "url": url,
         "url_link": safe_url(url),
-        "languages": [(tag, name_of(LANGUAGE_NAMES, tag, lang)) for tag in controlled.languages],
+        "languages": [(tag, language_name(tag, lang)) for tag in controlled.languages],
         "declared_languages": list(general.languages),
         "levels": [(u, concept_label(vocabularies.levels, u, lang)) for u in controlled.levels],
         "harvested_levels": [t.value for t in resource.educational.contexts],
@@ -292,10 +362,11 @@ def record_detail(
         ],
         "keywords": [k for k in (pick_lang(kw) for kw in general.keywords) if k],
         "contributors": [
-            (c.role.value if c.role else "", ", ".join(c.entities), c.date or "")
+            (_role(c.role.value, lang) if c.role else "", ", ".join(c.entities), c.date or "")
             for c in resource.lifecycle.contributions
         ],
         "provenance": resource.provenance,
+        "datestamp": (resource.provenance.datestamp or "")[:10],
         "portals": [name_of(PORTAL_NAMES, p, lang) for p in row.portals or []],
         "identifier": raw.identifier if raw else resource.provenance.identifier,
     }

@@ -23,18 +23,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from ren_index import review_queries
 from ren_index.ledger.models import Overlay, RawRecordRow, ResourceRow
 from ren_index.model import Status
-from ren_index.overlays import FIELD_LABELS, show
 from ren_index.web import i18n_review
 from ren_index.web.auth import CurrentUser
 from ren_index.web.deps import get_ledger, render
-from ren_index.web.i18n import has_message, language_of, t
+from ren_index.web.i18n import language_of, t
 from ren_index.web.review_deps import VocabulariesDep, record_url, resolve, source_names
 from ren_index.web.review_forms import PAGE_SIZES, encode, positive_int, queue_filters, service_filters
+from ren_index.web.review_history import actor_name, present_event
 from ren_index.web.review_view import (
-    LANGUAGE_NAMES,
     PORTAL_NAMES,
+    capitalized,
     concept_label,
     form_values,
+    language_name,
     name_of,
     present_issue,
     pretty_payload,
@@ -122,7 +123,7 @@ def queue_page(request: Request, user: CurrentUser, vocabularies: VocabulariesDe
         "language": _facet(
             result.counts.get("language", {}),
             filters.get("language"),
-            lambda v: f"{name_of(LANGUAGE_NAMES, v, lang)} ({v})",
+            lambda v: f"{capitalized(language_name(v, lang))} ({v})",
         ),
     }
     context = {
@@ -148,16 +149,17 @@ def queue_page(request: Request, user: CurrentUser, vocabularies: VocabulariesDe
 # Record ---------------------------------------------------------------------------------------------
 
 
-def _change_lines(before: Any, after: Any) -> list[dict[str, str]]:
-    """An event's before → after, one line per field that changed, in words."""
-    before = before if isinstance(before, dict) else {}
-    after = after if isinstance(after, dict) else {}
-    lines = []
-    for key in dict.fromkeys([*before, *after]):
-        old, new = before.get(key), after.get(key)
-        if old != new:
-            lines.append({"field": key, "before": show(old), "after": show(new)})
-    return lines
+def _shortcuts(
+    request: Request, previous: bool, following: bool, approve: bool
+) -> list[tuple[list[str], str]]:
+    """The record page's keyboard shortcuts this person can use here: ``(keys, what they do)``."""
+    shortcuts = [
+        (["j", "n"], "record.keys.next", following),
+        (["k", "p"], "record.keys.previous", previous),
+        (["a"], "record.keys.approve", approve),
+        (["u"], "record.keys.queue", True),
+    ]
+    return [(keys, t(request, key)) for keys, key, usable in shortcuts if usable]
 
 
 def _publication(row: ResourceRow) -> str:
@@ -192,7 +194,7 @@ def record_page(
             "id": row.id,
             "status": row.status,
             "source": row.source_id,
-            "decided_by": row.decided_by,
+            "decided_by": actor_name(row.decided_by, lang),
             "decided_at": row.decided_at.strftime("%Y-%m-%d %H:%M"),
             "publication": _publication(row),
             "indexed_at": row.indexed_at.strftime("%Y-%m-%d %H:%M") if row.indexed_at else None,
@@ -201,17 +203,17 @@ def record_page(
         factory, rid, **service_filters(filters), vocabularies=vocabularies
     )
     events = review_queries.history(factory, rid)
+    events = [present_event(event, vocabularies, lang) for event in events]
     for event in events:
-        event["lines"] = _change_lines(event.get("before"), event.get("after"))
-        key = f"action.{event['action']}"
-        event["label"] = t(request, key) if has_message(key) else event["action"]
         event["when"] = datetime.fromisoformat(event["at"]).strftime("%Y-%m-%d %H:%M")
+    previous_link = record_url(previous_id, filters) if previous_id else None
+    next_link = record_url(next_id, filters) if next_id else None
+    can_approve = user.can_decide and state["status"] not in (Status.APPROVED.value, Status.DELETED.value)
     context = {
         "record": state,
         "detail": detail,
         "issues": issues,
         "corrected": corrected,
-        "field_labels": {k: v[1] if lang == "en" else v[0] for k, v in FIELD_LABELS.items()},
         "payload": payload,
         "payload_kind": payload_kind,
         "events": events,
@@ -219,8 +221,9 @@ def record_page(
         "filters": filters,
         "filters_query": encode(filters).lstrip("?"),
         "queue_link": "/review/queue" + encode(filters),
-        "previous_link": record_url(previous_id, filters) if previous_id else None,
-        "next_link": record_url(next_id, filters) if next_id else None,
+        "previous_link": previous_link,
+        "next_link": next_link,
+        "shortcuts": _shortcuts(request, bool(previous_link), bool(next_link), can_approve),
         "source_name": source_names(factory).get(source_id, source_id),
     }
     return render(request, "record.html", context)

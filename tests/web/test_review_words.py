@@ -1,0 +1,103 @@
+"""How the review pages put the ledger's technical values into words: language tags, the history's
+actions, fields and values (statuses, concepts, portals, empty values), in French and in English."""
+
+from __future__ import annotations
+
+import pytest
+
+from ren_index.validate.vocabularies import load_vocabularies
+from ren_index.web import i18n_review
+from ren_index.web.review_history import action_label, actor_name, change_lines, present_event
+from ren_index.web.review_view import language_name
+
+from .review_support import CONFIG
+
+i18n_review.register()
+VOCABULARIES = load_vocabularies(CONFIG)
+SEC3 = "https://w3id.org/ren-index/vocab/niveaux/secondaire-3"
+BY_NC_SA = "http://creativecommons.org/licenses/by-nc-sa/4.0/"
+
+
+@pytest.mark.parametrize(
+    ("tag", "fr", "en"),
+    [
+        ("fr", "français", "French"),
+        ("en", "anglais", "English"),
+        ("fr-CA", "français (Canada)", "French (Canada)"),
+        ("iu", "inuktitut", "Inuktitut"),
+        ("und", "langue non précisée", "unspecified language"),
+        ("de", "allemand", "German"),  # not in the table: langcodes names it
+        ("en-GB", "anglais (Royaume-Uni)", "English (United Kingdom)"),
+        ("xyz", "xyz", "xyz"),  # not a language: the tag as it is
+        ("!!", "!!", "!!"),
+    ],
+)
+def test_language_tags_are_named(tag: str, fr: str, en: str) -> None:
+    assert language_name(tag, "fr") == fr
+    assert language_name(tag, "en") == en
+
+
+def test_actions_and_actors_are_in_words() -> None:
+    assert action_label("approved", "dora", "fr") == "Approbation"
+    assert action_label("rejected", "dora", "en") == "Rejection"
+    assert action_label("withdrawn", "dora", "fr") == "Retrait (remise en file)"
+    assert action_label("withdrawn", "harvester", "fr") == "Retrait par la source"
+    assert action_label("login", "dora", "fr") == "Connexion"
+    assert action_label("something_new", "dora", "fr") == "something_new"
+    assert actor_name("rules", "fr") == "règles automatiques"
+    assert actor_name("dora", "fr") == "dora"
+
+
+def test_a_rules_decision_reads_as_french() -> None:
+    before = None
+    after = {"status": "approved", "portals": ["ecole-ouverte", "pavillon"], "reasons": []}
+    lines = change_lines(before, after, VOCABULARIES, "fr")
+    assert lines == [
+        {"field": "Statut :", "before": "—", "after": "Approuvée"},
+        {"field": "Portails :", "before": "—", "after": "École ouverte, Pavillon"},
+    ]
+    person = change_lines(
+        {"status": "needs_review", "decided_by": "rules"},
+        {"status": "rejected", "decided_by": "dora"},
+        VOCABULARIES,
+        "en",
+    )
+    assert person == [
+        {"field": "Status:", "before": "Needs review", "after": "Rejected"},
+        {"field": "Decided by:", "before": "automatic rules", "after": "dora"},
+    ]
+
+
+def test_a_correction_shows_concepts_by_their_labels() -> None:
+    event = {
+        "actor": "dora",
+        "action": "corrected",
+        "before": {"levels": [], "licence": None, "languages": ["und"], "title": {"fr": "ANCIEN"}},
+        "after": {
+            "levels": [SEC3],
+            "licence": BY_NC_SA,
+            "languages": ["fr", "iu"],
+            "title": {"fr": "Ancien"},
+        },
+    }
+    shown = present_event(event, VOCABULARIES, "fr")
+    assert shown["label"] == "Correction" and shown["who"] == "dora"
+    lines = {line["field"]: (line["before"], line["after"]) for line in shown["lines"]}
+    assert lines["Niveaux :"] == ("—", "3e secondaire")
+    assert lines["Licence :"][0] == "—" and "4.0" in lines["Licence :"][1]
+    assert "http" not in lines["Licence :"][1]
+    assert lines["Langues :"] == ("langue non précisée", "français, inuktitut")
+    assert lines["Titre :"] == ("ANCIEN", "Ancien")
+    english = present_event(event, VOCABULARIES, "en")
+    assert {line["field"] for line in english["lines"]} == {"Levels:", "Licence:", "Languages:", "Title:"}
+    assert "Secondary" in next(line["after"] for line in english["lines"] if line["field"] == "Levels:")
+
+
+def test_kept_correction_shows_the_source_value_in_words() -> None:
+    lines = change_lines(
+        {"levels": [SEC3], "base_value": []},
+        {"levels": [SEC3], "base_value": [SEC3]},
+        VOCABULARIES,
+        "fr",
+    )
+    assert lines == [{"field": "Valeur de la source :", "before": "—", "after": "3e secondaire"}]
