@@ -56,13 +56,40 @@ def index() -> dict[str, Any]:
     )
 
 
+@task(task_run_name="report-{source_id}")
+def report(source_id: str, harvested: dict[str, Any], processed: dict[str, Any]) -> dict[str, Any]:
+    """One report per source: the process step's decisions merged into the harvest run's counts,
+    kept in the ledger (``runs``) and published as a markdown artifact for the Prefect UI."""
+    from prefect.artifacts import create_markdown_artifact
+
+    from ren_index.runs import merge_process_counts, report_markdown
+
+    settings = load_settings()
+    merged = merge_process_counts(open_ledger(settings.db_url), harvested["run_id"], processed)
+    merged = {**harvested, **merged}
+    create_markdown_artifact(
+        key=f"run-report-{source_id}",
+        markdown=report_markdown(merged),
+        description=f"Rapport de moisson / run report: {source_id}",
+    )
+    return merged
+
+
 @flow(name="ren-index-pipeline", log_prints=True)
 def pipeline(source_ids: list[str], full: bool = False) -> dict[str, Any]:
-    """Harvest → process → index for the given sources; one report per source plus the index's."""
+    """Harvest → process → index for the given sources; one report per source plus the index's.
+
+    A held harvest is not a failure: its source is processed, and the index step leaves it alone
+    until a librarian releases the run.
+    """
     reports: dict[str, Any] = {}
     for source_id in source_ids:
         harvested = harvest(source_id, full=full)
         processed = process(source_id)
-        reports[source_id] = {"harvest": harvested, "process": processed}
+        reports[source_id] = {
+            "harvest": harvested,
+            "process": processed,
+            "report": report(source_id, harvested, processed),
+        }
     indexed = index()
     return {"status": "completed", "sources": reports, "index": indexed}

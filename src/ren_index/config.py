@@ -19,6 +19,16 @@ SOURCE_ID = re.compile(r"^[a-z0-9-]+$")
 PORTALS = ("pavillon", "ecole-ouverte")
 
 
+class GuardOverride(BaseModel):
+    """A source's own anomaly-guard limits; what is left out comes from ``validation.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_ratio: float | None = Field(default=None, ge=0.0, le=1.0)
+    max_error_rate: float | None = Field(default=None, ge=0.0, le=1.0)
+    min_records: int | None = Field(default=None, ge=1)
+
+
 class SourceConfig(BaseModel):
     """One entry of ``sources:`` (see DESIGN.md, "Sources")."""
 
@@ -35,6 +45,8 @@ class SourceConfig(BaseModel):
     defaults: dict[str, str] = Field(default_factory=dict)
     review: Literal["always", "on-issues", "never"] = "on-issues"
     columns: dict[str, str] = Field(default_factory=dict)
+    guard: GuardOverride | None = None
+    """Per-source anomaly-guard limits (a partner known to shrink its export every term)."""
 
     @field_validator("id")
     @classmethod

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     harvest_max_retry_after: float = 300.0
     """Cap on how long a ``Retry-After`` header may make us wait, in seconds."""
 
+    webhook_url: str | None = None
+    """Receives a JSON message when a run fails or is held (chat, ticketing); none = no message."""
+    webhook_timeout: float = 5.0
+    """Seconds before a webhook call is given up: a slow receiver must not stall a harvest."""
+
     @field_validator("index_prefix")
     @classmethod
     def _prefix_shape(cls, value: str) -> str:
@@ -44,7 +49,7 @@ class Settings(BaseSettings):
             raise ValueError("must be lower-case letters, digits, '-' or '_'")
         return value
 
-    @field_validator("harvest_timeout", "harvest_max_retry_after", "opensearch_timeout")
+    @field_validator("harvest_timeout", "harvest_max_retry_after", "opensearch_timeout", "webhook_timeout")
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:

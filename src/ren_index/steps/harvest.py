@@ -9,6 +9,12 @@ harvester's ``identify()`` / ``pages()`` shape. What a feed needs from one run t
 ``ETag`` / ``Last-Modified``) comes back on its last page and is kept in the completed run's
 ``checkpoint`` under ``feed_state``. After a complete harvest of a source that does not report
 deletions, what it no longer lists is withdrawn (:mod:`ren_index.steps.withdrawals`).
+
+Two harvests of one source never overlap: the running run is a lock held by its process
+(:mod:`ren_index.run_lock`). A finished run goes past the anomaly guard (:mod:`ren_index.guard`):
+a suspicious one is ``held`` — withdrawals kept back, index changes waiting — until a librarian
+releases it (:func:`ren_index.runs.release_run`). Failed and held runs are notified
+(:mod:`ren_index.notify`).
 """
 
 from __future__ import annotations
@@ -18,10 +24,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index import run_lock
 from ren_index.config import SourceConfig
 from ren_index.errors import ConfigError, HarvestError
+from ren_index.guard import Hold, assess, effective_rules
 from ren_index.harvest.base import Page
 from ren_index.harvest.csv_source import CsvHarvester
 from ren_index.harvest.documents import DocumentClient, DocumentHarvester
@@ -31,8 +40,11 @@ from ren_index.harvest.oai import OaiHarvester, format_datestamp
 from ren_index.harvest.oai_response import IdentifyInfo
 from ren_index.ledger import store
 from ren_index.ledger.models import HarvestRun, utcnow
+from ren_index.notify import notify_run
+from ren_index.runs import guard_figures, run_report
 from ren_index.settings import Settings
 from ren_index.steps.withdrawals import absent_identifiers, withdraw_absent
+from ren_index.validate.rules import GuardRules, load_guard_rules
 
 log = logging.getLogger(__name__)
 
@@ -78,24 +90,36 @@ def _start_run(
     full: bool,
     from_: str | None,
     until: str | None,
+    owner: dict[str, Any],
 ) -> HarvestRun:
-    """Resume an interrupted run when allowed, else open a new one with its window."""
-    store.sync_source(session, source)
-    if not full and from_ is None and until is None:
-        previous = _resumable(session, source.id)
-        if previous is not None:
-            log.info(
-                "resuming run %s of %s at set #%s, token %r",
-                previous.id,
-                source.id,
-                previous.checkpoint.get("set_index"),
-                previous.checkpoint.get("token"),
-            )
-            previous.status = "running"
-            previous.error = None
-            return previous
+    """Claim the source's lock, then resume an interrupted run when allowed, else open a new one.
+
+    The caller has synced the source row in an earlier transaction: here its update is the lock
+    that serializes concurrent claims (:func:`run_lock.serialize_claims`).
+    """
+    run_lock.serialize_claims(session, source.id)
+    run_lock.refuse_if_running(session, source.id)
+    previous = _resumable(session, source.id)
+    if previous is not None and not full and from_ is None and until is None:
+        previous.checkpoint = run_lock.stamp(previous.checkpoint, owner)
+        for stale in run_lock.running_runs(session, source.id):
+            if stale.id != previous.id:
+                _abandon(stale)
+        log.info(
+            "resuming run %s of %s at set #%s, token %r",
+            previous.id,
+            source.id,
+            previous.checkpoint.get("set_index"),
+            previous.checkpoint.get("token"),
+        )
+        previous.status = "running"
+        previous.error = None
+        return previous
+    for stale in run_lock.running_runs(session, source.id):
+        _abandon(stale)
     if from_ is None and not full:
-        done = store.last_run(session, source.id, statuses=("completed",))
+        # A held run's records are in the ledger too: the next incremental run goes on from it.
+        done = store.last_run(session, source.id, statuses=("completed", "held"))
         from_ = done.next_from if done else None
     run = HarvestRun(
         source_id=source.id,
@@ -104,12 +128,47 @@ def _start_run(
         full=full,
         window_from=from_,
         window_until=until,
-        checkpoint={"set_index": 0, "token": None},
+        checkpoint=run_lock.stamp({"set_index": 0, "token": None}, owner),
         counts=dict.fromkeys(HARVEST_COUNTS, 0),
     )
     session.add(run)
     session.flush()
     return run
+
+
+def _sync_source(factory: sessionmaker[Session], source: SourceConfig) -> None:
+    """Register the source before claiming it (the claim locks its row, so the row must exist).
+
+    Two processes starting the first harvest of a source together may both insert it; the loser
+    of that race finds it registered on a second try.
+    """
+    try:
+        with factory.begin() as session:
+            store.sync_source(session, source)
+    except IntegrityError:
+        with factory.begin() as session:
+            store.sync_source(session, source)
+
+
+def _abandon(run: HarvestRun) -> None:
+    """Close a dead run that will not be resumed (a ``--full`` or windowed run replaces it)."""
+    run.status = "failed"
+    run.finished_at = utcnow()
+    run.checkpoint = run_lock.stamp(run.checkpoint or {}, None)
+    run.error = {
+        "message": "abandonnée : son processus a disparu / abandoned: its process is gone",
+        "resume": f"ren-index harvest {run.source_id}",
+    }
+
+
+def _release_lock(factory: sessionmaker[Session], run_id: int) -> None:
+    """Let go of the lock of a run interrupted in this process (it stays resumable)."""
+    try:
+        with factory.begin() as session:
+            run = session.get_one(HarvestRun, run_id)
+            run.checkpoint = run_lock.stamp(run.checkpoint or {}, None)
+    except Exception:  # the ledger itself may be what failed; a stale lock is taken over later
+        log.warning("run %s: lock not released; it will be taken over as stale", run_id, exc_info=True)
 
 
 def _store_page(session: Session, run: HarvestRun, page: Page, set_index: int) -> None:
@@ -132,7 +191,8 @@ def _store_page(session: Session, run: HarvestRun, page: Page, set_index: int) -
             comment=problem,
         )
     run.counts = counts
-    run.checkpoint = {"set_index": set_index, "token": page.next_token}
+    owner = (run.checkpoint or {}).get("owner")
+    run.checkpoint = run_lock.stamp({"set_index": set_index, "token": page.next_token}, owner)
 
 
 def harvest_source(
@@ -146,6 +206,7 @@ def harvest_source(
     harvester: Harvester | None = None,
     on_page: PageCallback | None = None,
     apply_withdrawals: bool = True,
+    guard: GuardRules | None = None,
 ) -> dict[str, Any]:
     """Harvest one source into the ledger and return its run report.
 
@@ -153,11 +214,18 @@ def harvest_source(
     and a resume hint, and the report says so (the caller decides the exit status).
 
     ``apply_withdrawals=False`` holds the withdrawals of a complete harvest: the report lists
-    them (``withdrawn``, ``counts["withdrawn"]``) and the ledger keeps the records live.
+    them (``withdrawn``, ``counts["withdrawn"]``) and the ledger keeps the records live. The
+    anomaly guard (``guard``, default: ``validation.yaml`` with the source's overrides) may hold
+    them too, and then the run is ``held``.
+
+    Raises :class:`run_lock.HarvestInProgressError` when a live process is harvesting the source.
     """
     harvester = harvester or make_harvester(source, settings)
+    rules = effective_rules(guard or load_guard_rules(settings.config_dir), source)
+    owner = run_lock.new_owner()
+    _sync_source(factory, source)
     with factory.begin() as session:
-        run = _start_run(session, source, full=full, from_=from_, until=until)
+        run = _start_run(session, source, full=full, from_=from_, until=until, owner=owner)
         run_id = run.id
         window_from, window_until = run.window_from, run.window_until
         checkpoint = dict(run.checkpoint)
@@ -198,12 +266,13 @@ def harvest_source(
                 feed_state = page.state or feed_state
             with factory.begin() as session:
                 run = session.get_one(HarvestRun, run_id)
-                run.checkpoint = {"set_index": set_index + 1, "token": None}
+                run.checkpoint = run_lock.stamp({"set_index": set_index + 1, "token": None}, owner)
     except HarvestError as exc:
         with factory.begin() as session:
             run = session.get_one(HarvestRun, run_id)
             run.status = "failed"
             run.finished_at = utcnow()
+            run.checkpoint = run_lock.stamp(run.checkpoint, None)
             run.error = {
                 "message": exc.message,
                 **exc.context(),
@@ -213,26 +282,69 @@ def harvest_source(
                     f" {run.checkpoint.get('token')!r})"
                 ),
             }
-            return store.run_report(run)
+            failed = run_report(run)
+        log.warning("%s : moisson en échec / harvest failed — %s", source.id, exc.message)
+        notify_run(settings, failed)
+        return failed
+    except BaseException:
+        _release_lock(factory, run_id)
+        raise
+    return _finish_run(
+        factory, source, settings, run_id, harvester, info, feed_state, started, rules, apply_withdrawals
+    )
+
+
+def _finish_run(
+    factory: sessionmaker[Session],
+    source: SourceConfig,
+    settings: Settings,
+    run_id: int,
+    harvester: Harvester,
+    info: IdentifyInfo,
+    feed_state: dict[str, Any],
+    started: datetime,
+    rules: GuardRules,
+    apply_withdrawals: bool,
+) -> dict[str, Any]:
+    """Judge the finished run, apply (or hold) its withdrawals, close it, and tell if it is held."""
+    hold: Hold | None = None
     with factory.begin() as session:
         run = session.get_one(HarvestRun, run_id)
-        withdrawn: list[str] = []
-        if _complete(harvester, info, window_from, window_until):
-            withdrawn = absent_identifiers(session, source.id, run_id)
-            count = withdraw_absent(session, source.id, run_id, hold=not apply_withdrawals)
-            counts = {**dict.fromkeys(HARVEST_COUNTS, 0), **run.counts, "withdrawn": count}
-            if apply_withdrawals:
+        complete = _complete(harvester, info, run.window_from, run.window_until)
+        withdrawn = absent_identifiers(session, source.id, run_id) if complete else []
+        counts = {**dict.fromkeys(HARVEST_COUNTS, 0), **run.counts}
+        saw_everything = complete or (run.full and not _not_modified(harvester))
+        hold = assess(guard_figures(session, run, counts, saw_everything, len(withdrawn)), rules)
+        apply = apply_withdrawals and hold is None
+        if complete:
+            count = withdraw_absent(session, source.id, run_id, hold=not apply)
+            counts["withdrawn"] = count
+            if apply:
                 counts["deleted"] += count
-            run.counts = counts
-        run.status = "completed"
+        run.counts = counts
+        run.full = saw_everything
+        run.status = "held" if hold is not None else "completed"
         run.finished_at = utcnow()
-        run.checkpoint = {"feed_state": feed_state} if feed_state else {}
+        checkpoint: dict[str, Any] = {"feed_state": feed_state} if feed_state else {}
+        if hold is not None:
+            checkpoint["hold"] = {**hold.as_json(), "withdrawn": withdrawn}
+        run.checkpoint = checkpoint
         if run.next_from is None:
             run.next_from = format_datestamp(started, info.granularity)
-        report = store.run_report(run)
+        report = run_report(run)
     report["withdrawn"] = withdrawn[:REPORTED_WITHDRAWALS]
-    report["withdrawals_held"] = bool(withdrawn) and not apply_withdrawals
+    report["withdrawals_held"] = bool(withdrawn) and not apply
+    if hold is not None:
+        log.warning(
+            "%s : %s Libérer / release: ren-index runs release %s", source.id, hold.message_fr, run_id
+        )
+        notify_run(settings, report)
     return report
+
+
+def _not_modified(harvester: Harvester) -> bool:
+    """A feed that answered 304: nothing was read because nothing changed (no count to judge)."""
+    return isinstance(harvester, DocumentHarvester) and not harvester.complete
 
 
 def _feed_state(session: Session, source_id: str) -> dict[str, Any]:

@@ -4,6 +4,10 @@ Approved records whose document changed since it was last sent are upserted (sta
 ledger's resource id); records that are no longer approved but are in the index are removed.
 What OpenSearch refused is counted as an error per record, left unmarked in the ledger, and
 retried by the next run. A re-run with nothing new sends nothing.
+
+A source whose last harvest the anomaly guard held (:func:`ren_index.runs.held_sources`) is left
+alone — nothing of it is added, changed or removed — so a broken partner export cannot empty a
+portal; its changes go out with the first run after a librarian releases the harvest.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from ren_index.index.schema import (
 from ren_index.ledger import store
 from ren_index.ledger.models import HarvestRun, ResourceRow, utcnow
 from ren_index.model import Resource, Status
+from ren_index.runs import held_sources
 from ren_index.validate.vocabularies import Vocabularies
 
 INDEX_COUNTS = ("indexed", "removed", "unchanged", "errors")
@@ -56,11 +61,14 @@ def index_changes(
     deletes: list[str] = []
     counts = dict.fromkeys(INDEX_COUNTS, 0)
     with factory() as session:
+        held = held_sources(session)
         query = select(ResourceRow)
         if source_id:
             query = query.where(ResourceRow.source_id == source_id)
         if resource_ids is not None:
             query = query.where(ResourceRow.id.in_(list(resource_ids)))
+        if held:
+            query = query.where(ResourceRow.source_id.not_in(sorted(held)))
         for row in session.scalars(query):
             if row.status == Status.APPROVED.value and row.record is not None:
                 doc = to_document(
@@ -113,6 +121,8 @@ def index_changes(
             "counts": counts,
             "alias": alias,
         }
+        if held:
+            report["held_sources"] = sorted(held)
         if result.failed:
             report["failures"] = dict(list(result.failed.items())[:20])
         return report

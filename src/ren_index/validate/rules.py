@@ -63,10 +63,28 @@ class TextRules(_Rules):
     description_min_chars: int = 40
 
 
+class GuardRules(_Rules):
+    """The anomaly guard: when a harvest looks too wrong to publish, its changes wait for a librarian.
+
+    A partner's export cut short or a repository answering errors must not empty a portal, so a
+    run that breaks these limits is ``held`` (see :mod:`ren_index.guard`). ``sources.yaml`` may
+    override them per source (``guard:``).
+    """
+
+    min_ratio: float = Field(default=0.7, ge=0.0, le=1.0)
+    """A complete harvest holding fewer than this share of the previous complete one is held."""
+    max_error_rate: float = Field(default=0.2, ge=0.0, le=1.0)
+    """Errors / harvested above this *and* above twice the previous run's rate is held (a jump)."""
+    min_records: int = Field(default=10, ge=1)
+    """Below this many records the counts are not judged (one bad row, or one withdrawal, of three);
+    a source that suddenly lists nothing is held whatever its size."""
+
+
 class ValidationRules(_Rules):
     """Everything in ``validation.yaml``."""
 
     language: LanguageRules = Field(default_factory=LanguageRules)
+    guard: GuardRules = Field(default_factory=GuardRules)
     text: TextRules = Field(default_factory=TextRules)
     effects: dict[str, Effect] = Field(default_factory=dict)
     """Issue code → effect for every portal; codes not listed follow their severity."""
@@ -113,6 +131,16 @@ def load_rules(config_dir: Path) -> ValidationRules:
         return ValidationRules.model_validate(_read_yaml(path))
     except ValidationError as exc:
         raise ConfigError(f"{path}: {_details(exc)}") from exc
+
+
+def load_guard_rules(config_dir: Path) -> GuardRules:
+    """The anomaly guard's limits from ``validation.yaml`` (its defaults when the file is absent).
+
+    A harvest must not fail for want of a rules file it only needs for this: the defaults are safe.
+    """
+    if not (config_dir / "validation.yaml").exists():
+        return GuardRules()
+    return load_rules(config_dir).guard
 
 
 def load_portals(config_dir: Path) -> dict[str, PortalPolicy]:
