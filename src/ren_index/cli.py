@@ -274,6 +274,8 @@ def main() -> None:
     """Console-script entry point."""
     from ren_index import (
         cli_commands,  # noqa: F401  (registers review, search, opensearch, demo)
+        cli_runs,  # noqa: F401  (registers runs, runs release)
+        cli_schedule,  # noqa: F401  (registers schedule, worker)
         cli_web,  # noqa: F401  (registers users, serve)
     )
 
