@@ -40,6 +40,7 @@ from ren_index.harvest.oai import OaiHarvester, format_datestamp
 from ren_index.harvest.oai_response import IdentifyInfo
 from ren_index.ledger import store
 from ren_index.ledger.models import HarvestRun, utcnow
+from ren_index.ledger.raw_pages import upsert_page
 from ren_index.notify import notify_run
 from ren_index.runs import guard_figures, run_report
 from ren_index.settings import Settings
@@ -174,13 +175,10 @@ def _release_lock(factory: sessionmaker[Session], run_id: int) -> None:
 def _store_page(session: Session, run: HarvestRun, page: Page, set_index: int) -> None:
     """Write one page's records, its problems and the checkpoint after it (caller commits)."""
     counts = dict(run.counts)
-    for rec in page.records:
-        counts["harvested"] += 1
-        if rec.identifier is None:
-            counts["errors"] += 1
-            continue
-        outcome = store.upsert_raw(session, run.source_id, rec, run.id)
-        counts[outcome] += 1
+    counts["harvested"] += len(page.records)
+    counts["errors"] += sum(1 for rec in page.records if rec.identifier is None)
+    for outcome, n in upsert_page(session, run.source_id, page.records, run.id).items():
+        counts[outcome] += n
     for problem in page.problems:
         store.record_event(
             session,
