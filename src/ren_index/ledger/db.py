@@ -10,7 +10,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,6 +30,9 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL stays consistent after any crash: a power cut may lose the
+            # last commits, never half of one, so a page and its checkpoint still go together.
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
         return engine
@@ -44,10 +47,22 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+MIGRATION_LOCK = 0x72656E2D6C6564  # "ren-led": the advisory lock key of ledger migrations
+"""Processes opening one PostgreSQL ledger at once take turns to migrate it (see :func:`upgrade`)."""
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the ledger schema to the latest migration (no-op when already there)."""
+    """Bring the ledger schema to the latest migration (no-op when already there).
+
+    On PostgreSQL two processes starting together on a fresh ledger (a schedule and a manual
+    harvest) would both create the tables, and one would fail on a duplicate: a transaction-level
+    advisory lock makes the second wait, then find the schema at head. SQLite's file lock already
+    serializes them.
+    """
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
 

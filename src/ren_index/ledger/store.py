@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ren_index.config import SourceConfig
@@ -29,9 +30,16 @@ def sync_source(session: Session, source: SourceConfig) -> SourceRow:
     row = session.get(SourceRow, source.id)
     config = source.model_dump(mode="json")
     if row is None:
-        row = SourceRow(id=source.id, name=source.name, type=source.type, url=source.url, config=config)
-        session.add(row)
-    elif row.config != config or row.url != source.url or row.name != source.name:
+        new = SourceRow(id=source.id, name=source.name, type=source.type, url=source.url, config=config)
+        try:
+            with session.begin_nested():  # a savepoint: losing the race below undoes this insert only
+                session.add(new)
+            return new
+        except IntegrityError:
+            # Two processes registering a new source at once (PostgreSQL lets both read "absent"):
+            # the other one's row is committed by now; refresh it like any known source.
+            row = session.get_one(SourceRow, source.id)
+    if row.config != config or row.url != source.url or row.name != source.name:
         row.name, row.type, row.url, row.config = source.name, source.type, source.url, config
         row.updated_at = utcnow()
     session.flush()
