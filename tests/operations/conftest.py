@@ -4,13 +4,11 @@ rows a test can cut, and an OAI endpoint behind a slow proxy (to catch a harvest
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.config import SourceConfig
@@ -67,40 +65,6 @@ class CsvServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> CsvServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-class SlowProxy:
-    """Forwards every GET to ``target`` after ``delay`` seconds: a harvest a test can catch running."""
-
-    def __init__(self, target: str, delay: float) -> None:
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                time.sleep(outer.delay)
-                query = self.path.split("?", 1)[1] if "?" in self.path else ""
-                upstream = requests.get(f"{target}?{query}", timeout=10)
-                self.send_response(upstream.status_code)
-                self.send_header("Content-Type", upstream.headers.get("Content-Type", "text/xml"))
-                self.send_header("Content-Length", str(len(upstream.content)))
-                self.end_headers()
-                self.wfile.write(upstream.content)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.delay = delay
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/oai"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> SlowProxy:
         self.thread.start()
         return self
 

@@ -24,8 +24,7 @@ from ren_index.ledger.models import HarvestRun, SourceRow, utcnow
 from ren_index.run_lock import HarvestInProgressError
 from ren_index.settings import Settings
 from ren_index.steps.harvest import harvest_source
-
-from .conftest import SlowProxy
+from steps.conftest import SlowProxy  # the one slow proxy of the suite
 
 
 def oai_source(url: str) -> SourceConfig:

@@ -12,6 +12,7 @@ same filtered queue: working through a queue is the job, one record after anothe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -23,6 +24,7 @@ from ren_index.ledger.models import ResourceRow
 from ren_index.model import Resource, Status
 from ren_index.overlays import FIELD_LABELS
 from ren_index.review import (
+    CorrectionResult,
     PersonDecision,
     ReviewError,
     apply_suggestion,
@@ -195,6 +197,29 @@ def edit(
     return redirect(target)
 
 
+def _correction_action(
+    request: Request,
+    record_id: str,
+    settings: Settings,
+    vocabularies: Vocabularies,
+    filters: str,
+    apply: Callable[[sessionmaker[Session], str], CorrectionResult],
+    success_key: str,
+) -> Response:
+    """One correction from a button (suggestion, keep my correction): apply, flash, publish, back."""
+    factory = get_ledger(request)
+    rid = resolve(factory, record_id)
+    was_indexed = _indexed(factory, rid)
+    try:
+        result = apply(factory, rid)
+    except ReviewError as exc:
+        flash_error(request, exc)
+    else:
+        flash(request, success_key, "success")
+        _after_correction(request, rid, result.status, was_indexed, settings, vocabularies)
+    return redirect(record_url(rid, filters_from_query(filters)))
+
+
 @router.post("/records/{record_id}/suggestion", summary="Apply a suggestion / appliquer la suggestion")
 def suggestion(
     request: Request,
@@ -206,17 +231,15 @@ def suggestion(
     issue: Annotated[int, Form()],
     filters: FiltersField = "",
 ) -> Response:
-    factory = get_ledger(request)
-    rid = resolve(factory, record_id)
-    was_indexed = _indexed(factory, rid)
-    try:
-        result = apply_suggestion(factory, rulebook, rid, issue, actor=user.name)
-    except ReviewError as exc:
-        flash_error(request, exc)
-    else:
-        flash(request, "review.flash.suggestion_applied", "success")
-        _after_correction(request, rid, result.status, was_indexed, settings, vocabularies)
-    return redirect(record_url(rid, filters_from_query(filters)))
+    return _correction_action(
+        request,
+        record_id,
+        settings,
+        vocabularies,
+        filters,
+        lambda factory, rid: apply_suggestion(factory, rulebook, rid, issue, actor=user.name),
+        "review.flash.suggestion_applied",
+    )
 
 
 @router.post("/records/{record_id}/keep-correction", summary="Keep my correction / garder ma correction")
@@ -230,17 +253,15 @@ def keep(
     field: Annotated[str, Form()],
     filters: FiltersField = "",
 ) -> Response:
-    factory = get_ledger(request)
-    rid = resolve(factory, record_id)
-    was_indexed = _indexed(factory, rid)
-    try:
-        result = keep_correction(factory, rulebook, rid, field, actor=user.name)
-    except ReviewError as exc:
-        flash_error(request, exc)
-    else:
-        flash(request, "review.flash.correction_kept", "success")
-        _after_correction(request, rid, result.status, was_indexed, settings, vocabularies)
-    return redirect(record_url(rid, filters_from_query(filters)))
+    return _correction_action(
+        request,
+        record_id,
+        settings,
+        vocabularies,
+        filters,
+        lambda factory, rid: keep_correction(factory, rulebook, rid, field, actor=user.name),
+        "review.flash.correction_kept",
+    )
 
 
 @router.post("/bulk", summary="Approve or reject the selected records / décision groupée")
