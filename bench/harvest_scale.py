@@ -128,7 +128,7 @@ def plain_sickle(url: str) -> tuple[int, float]:
 
 def harvest(url: str, db_url: str, total: int) -> tuple[dict[str, Any], float, list[tuple[int, int]]]:
     """``harvest_source`` into a fresh ledger; RSS sampled when 25/50/75/100 % were stored."""
-    from ren_index.config import SourceConfig
+    from ren_index.config.sources import SourceConfig
     from ren_index.harvest.base import Page
     from ren_index.ledger.db import open_ledger
     from ren_index.settings import load_settings

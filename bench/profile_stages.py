@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from validate_pipeline import CONFIG, payloads
 
+from ren_index.config.rules import load_portals, load_rules
+from ren_index.config.vocabularies import load_vocabularies
 from ren_index.decide import Policy, decide
 from ren_index.model import Provenance
 from ren_index.normalize.registry import normalize
 from ren_index.validate import ValidationContext, _checks
-from ren_index.validate.rules import load_portals, load_rules
-from ren_index.validate.vocabularies import load_vocabularies
 
 
 def run(chunk: list[tuple[str, str, str]], policy: Policy, ctx: ValidationContext, label: str) -> None:

@@ -10,7 +10,7 @@ families, types and disciplines are the real controlled values), then varied: ti
 descriptions get words drawn from the whole catalogue, dates are spread over four years.
 
 Then runs a fixed mix of queries ``--runs`` times each, interleaving two paths with the *same*
-request body (:func:`ren_index.search_api.build_search`):
+request body (:func:`ren_index.search.portal.build_search`):
 
 - **api**: HTTP GET ``/api/search`` on uvicorn in a thread, over loopback, with keep-alive;
 - **direct**: ``client.search`` with opensearch-py, what a portal querying OpenSearch would do.
@@ -38,7 +38,8 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from ren_index import search_api
+from ren_index.config.rules import load_portals, load_rules
+from ren_index.config.vocabularies import Vocabularies, load_vocabularies
 from ren_index.decide import Policy, decide
 from ren_index.demo.catalogue import demo_records
 from ren_index.demo.records import metadata_xml
@@ -48,10 +49,9 @@ from ren_index.index.documents import to_document
 from ren_index.index.schema import alias_name, ensure_index
 from ren_index.model import Provenance
 from ren_index.normalize.registry import normalize
+from ren_index.search import portal as search_api
 from ren_index.settings import load_settings
 from ren_index.validate import ValidationContext, validate
-from ren_index.validate.rules import load_portals, load_rules
-from ren_index.validate.vocabularies import Vocabularies, load_vocabularies
 from ren_index.web import routes_api
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"

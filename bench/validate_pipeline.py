@@ -20,14 +20,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from ren_index.config.rules import load_portals, load_rules
+from ren_index.config.vocabularies import load_vocabularies
 from ren_index.decide import Policy, decide
 from ren_index.demo.catalogue import demo_records
 from ren_index.demo.records import metadata_xml
 from ren_index.model import Provenance
 from ren_index.normalize.registry import normalize
 from ren_index.validate import ValidationContext, validate
-from ren_index.validate.rules import load_portals, load_rules
-from ren_index.validate.vocabularies import load_vocabularies
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 

@@ -1,5 +1,5 @@
 """``python -m ren_index`` = the ``ren-index`` command."""
 
-from ren_index.cli import main
+from ren_index.cli.main import main
 
 main()

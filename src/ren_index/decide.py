@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ren_index.config.rules import EFFECT_ORDER, Effect, PortalPolicy, ValidationRules
+from ren_index.config.vocabularies import Vocabularies
 from ren_index.model import Decision, Issue, Resource, Status
-from ren_index.validate.rules import EFFECT_ORDER, Effect, PortalPolicy, ValidationRules
-from ren_index.validate.vocabularies import Vocabularies
 
 ReviewPolicy = Literal["always", "on-issues", "never"]
 

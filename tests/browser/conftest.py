@@ -35,8 +35,7 @@ from opensearchpy import OpenSearch
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ren_index import accounts
-from ren_index.config import SourceConfig
+from ren_index.config.sources import SourceConfig
 from ren_index.demo.catalogue import DemoRecord, demo_records
 from ren_index.demo.server import DemoOaiServer
 from ren_index.index.client import make_client
@@ -47,6 +46,7 @@ from ren_index.settings import Settings, load_settings
 from ren_index.steps.harvest import harvest_source
 from ren_index.steps.index import index_changes
 from ren_index.steps.process import Rulebook, process_source
+from ren_index.web import accounts
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page

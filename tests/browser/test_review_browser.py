@@ -20,9 +20,9 @@ except ImportError:  # the dev dependencies are not installed
         raise
     pytest.skip("Playwright for Python is not installed (`pip install -e '.[dev]'`)", allow_module_level=True)
 
-from ren_index import review_queries
+from ren_index.config.vocabularies import load_vocabularies
 from ren_index.ledger.models import ResourceRow
-from ren_index.validate.vocabularies import load_vocabularies
+from ren_index.review import queries as review_queries
 
 from .conftest import CONFIG, DOCUMENTALIST, LIBRARIAN, LiveApp, PageGuard, login
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ren_index import accounts
 from ren_index.ledger.db import open_ledger
 from ren_index.settings import load_settings
+from ren_index.web import accounts
 from ren_index.web.app import create_app
 
 PASSWORD = "a long enough password"

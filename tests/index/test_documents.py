@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ren_index.config.vocabularies import load_vocabularies
 from ren_index.index.documents import document_hash, split_languages, to_document
 from ren_index.model import (
     Controlled,
@@ -20,7 +21,6 @@ from ren_index.model import (
     Technical,
     Term,
 )
-from ren_index.validate.vocabularies import load_vocabularies
 
 
 def _resource(**parts: object) -> Resource:

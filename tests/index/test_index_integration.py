@@ -12,8 +12,8 @@ from ren_index.index.bulk import send
 from ren_index.index.client import make_client, ping_or_raise
 from ren_index.index.documents import to_document
 from ren_index.index.schema import alias_targets, create_index, ensure_index, point_aliases
-from ren_index.index.search import search
 from ren_index.model import General, Provenance, Resource
+from ren_index.search.query import search
 from ren_index.settings import Settings
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ren_index.errors import OpenSearchNodeError
-from ren_index.opensearch_node import LocalNode
+from ren_index.index.local_node import LocalNode
 from ren_index.settings import Settings
 
 

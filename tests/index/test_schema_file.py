@@ -15,8 +15,8 @@ from ren_index.index.schema import (
     load_definition,
     portal_alias,
 )
-from ren_index.index.search import SEARCH_FIELDS, build_query
 from ren_index.model import General, Provenance, Resource
+from ren_index.search.query import SEARCH_FIELDS, build_query
 
 
 @pytest.fixture(scope="module", params=["v1", "v2"])

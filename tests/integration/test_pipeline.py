@@ -16,14 +16,14 @@ from opensearchpy import OpenSearch
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ren_index.config import SourceConfig
+from ren_index.config.sources import SourceConfig
 from ren_index.demo.catalogue import demo_records
 from ren_index.demo.server import DemoOaiServer
 from ren_index.index.client import make_client
-from ren_index.index.search import search
 from ren_index.ledger.db import open_ledger
 from ren_index.ledger.models import RawRecordRow, ResourceRow
-from ren_index.review import decide_by_person
+from ren_index.review.decisions import decide_by_person
+from ren_index.search.query import search
 from ren_index.settings import Settings, load_settings
 from ren_index.steps.harvest import harvest_source
 from ren_index.steps.index import index_changes

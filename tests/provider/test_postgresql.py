@@ -21,7 +21,7 @@ from ren_index.ledger.db import open_ledger
 from ren_index.ledger.models import ResourceRow
 from ren_index.provider.repository import OaiRepository, ProviderConfig
 from ren_index.provider.vocabulary import load_provider_vocabularies
-from ren_index.review import decide_by_person
+from ren_index.review.decisions import decide_by_person
 from ren_index.settings import load_settings
 from ren_index.steps.harvest import harvest_source
 from ren_index.steps.process import process_source

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ren_index.config import SourceConfig
+from ren_index.config.sources import SourceConfig
 from ren_index.demo.catalogue import DemoRecord, demo_records
 from ren_index.demo.server import DemoOaiServer
 from ren_index.ledger.db import open_ledger

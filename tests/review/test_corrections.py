@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from ren_index.ledger.models import Overlay
-from ren_index.review import apply_suggestion, decide_by_person, keep_correction, save_corrections
+from ren_index.review.decisions import apply_suggestion, decide_by_person, keep_correction, save_corrections
 from ren_index.steps.process import Rulebook
 
 from .conftest import CONFIG, RULEBOOK, Pipeline, codes

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from ren_index.ledger.models import ResourceRow
-from ren_index.review import ReviewError, bulk_decide, decide_by_person, save_corrections, withdraw
-from ren_index.review_queries import events_csv, history
+from ren_index.review.decisions import ReviewError, bulk_decide, decide_by_person, save_corrections, withdraw
+from ren_index.review.queries import events_csv, history
 
 from .conftest import RULEBOOK, Pipeline
 

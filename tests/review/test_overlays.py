@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ren_index.model import Controlled, General, Issue, Provenance, Resource, Technical
-from ren_index.overlays import (
+from ren_index.review.overlays import (
     apply_controlled_overlays,
     apply_text_overlays,
     changed_at_source,

@@ -17,8 +17,8 @@ from sqlalchemy import create_engine, text
 
 from ren_index.demo.catalogue import demo_records
 from ren_index.ledger.db import open_ledger
-from ren_index.review import decide_by_person, save_corrections
-from ren_index.review_queries import dashboard, events_csv, history, queue
+from ren_index.review.decisions import decide_by_person, save_corrections
+from ren_index.review.queries import dashboard, events_csv, history, queue
 from ren_index.settings import load_settings
 
 from .conftest import RULEBOOK, Pipeline, codes

@@ -7,8 +7,8 @@ import uuid
 import pytest
 from opensearchpy import OpenSearch
 
-from ren_index.publish import UNREACHABLE_FR, publish
-from ren_index.review import decide_by_person, withdraw
+from ren_index.review.decisions import decide_by_person, withdraw
+from ren_index.review.publish import UNREACHABLE_FR, publish
 from ren_index.settings import Settings
 
 from .conftest import RULEBOOK, Pipeline

@@ -7,7 +7,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from ren_index.ledger.models import ResourceRow
-from ren_index.review_queries import dashboard, neighbours, queue
+from ren_index.review.queries import dashboard, neighbours, queue
 
 from .conftest import RULEBOOK, Pipeline
 

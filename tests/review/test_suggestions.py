@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from ren_index.ledger.models import Event
-from ren_index.review import ReviewError, apply_suggestion, save_corrections
+from ren_index.review.decisions import ReviewError, apply_suggestion, save_corrections
 
 from .conftest import RULEBOOK, Pipeline, codes
 

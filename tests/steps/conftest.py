@@ -12,7 +12,7 @@ import pytest
 import requests
 from sqlalchemy.orm import Session, sessionmaker
 
-from ren_index.config import SourceConfig
+from ren_index.config.sources import SourceConfig
 from ren_index.demo.catalogue import demo_records
 from ren_index.demo.server import DemoOaiServer
 from ren_index.ledger.db import open_ledger

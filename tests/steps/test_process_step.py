@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.demo.server import DemoOaiServer
 from ren_index.ledger.models import Event, RawRecordRow, ResourceRow
-from ren_index.review import decide_by_person
+from ren_index.review.decisions import decide_by_person
 from ren_index.settings import Settings
 from ren_index.steps.harvest import harvest_source
 from ren_index.steps.process import Rulebook, process_source

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import rdflib
 
+from ren_index.config.vocabularies import Vocabularies, build_vocabulary
 from ren_index.model import Contribution, Provenance, Resource
 from ren_index.validate import ValidationContext
 from ren_index.validate.dates import check_dates, is_w3cdtf, suggest_w3cdtf
-from ren_index.validate.vocabularies import Vocabularies, build_vocabulary
 
 
 def _ctx() -> ValidationContext:

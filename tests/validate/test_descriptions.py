@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 import rdflib
 
+from ren_index.config.rules import TextRules, ValidationRules
+from ren_index.config.vocabularies import Vocabularies, build_vocabulary
 from ren_index.model import Provenance, Resource
 from ren_index.normalize import normalize
 from ren_index.validate import ValidationContext
 from ren_index.validate.descriptions import SNIPPET_CHARS, check_description
-from ren_index.validate.rules import TextRules, ValidationRules
 from ren_index.validate.sanitize import LINK_REL
-from ren_index.validate.vocabularies import Vocabularies, build_vocabulary
 
 RECORDS = Path(__file__).resolve().parents[1] / "fixtures" / "records"
 SHORT_AND_SAME = [("DESCRIPTION_TOO_SHORT", "warning"), ("DESCRIPTION_SAME_AS_TITLE", "info")]

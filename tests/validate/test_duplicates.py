@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import rdflib
 
+from ren_index.config.vocabularies import Vocabularies, build_vocabulary
 from ren_index.model import Provenance, Resource
 from ren_index.validate import ValidationContext
 from ren_index.validate.duplicates import check_duplicates
 from ren_index.validate.urls import check_url
-from ren_index.validate.vocabularies import Vocabularies, build_vocabulary
 
 KNOWN = {"https://example.org/fractions": "eduq:oai:eduq:42"}
 """What the ledger already holds: normalized URL -> record id."""

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from ren_index.config.rules import LanguageRules
 from ren_index.validate.language_detection import detect, detector, letters, supported
-from ren_index.validate.rules import LanguageRules
 
 LANGUAGES = tuple(LanguageRules().detect)
 MAX = LanguageRules().max_chars

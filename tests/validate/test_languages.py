@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import rdflib
 
+from ren_index.config.rules import LanguageRules, ValidationRules
+from ren_index.config.vocabularies import Vocabularies, build_vocabulary, load_vocabulary
 from ren_index.model import Issue, Provenance, Resource
 from ren_index.normalize.registry import normalize
 from ren_index.validate import ValidationContext
 from ren_index.validate.languages import check_languages, normalize_language, primary, split_languages
-from ren_index.validate.rules import LanguageRules, ValidationRules
-from ren_index.validate.vocabularies import Vocabularies, build_vocabulary, load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"

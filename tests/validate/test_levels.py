@@ -15,18 +15,18 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from ren_index.demo import levels as demo
-from ren_index.model import Educational, General, Provenance, Resource, TaxonPath, Term
-from ren_index.normalize.registry import normalize
-from ren_index.validate import ValidationContext
-from ren_index.validate.levels import check_levels, level_index, level_key, portals_for_levels
-from ren_index.validate.vocabularies import (
+from ren_index.config.vocabularies import (
     REN_NS,
     Vocabularies,
     Vocabulary,
     build_vocabulary,
     load_vocabulary,
 )
+from ren_index.demo import levels as demo
+from ren_index.model import Educational, General, Provenance, Resource, TaxonPath, Term
+from ren_index.normalize.registry import normalize
+from ren_index.validate import ValidationContext
+from ren_index.validate.levels import check_levels, level_index, level_key, portals_for_levels
 
 ROOT = Path(__file__).resolve().parents[2]
 LEVELS_TTL = ROOT / "config" / "vocabularies" / "niveaux-quebec.ttl"

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import rdflib
 
+from ren_index.config.vocabularies import Vocabularies, Vocabulary, build_vocabulary, load_vocabulary
 from ren_index.demo.catalogue_data import RESOURCE_TYPES
 from ren_index.model import Provenance, Resource, Term
 from ren_index.normalize.registry import normalize
 from ren_index.validate import ValidationContext
 from ren_index.validate.resource_types import check_resource_types, map_resource_type
-from ren_index.validate.vocabularies import Vocabularies, Vocabulary, build_vocabulary, load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import rdflib
 
+from ren_index.config.rules import TextRules, ValidationRules
+from ren_index.config.vocabularies import Vocabularies, build_vocabulary
 from ren_index.model import Provenance, Resource
 from ren_index.validate import ValidationContext
-from ren_index.validate.rules import TextRules, ValidationRules
 from ren_index.validate.titles import check_title
-from ren_index.validate.vocabularies import Vocabularies, build_vocabulary
 
 
 def _ctx(rules: ValidationRules | None = None) -> ValidationContext:

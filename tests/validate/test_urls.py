@@ -7,10 +7,10 @@ from collections.abc import Sequence
 import pytest
 import rdflib
 
+from ren_index.config.vocabularies import Vocabularies, build_vocabulary
 from ren_index.model import Identifier, Provenance, Resource
 from ren_index.validate import ValidationContext
 from ren_index.validate.urls import InvalidUrl, check_url, normalize_url, scheme_variants, suggest_url
-from ren_index.validate.vocabularies import Vocabularies, build_vocabulary
 
 
 def _ctx() -> ValidationContext:

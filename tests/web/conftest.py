@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from ren_index import accounts
 from ren_index.settings import load_settings
+from ren_index.web import accounts
 from ren_index.web.app import create_app
 
 PASSWORD = "correct horse battery"

@@ -12,9 +12,8 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from ren_index import accounts
 from ren_index.ledger.models import Event, User, utcnow
-from ren_index.web import auth
+from ren_index.web import accounts, auth
 from ren_index.web.auth import Decider, UserInfo, require_role
 
 from .conftest import PASSWORD, csrf_from, login, page_csrf

@@ -15,7 +15,7 @@ from opensearchpy import OpenSearch
 from sqlalchemy import select
 
 from ren_index.ledger.models import Event, Overlay
-from ren_index.publish import UNREACHABLE_FR
+from ren_index.review.publish import UNREACHABLE_FR
 
 from .review_support import *  # noqa: F403 - the fixtures
 from .review_support import Demo, form_token

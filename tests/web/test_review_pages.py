@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from ren_index.ledger.models import ResourceRow
-from ren_index.review import decide_by_person
+from ren_index.review.decisions import decide_by_person
 
 from .review_support import *  # noqa: F403 - the fixtures
 from .review_support import Demo, form_token

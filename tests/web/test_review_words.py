@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from ren_index.validate.vocabularies import load_vocabularies
-from ren_index.web import i18n_review
-from ren_index.web.review_history import action_label, actor_name, change_lines, present_event
-from ren_index.web.review_view import language_name
+from ren_index.config.vocabularies import load_vocabularies
+from ren_index.web.review.history import action_label, actor_name, change_lines, present_event
+from ren_index.web.review.view import language_name
 
 from .review_support import CONFIG
 
-i18n_review.register()
 VOCABULARIES = load_vocabularies(CONFIG)
 SEC3 = "https://w3id.org/ren-index/vocab/niveaux/secondaire-3"
 BY_NC_SA = "http://creativecommons.org/licenses/by-nc-sa/4.0/"

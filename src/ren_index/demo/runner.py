@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 from rich.table import Table
 
-from ren_index.cli_support import AppContext, err_console, out_console
+from ren_index.cli.support import AppContext, err_console, out_console
 from ren_index.demo.catalogue import demo_records
 from ren_index.demo.server import DemoOaiServer
 from ren_index.errors import ConfigError
@@ -28,7 +28,7 @@ SAMPLE_QUERY = "évaluations en mathématiques"
 
 def _ensure_opensearch(ctx: AppContext) -> None:
     from ren_index.index.client import make_client
-    from ren_index.opensearch_node import LocalNode
+    from ren_index.index.local_node import LocalNode
 
     client = make_client(ctx.settings)
     if client.ping():
@@ -54,7 +54,7 @@ def run_demo(ctx: AppContext, *, keep_serving: bool = False) -> None:
             server.start()
             stack.callback(server.stop)
             err_console.print(f"→ point OAI de démo / demo endpoint {sid}: {server.url}")
-        from ren_index.orchestration import run_pipeline
+        from ren_index.orchestration.running import run_pipeline
 
         started = time.monotonic()
         result = run_pipeline(list(DEMO_SOURCES))
@@ -73,7 +73,7 @@ def run_demo(ctx: AppContext, *, keep_serving: bool = False) -> None:
 
 def _print_summary(ctx: AppContext, elapsed: float) -> None:
     from ren_index.index.client import make_client
-    from ren_index.index.search import search
+    from ren_index.search.query import search
 
     table = Table(title=f"Démo terminée en {elapsed:.1f} s / demo done", show_lines=False)
     for col in ("source", "total", "approved", "needs_review", "rejected", "deleted"):

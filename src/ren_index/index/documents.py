@@ -25,8 +25,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from ren_index.config.vocabularies import Vocabularies, fold
 from ren_index.model import LangString, Resource, pick_lang
-from ren_index.validate.vocabularies import Vocabularies, fold
 
 DISCIPLINE_PURPOSES = frozenset({"discipline", "subject", "matiere", "domaine", "domaine d enseignement"})
 """Folded LOM 9.1 purposes (or a purpose URI's last segment) of a classification by discipline."""

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ren_index.config import SourceConfig
+from ren_index.config.sources import SourceConfig
 from ren_index.harvest.base import RawRecord
 from ren_index.ledger.models import Event, HarvestRun, RawRecordRow, ResourceRow, SourceRow, utcnow
 

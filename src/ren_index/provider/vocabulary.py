@@ -1,6 +1,6 @@
 """The vocabulary look-ups the serializers need: labels, broader levels and *typed* notations.
 
-:class:`~ren_index.validate.vocabularies.Concept` keeps notations as plain strings, which is all
+:class:`~ren_index.config.vocabularies.Concept` keeps notations as plain strings, which is all
 validation needs. Writing LOM for other systems needs to know *which* vocabulary a notation
 belongs to (``"education secondaire"^^ren:NormeticContexte`` is a Normetic 5.6 term,
 ``"school"^^ren:LomContext`` a LOM 5.6 value, ``"exercise"^^ren:lomToken`` a LOM 5.2 value), so
@@ -17,14 +17,14 @@ from pathlib import Path
 
 from rdflib import SKOS, Graph, Literal
 
-from ren_index.errors import ConfigError
-from ren_index.validate.vocabularies import (
+from ren_index.config.vocabularies import (
     REN,
     VOCABULARY_FILES,
     Concept,
     Vocabularies,
     load_vocabularies,
 )
+from ren_index.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ harvester's ``identify()`` / ``pages()`` shape. What a feed needs from one run t
 deletions, what it no longer lists is withdrawn (:mod:`ren_index.steps.withdrawals`).
 
 Two harvests of one source never overlap: the running run is a lock held by its process
-(:mod:`ren_index.run_lock`). A finished run goes past the anomaly guard (:mod:`ren_index.guard`):
+(:mod:`ren_index.runs.lock`). A finished run goes past the anomaly guard (:mod:`ren_index.runs.guard`):
 a suspicious one is ``held`` — withdrawals kept back, index changes waiting — until a librarian
-releases it (:func:`ren_index.runs.release_run`). Failed and held runs are notified
-(:mod:`ren_index.notify`).
+releases it (:func:`ren_index.runs.reports.release_run`). Failed and held runs are notified
+(:mod:`ren_index.runs.notify`).
 """
 
 from __future__ import annotations
@@ -27,10 +27,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ren_index import run_lock
-from ren_index.config import SourceConfig
+from ren_index.config.rules import GuardRules, load_guard_rules
+from ren_index.config.sources import SourceConfig
 from ren_index.errors import ConfigError, HarvestError
-from ren_index.guard import Hold, assess, effective_rules
 from ren_index.harvest.base import Page
 from ren_index.harvest.csv_source import CsvHarvester
 from ren_index.harvest.documents import DocumentClient, DocumentHarvester
@@ -41,11 +40,12 @@ from ren_index.harvest.oai_response import IdentifyInfo
 from ren_index.ledger import store
 from ren_index.ledger.models import HarvestRun, utcnow
 from ren_index.ledger.raw_pages import upsert_page
-from ren_index.notify import notify_run
-from ren_index.runs import guard_figures, run_report
+from ren_index.runs import lock as run_lock
+from ren_index.runs.guard import Hold, assess, effective_rules
+from ren_index.runs.notify import notify_run
+from ren_index.runs.reports import guard_figures, run_report
 from ren_index.settings import Settings
 from ren_index.steps.withdrawals import absent_identifiers, withdraw_absent
-from ren_index.validate.rules import GuardRules, load_guard_rules
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ ledger's resource id); records that are no longer approved but are in the index 
 What OpenSearch refused is counted as an error per record, left unmarked in the ledger, and
 retried by the next run. A re-run with nothing new sends nothing.
 
-A source whose last harvest the anomaly guard held (:func:`ren_index.runs.held_sources`) is left
+A source whose last harvest the anomaly guard held (:func:`ren_index.runs.reports.held_sources`) is left
 alone — nothing of it is added, changed or removed — so a broken partner export cannot empty a
 portal; its changes go out with the first run after a librarian releases the harvest.
 """
@@ -20,6 +20,7 @@ from opensearchpy import OpenSearch
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.vocabularies import Vocabularies
 from ren_index.errors import IndexingError
 from ren_index.index.bulk import send
 from ren_index.index.documents import document_hash, to_document
@@ -34,8 +35,7 @@ from ren_index.index.schema import (
 from ren_index.ledger import store
 from ren_index.ledger.models import HarvestRun, ResourceRow, utcnow
 from ren_index.model import Resource, Status
-from ren_index.runs import held_sources
-from ren_index.validate.vocabularies import Vocabularies
+from ren_index.runs.reports import held_sources
 
 INDEX_COUNTS = ("indexed", "removed", "unchanged", "errors")
 ALL_SOURCES = "*"

@@ -6,7 +6,7 @@ validation rules, portal policies, vocabularies and code version). A re-run with
 nothing. A person's decision stands until the *source record* changes: when only the rules
 changed, the record's issues are refreshed but its status and portals stay as the person left them.
 
-Documentalists' corrections (:mod:`ren_index.overlays`) are re-applied on every pass: text
+Documentalists' corrections (:mod:`ren_index.review.overlays`) are re-applied on every pass: text
 corrections before validation, concept corrections after it; a corrected field the source has
 changed since raises ``SOURCE_CHANGED_AFTER_EDIT``, whose effect (``review``) brings the record
 back to the queue: the source record changed, so the rules decide again, whoever decided before.
@@ -27,13 +27,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index import __version__
-from ren_index.config import SourceConfig
+from ren_index.config.rules import load_portals, load_rules
+from ren_index.config.sources import SourceConfig
+from ren_index.config.vocabularies import Vocabularies, load_vocabularies
 from ren_index.decide import Policy, decide
 from ren_index.ledger import store
 from ren_index.ledger.models import HarvestRun, Overlay, RawRecordRow, ResourceRow, SourceRow, utcnow
 from ren_index.model import Decision, Issue, Provenance, Resource, Status
 from ren_index.normalize.registry import normalize
-from ren_index.overlays import (
+from ren_index.review.overlays import (
     CONTROLLED_FIELDS,
     EDITABLE_FIELDS,
     TEXT_FIELDS,
@@ -43,8 +45,6 @@ from ren_index.overlays import (
     source_changes,
 )
 from ren_index.validate import ValidationContext, validate
-from ren_index.validate.rules import load_portals, load_rules
-from ren_index.validate.vocabularies import Vocabularies, load_vocabularies
 
 log = logging.getLogger(__name__)
 

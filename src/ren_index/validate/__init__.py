@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ren_index.config.rules import ValidationRules
+from ren_index.config.vocabularies import Vocabularies
 from ren_index.model import Controlled, Issue, Resource
-from ren_index.validate.rules import ValidationRules
-from ren_index.validate.vocabularies import Vocabularies
 
 
 def _no_duplicates(url: str) -> str | None:

@@ -16,10 +16,10 @@ import html
 import re
 from typing import Any
 
+from ren_index.config.vocabularies import fold
 from ren_index.model import Issue, Resource
 from ren_index.validate import ValidationContext
 from ren_index.validate.sanitize import sanitize_html
-from ren_index.validate.vocabularies import fold
 
 FIELD = "general.description"
 SNIPPET_CHARS = 200

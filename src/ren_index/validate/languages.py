@@ -36,10 +36,10 @@ from langcodes import Language, standardize_tag
 from langcodes.tag_parser import LanguageTagError
 from language_data.names import code_to_names  # type: ignore[import-untyped]
 
+from ren_index.config.vocabularies import fold
 from ren_index.model import Issue, LangString, Resource, Severity
 from ren_index.validate import CheckResult, ValidationContext
 from ren_index.validate.language_detection import detect, supported
-from ren_index.validate.vocabularies import fold
 
 NO_LINGUISTIC_CONTENT = "zxx"
 MULTIPLE = "mul"

@@ -38,9 +38,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from ren_index.config.vocabularies import Vocabulary, fold
 from ren_index.model import Issue, Resource, pick_lang
 from ren_index.validate import CheckResult, ValidationContext
-from ren_index.validate.vocabularies import Vocabulary, fold
 
 _ORDER = ("by", "nc", "nd", "sa")
 _UNPORTED = ("international", "unported", "non transpose", "generique", "generic", "universel", "universal")

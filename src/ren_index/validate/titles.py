@@ -16,9 +16,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from ren_index.config.vocabularies import fold
 from ren_index.model import Issue, Resource
 from ren_index.validate import ValidationContext
-from ren_index.validate.vocabularies import fold
 
 FIELD = "general.title"
 

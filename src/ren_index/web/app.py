@@ -1,19 +1,17 @@
 """The FastAPI application: wiring of settings, ledger, templates, middleware and routers.
 
 :func:`create_app` is the only entry point (``ren-index serve`` and the tests call it); it opens
-the ledger, so nothing happens at import time. Route modules are found by name: every
-``ren_index/web/routes_*.py`` exposing an ``APIRouter`` called ``router`` is included, so a new
-page is added by adding a module, without editing this one.
+the ledger, so nothing happens at import time. The routers are listed in :data:`ROUTE_MODULES`,
+in the order they are included: a new page is a module with an ``APIRouter`` named ``router`` and
+one line there.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
 import logging
 import os
-import pkgutil
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -39,9 +37,14 @@ from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 from ren_index import __version__
 from ren_index.ledger.db import open_ledger
 from ren_index.settings import Settings, load_settings
-from ren_index.web import auth, security
+from ren_index.web import auth, routes_api, routes_oai, routes_runs, security
 from ren_index.web.deps import get_ledger, get_settings, pop_flashes, render
 from ren_index.web.i18n import LANGUAGES, LanguageMiddleware, has_message, lang_url, language_of, t
+from ren_index.web.review import actions as review_actions
+from ren_index.web.review import pages as review_pages
+
+#: Every router of the app, in the order they are included (before: found by name, now listed).
+ROUTE_MODULES: tuple[ModuleType, ...] = (routes_api, routes_oai, review_pages, review_actions, routes_runs)
 
 log = logging.getLogger(__name__)
 
@@ -151,21 +154,11 @@ def _page_context(request: Request) -> dict[str, Any]:
 
 
 def _route_modules() -> list[tuple[ModuleType, APIRouter]]:
-    """Every ``ren_index.web.routes_*`` module with its ``router``, in name order.
+    """The route modules with their ``router``, in the order of :data:`ROUTE_MODULES`.
 
     A module that also defines ``cors_origins() -> list[str]`` gets CORS on its router's prefix.
     """
-    routers = []
-    for info in sorted(pkgutil.iter_modules([str(WEB_DIR)]), key=lambda m: m.name):
-        if not info.name.startswith("routes_"):
-            continue
-        module = importlib.import_module(f"ren_index.web.{info.name}")
-        router = getattr(module, "router", None)
-        if isinstance(router, APIRouter):
-            routers.append((module, router))
-        else:
-            log.warning("ren_index.web.%s has no APIRouter named `router`: not included", info.name)
-    return routers
+    return [(module, module.router) for module in ROUTE_MODULES]
 
 
 class _PathScopedCors:

@@ -18,9 +18,9 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ren_index import accounts
 from ren_index.ledger import store
 from ren_index.ledger.models import User
+from ren_index.web import accounts
 from ren_index.web.deps import flash, get_ledger, render
 from ren_index.web.i18n import t
 from ren_index.web.security import SAFE_METHODS, SESSION_MAX_AGE

@@ -15,12 +15,15 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ren_index.web.review.words import REVIEW_MESSAGES
+
 LANGUAGES: tuple[str, ...] = ("fr", "en")
+
 DEFAULT_LANGUAGE = "fr"
 LANG_COOKIE = "ren_lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 
-MESSAGES: dict[str, dict[str, str]] = {
+_FOUNDATION_MESSAGES: dict[str, dict[str, str]] = {
     "fr": {
         "app.name": "ren-index — révision",
         "app.tagline": "Ressources éducatives numériques",
@@ -118,6 +121,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
     },
 }
+
+
+def merge_catalogues(*catalogues: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """One catalogue from several (the foundation's, the review pages'…), checked as it is built.
+
+    Each part must hold the same keys in French and in English, and no key may be given two
+    different texts: a mistake fails at import, in the tests, never as a half-translated page.
+    """
+    merged: dict[str, dict[str, str]] = {"fr": {}, "en": {}}
+    for part in catalogues:
+        fr, en = part["fr"], part["en"]
+        if set(fr) != set(en):
+            raise RuntimeError(f"messages differ between fr and en: {sorted(set(fr) ^ set(en))}")
+        for lang in ("fr", "en"):
+            clashes = [k for k, v in part[lang].items() if merged[lang].get(k, v) != v]
+            if clashes:
+                raise RuntimeError(f"messages redefine {clashes} in {lang}")
+            merged[lang].update(part[lang])
+    return merged
+
+
+MESSAGES = merge_catalogues(_FOUNDATION_MESSAGES, REVIEW_MESSAGES)
 
 
 def language_of(conn: HTTPConnection) -> str:

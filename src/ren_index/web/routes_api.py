@@ -5,7 +5,7 @@ else (no ledger, no session). Kept thin on purpose, because the benchmark holds 
 latency of asking OpenSearch directly: the OpenSearch client and the vocabularies are made once
 per application and kept on ``app.state`` (``opensearch``, ``vocabularies``), endpoints are plain
 ``def`` (the client is synchronous; FastAPI runs them in its thread pool), and the response is
-built as plain dicts by :mod:`ren_index.search_api` and sent as :class:`JSONResponse`, so the
+built as plain dicts by :mod:`ren_index.search.portal` and sent as :class:`JSONResponse`, so the
 declared response models document the shape in ``/docs`` without being re-validated per hit.
 
 ``create_app`` includes :data:`router` and adds CORS for :func:`cors_origins`.
@@ -22,12 +22,12 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError, TransportError
 from pydantic import BaseModel
 
-from ren_index import search_api
+from ren_index.config.vocabularies import Vocabularies, load_vocabularies
 from ren_index.index.client import make_client
 from ren_index.index.schema import PORTALS, alias_name
-from ren_index.search_api import InvalidParameter, SearchParams
+from ren_index.search import portal as search_api
+from ren_index.search.portal import InvalidParameter, SearchParams
 from ren_index.settings import Settings
-from ren_index.validate.vocabularies import Vocabularies, load_vocabularies
 
 router = APIRouter(prefix="/api", tags=["search"])
 

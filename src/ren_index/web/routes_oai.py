@@ -18,11 +18,11 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from ren_index.config.rules import load_portals
 from ren_index.errors import ConfigError
 from ren_index.provider.repository import OaiRepository, ProviderConfig
 from ren_index.provider.vocabulary import load_provider_vocabularies
 from ren_index.settings import Settings
-from ren_index.validate.rules import load_portals
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from ren_index.ledger.models import HarvestRun, SourceRow
-from ren_index.scheduling import MONTREAL
+from ren_index.orchestration.schedules import MONTREAL
 from ren_index.web.auth import CurrentUser
 from ren_index.web.deps import DbSession, render
 from ren_index.web.i18n import language_of

@@ -1,0 +1,127 @@
+"""``ren-index runs``: what each run did, and ``runs release RUN_ID`` for a held harvest.
+
+Librarians read these the morning after the scheduled runs. A held run (see
+:mod:`ren_index.runs.guard`) waits for one of them: ``runs release`` applies its withdrawals, processes
+them, and the next ``index`` (or ``run``) sends the source's changes to the portals.
+"""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ren_index.cli.support import AppContext, err_console, handles_errors, out_console, print_json
+from ren_index.errors import ConfigError
+from ren_index.runs.reports import counts_summary, list_runs, release_run
+
+app = typer.Typer()
+
+RELEASE = "release"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
+
+
+def _table(reports: list[dict[str, Any]]) -> Table:
+    table = Table(
+        "id",
+        "source",
+        "type / kind",
+        "statut / status",
+        "début / started",
+        "durée / duration",
+        "comptes / counts",
+    )
+    colours = {"completed": "green", "failed": "red", "held": "yellow", "running": "cyan"}
+    for r in reports:
+        status = r["status"]
+        table.add_row(
+            str(r["run_id"]),
+            r["source"],
+            r["kind"],
+            f"[{colours.get(status, 'white')}]{status}[/]",
+            (r["started_at"] or "")[:19].replace("T", " "),
+            _duration(r.get("duration_s")),
+            counts_summary(r["counts"]),
+        )
+    return table
+
+
+@app.command("runs")
+@handles_errors
+def runs(
+    args: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="[SOURCE] pour filtrer, ou « release RUN_ID » pour libérer une moisson retenue"
+            " / [SOURCE] to filter, or 'release RUN_ID' to release a held run.",
+            show_default=False,
+        ),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Un document JSON sur stdout.")] = False,
+    limit: Annotated[int, typer.Option("--limit", help="Au plus N rapports / at most N reports.")] = 50,
+    actor: Annotated[
+        str | None, typer.Option("--as", help="Qui libère (défaut : l'utilisateur du système).")
+    ] = None,
+) -> None:
+    """Rapports de moisson, du plus récent / run reports, newest first; `runs release RUN_ID`."""
+    words = list(args or [])
+    ctx = AppContext()
+    if words[:1] == [RELEASE]:
+        if len(words) != 2 or not words[1].isdigit():
+            raise ConfigError("usage: ren-index runs release RUN_ID [--as NAME]")
+        _release(ctx, int(words[1]), actor or getpass.getuser(), json_out)
+        return
+    if len(words) > 1:
+        raise ConfigError("usage: ren-index runs [SOURCE] [--json] [--limit N]")
+    source = words[0] if words else None
+    if source is not None:
+        ctx.source(source)
+    reports = list_runs(ctx.ledger, source, limit=limit)
+    if json_out:
+        print_json(reports)
+        return
+    out_console.print(_table(reports))
+    held = [r for r in reports if r["status"] == "held"]
+    for r in held:
+        err_console.print(
+            f"[yellow]retenue / held[/] run {r['run_id']} ({r['source']}): "
+            f"{r.get('hold', {}).get('message_fr', '')} → ren-index runs release {r['run_id']}",
+            highlight=False,
+        )
+    failed = [r for r in reports if r["status"] == "failed" and r.get("error", {}).get("resume")]
+    for r in failed[:5]:
+        err_console.print(
+            f"[red]échec / failed[/] run {r['run_id']} ({r['source']}): {r['error'].get('message')}"
+            f" — reprendre / resume: {r['error']['resume']}",
+            highlight=False,
+        )
+
+
+def _release(ctx: AppContext, run_id: int, actor: str, json_out: bool) -> None:
+    """Release the run, then process what it withdrew, so the next ``index`` sends it all."""
+    from ren_index.steps.process import Rulebook, process_source
+
+    report = release_run(ctx.ledger, run_id, actor=actor)
+    source = ctx.sources.get(report["source"])
+    if source is not None:
+        processed = process_source(ctx.ledger, source, Rulebook.load(ctx.settings.config_dir))
+        report["process"] = processed
+    if json_out:
+        print_json(report)
+        return
+    applied = report.get("hold", {}).get("released", {}).get("withdrawals_applied", 0)
+    err_console.print(
+        f"[green]libérée / released[/] run {run_id} ({report['source']}) par / by {actor}:"
+        f" {applied} retrait(s) appliqué(s) / withdrawal(s) applied."
+        " Prochaine étape / next: ren-index index",
+        highlight=False,
+    )

@@ -1,0 +1,259 @@
+"""The documentalists' pages: dashboard, queue, record and the audit trail as CSV (the reads).
+
+Pages are readable by every logged-in person; every write needs a documentalist or an admin
+(:data:`Decider`) and the session's CSRF token (checked app-wide). Writes call the review services
+(:mod:`ren_index.review.decisions`), then publish the decided records at once
+(:mod:`ren_index.review.publish`) and answer 303 with a flash message, so a reload never repeats a decision.
+
+After approving or rejecting from a record page the person is taken to the next record of the
+same filtered queue: working through a queue is the job, one record after another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ren_index.ledger.models import Overlay, RawRecordRow, ResourceRow
+from ren_index.model import Status
+from ren_index.review import queries as review_queries
+from ren_index.web.auth import CurrentUser
+from ren_index.web.deps import get_ledger, render
+from ren_index.web.i18n import language_of, t
+from ren_index.web.review.deps import VocabulariesDep, record_url, resolve, source_names
+from ren_index.web.review.forms import PAGE_SIZES, encode, positive_int, queue_filters, service_filters
+from ren_index.web.review.history import actor_name, present_event
+from ren_index.web.review.view import (
+    PORTAL_NAMES,
+    capitalized,
+    concept_label,
+    form_values,
+    language_name,
+    name_of,
+    present_issue,
+    pretty_payload,
+    record_detail,
+)
+
+router = APIRouter(prefix="/review", tags=["review"])
+
+# Dashboard ------------------------------------------------------------------------------------------
+
+
+def _waiting(iso: str, now: datetime) -> dict[str, Any]:
+    when = datetime.fromisoformat(iso)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return {"date": when.strftime("%Y-%m-%d %H:%M"), "days": max(0, (now - when).days), "iso": iso}
+
+
+@router.get("/", response_class=HTMLResponse, summary="Dashboard / tableau de bord")
+def dashboard_page(request: Request, user: CurrentUser) -> HTMLResponse:
+    factory = get_ledger(request)
+    data = review_queries.dashboard(factory)
+    now = datetime.now(UTC)
+    for item in data["oldest"]:
+        item["waiting"] = _waiting(item["waiting_since"], now)
+    context = {
+        "data": data,
+        "statuses": [s.value for s in Status],
+        "status_max": max(data["statuses"].values(), default=0) or 1,
+        "issue_max": max(data["issues"].values(), default=0) or 1,
+        "source_names": source_names(factory),
+        "page_title": t(request, "dashboard.title"),
+    }
+    return render(request, "dashboard.html", context)
+
+
+# Queue ----------------------------------------------------------------------------------------------
+
+
+def _facet(values: dict[str, int], current: str | None, label: Any) -> list[dict[str, Any]]:
+    options = [{"value": v, "label": label(v), "count": n} for v, n in values.items()]
+    if current and current not in values:
+        options.append({"value": current, "label": label(current), "count": 0})
+    return sorted(options, key=lambda o: str(o["label"]).casefold())
+
+
+def _status_counts(factory: sessionmaker[Session]) -> dict[str, int]:
+    counts = dict.fromkeys((s.value for s in Status), 0)
+    with factory() as session:
+        for status, n in session.execute(
+            select(ResourceRow.status, func.count()).group_by(ResourceRow.status)
+        ):
+            counts[status] = n
+    return counts
+
+
+@router.get("/queue", response_class=HTMLResponse, summary="Review queue / file de validation")
+def queue_page(request: Request, user: CurrentUser, vocabularies: VocabulariesDep) -> HTMLResponse:
+    factory = get_ledger(request)
+    lang = language_of(request)
+    filters = queue_filters(request.query_params)
+    size = positive_int(request.query_params.get("size"), PAGE_SIZES[0], PAGE_SIZES)
+    page_number = positive_int(request.query_params.get("page"), 1)
+    result = review_queries.queue(
+        factory, **service_filters(filters), page=page_number, size=size, vocabularies=vocabularies
+    )
+    names = source_names(factory)
+    now = datetime.now(UTC)
+    for item in result.items:
+        item["waiting"] = _waiting(item["waiting_since"], now)
+        item["link"] = record_url(item["id"], filters)
+    statuses = _status_counts(factory)
+    facets = {
+        "source": _facet(result.counts.get("source", {}), filters.get("source"), lambda v: names.get(v, v)),
+        "portal": _facet(
+            result.counts.get("portal", {}), filters.get("portal"), lambda v: name_of(PORTAL_NAMES, v, lang)
+        ),
+        "issue": _facet(result.counts.get("issue", {}), filters.get("issue"), lambda v: v),
+        "level": _facet(
+            result.counts.get("level", {}),
+            filters.get("level"),
+            lambda v: concept_label(vocabularies.levels, v, lang),
+        ),
+        "language": _facet(
+            result.counts.get("language", {}),
+            filters.get("language"),
+            lambda v: f"{capitalized(language_name(v, lang))} ({v})",
+        ),
+    }
+    context = {
+        "result": result,
+        "filters": filters,
+        "status": filters.get("status", Status.NEEDS_REVIEW.value),
+        "sort": filters.get("sort", "oldest"),
+        "size": size,
+        "sizes": PAGE_SIZES,
+        "statuses": statuses,
+        "status_total": sum(statuses.values()),
+        "facets": facets,
+        "source_names": names,
+        "filters_query": encode(filters).lstrip("?"),
+        "page_link": lambda n: (
+            "/review/queue" + encode(filters, page=n, size=size if size != PAGE_SIZES[0] else 0)
+        ),
+        "page_title": t(request, "queue.title"),
+    }
+    return render(request, "queue.html", context)
+
+
+# Record ---------------------------------------------------------------------------------------------
+
+
+def _shortcuts(
+    request: Request, previous: bool, following: bool, approve: bool
+) -> list[tuple[list[str], str]]:
+    """The record page's keyboard shortcuts this person can use here: ``(keys, what they do)``."""
+    shortcuts = [
+        (["j", "n"], "record.keys.next", following),
+        (["k", "p"], "record.keys.previous", previous),
+        (["a"], "record.keys.approve", approve),
+        (["u"], "record.keys.queue", True),
+    ]
+    return [(keys, t(request, key)) for keys, key, usable in shortcuts if usable]
+
+
+def _publication(row: ResourceRow) -> str:
+    """Where the record stands with the index: ``published``, ``pending``, ``pending_removal`` or ``none``."""
+    if row.status == Status.APPROVED.value:
+        if row.indexed_hash is None or (row.indexed_at is not None and row.indexed_at < row.decided_at):
+            return "pending"
+        return "published"
+    return "pending_removal" if row.indexed_hash is not None else "none"
+
+
+@router.get("/records/{record_id}", response_class=HTMLResponse, summary="One record / une notice")
+def record_page(
+    request: Request, record_id: str, user: CurrentUser, vocabularies: VocabulariesDep
+) -> HTMLResponse:
+    factory = get_ledger(request)
+    lang = language_of(request)
+    filters = queue_filters(request.query_params)
+    rid = resolve(factory, record_id)
+    with factory() as session:
+        row = session.get_one(ResourceRow, rid)
+        raw = session.get(RawRecordRow, row.raw_id)
+        corrected = {
+            o.field: {"actor": o.actor, "at": o.at.strftime("%Y-%m-%d %H:%M")}
+            for o in session.scalars(select(Overlay).where(Overlay.resource_id == rid))
+        }
+        detail = record_detail(row, raw, vocabularies, lang)
+        payload_kind, payload = pretty_payload(raw.payload if raw else None)
+        issues = [present_issue(issue, i, vocabularies, lang) for i, issue in enumerate(row.issues or [])]
+        source_id = row.source_id
+        state = {
+            "id": row.id,
+            "status": row.status,
+            "source": row.source_id,
+            "decided_by": actor_name(row.decided_by, lang),
+            "decided_at": row.decided_at.strftime("%Y-%m-%d %H:%M"),
+            "publication": _publication(row),
+            "indexed_at": row.indexed_at.strftime("%Y-%m-%d %H:%M") if row.indexed_at else None,
+        }
+    previous_id, next_id = review_queries.neighbours(
+        factory, rid, **service_filters(filters), vocabularies=vocabularies
+    )
+    events = review_queries.history(factory, rid)
+    events = [present_event(event, vocabularies, lang) for event in events]
+    for event in events:
+        event["when"] = datetime.fromisoformat(event["at"]).strftime("%Y-%m-%d %H:%M")
+    previous_link = record_url(previous_id, filters) if previous_id else None
+    next_link = record_url(next_id, filters) if next_id else None
+    can_approve = user.can_decide and state["status"] not in (Status.APPROVED.value, Status.DELETED.value)
+    context = {
+        "record": state,
+        "detail": detail,
+        "issues": issues,
+        "corrected": corrected,
+        "payload": payload,
+        "payload_kind": payload_kind,
+        "events": events,
+        "form": form_values(detail.get("resource"), vocabularies, lang) if user.can_decide else {},
+        "filters": filters,
+        "filters_query": encode(filters).lstrip("?"),
+        "queue_link": "/review/queue" + encode(filters),
+        "previous_link": previous_link,
+        "next_link": next_link,
+        "shortcuts": _shortcuts(request, bool(previous_link), bool(next_link), can_approve),
+        "source_name": source_names(factory).get(source_id, source_id),
+    }
+    return render(request, "record.html", context)
+
+
+# Audit trail ----------------------------------------------------------------------------------------
+
+
+def _csv(chunks: Iterator[str], filename: str) -> StreamingResponse:
+    """CSV with a byte-order mark, so spreadsheets open the accents right."""
+
+    def body() -> Iterator[bytes]:
+        yield "\ufeff".encode()
+        for chunk in chunks:
+            yield chunk.encode("utf-8")
+
+    return StreamingResponse(
+        body(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/events.csv", summary="The audit trail as CSV / journal en CSV")
+def events_csv(request: Request, user: CurrentUser) -> Response:
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    return _csv(review_queries.iter_events_csv(get_ledger(request)), f"ren-index-journal-{stamp}.csv")
+
+
+@router.get("/records/{record_id}/history.csv", summary="One record's history as CSV / historique")
+def record_history_csv(request: Request, record_id: str, user: CurrentUser) -> Response:
+    factory = get_ledger(request)
+    rid = resolve(factory, record_id)
+    text = review_queries.events_csv(factory, rid)
+    return _csv(iter([text]), f"ren-index-historique-{rid[:12]}.csv")
