@@ -22,9 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from validate_pipeline import CONFIG, payloads
 
+from ren_index.config.rulebook import Policy
 from ren_index.config.rules import load_portals, load_rules
 from ren_index.config.vocabularies import load_vocabularies
-from ren_index.decide import Policy, decide
+from ren_index.decide import decide
 from ren_index.model import Provenance
 from ren_index.normalize.registry import normalize
 from ren_index.validate import ValidationContext, _checks

@@ -38,9 +38,10 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from ren_index.config.rulebook import Policy
 from ren_index.config.rules import load_portals, load_rules
 from ren_index.config.vocabularies import Vocabularies, load_vocabularies
-from ren_index.decide import Policy, decide
+from ren_index.decide import decide
 from ren_index.demo.catalogue import demo_records
 from ren_index.demo.records import metadata_xml
 from ren_index.index.bulk import send
@@ -53,6 +54,8 @@ from ren_index.search import portal as search_api
 from ren_index.settings import load_settings
 from ren_index.validate import ValidationContext, validate
 from ren_index.web import routes_api
+
+PORTAL_IDS = list(load_portals(Path(__file__).resolve().parents[1] / "config"))
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 NIV = "https://w3id.org/ren-index/vocab/niveaux/"
@@ -159,7 +162,7 @@ def main() -> None:
     client = make_client(settings)
     vocabularies = load_vocabularies(CONFIG)
     alias = alias_name(args.prefix)
-    ensure_index(client, args.prefix)
+    ensure_index(client, args.prefix, portals=PORTAL_IDS)
     have = int(client.count(index=alias)["count"])
     if have != args.docs:
         started = time.perf_counter()

@@ -20,9 +20,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from ren_index.config.rulebook import Policy
 from ren_index.config.rules import load_portals, load_rules
 from ren_index.config.vocabularies import load_vocabularies
-from ren_index.decide import Policy, decide
+from ren_index.decide import decide
 from ren_index.demo.catalogue import demo_records
 from ren_index.demo.records import metadata_xml
 from ren_index.model import Provenance

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph
 
+from ren_index.config.rulebook import Policy
 from ren_index.config.rules import PortalPolicy, ValidationRules
 from ren_index.config.vocabularies import Vocabularies, build_vocabulary
-from ren_index.decide import Policy, decide, route
+from ren_index.decide import decide, route
 from ren_index.model import Controlled, General, Issue, Provenance, Resource, Status, Technical
 
 LEVELS_TTL = """

@@ -19,22 +19,14 @@ Pure: :func:`decide` sees values only. In order:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
-from ren_index.config.rules import EFFECT_ORDER, Effect, PortalPolicy, ValidationRules
-from ren_index.config.vocabularies import Vocabularies
+from ren_index.config.rulebook import Policy
+from ren_index.config.rules import EFFECT_ORDER, Effect, ValidationRules
+from ren_index.config.vocabularies import Vocabularies, licence_is_open
 from ren_index.model import Decision, Issue, Resource, Status
 
 ReviewPolicy = Literal["always", "on-issues", "never"]
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The documentalists' rules and the portals' policies, loaded once per run."""
-
-    rules: ValidationRules
-    portals: dict[str, PortalPolicy]
 
 
 def route(
@@ -59,7 +51,7 @@ def portal_issues(resource: Resource, portal: str, vocabularies: Vocabularies, p
     licence = resource.controlled.licence
     if rules.licence == "open-required" and licence is not None:
         concept = vocabularies.licences.get(licence)
-        if concept is not None and concept.prop("open") not in ("true", "1"):
+        if concept is not None and not licence_is_open(vocabularies.licences, licence):
             issues.append(
                 Issue(
                     code="LICENCE_NOT_OPEN",

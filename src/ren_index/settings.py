@@ -1,17 +1,38 @@
 """One typed settings object, read from ``REN_*`` environment variables and ``.env``.
 
 Nothing is read at import time: call :func:`load_settings` where a command starts, and pass the
-object down. Defaults follow DESIGN.md's settings table.
+object down. Defaults follow DESIGN.md's settings table. This is the only module that reads a
+``REN_*`` variable (``tests/test_settings.py`` checks it), so every knob is typed, validated once
+and listed in ``.env.example``.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+import secrets
+import tempfile
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ren_index.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+SECRET_KEY_FILE = "secret_key"
+"""Name of the generated key file in the data directory (used when ``REN_SECRET_KEY`` is unset)."""
+MIN_SECRET_LENGTH = 32
+MAX_OAI_PAGE_SIZE = 1000
+"""Upper bound of ``REN_OAI_PAGE_SIZE``: one page is built in memory and sent in one response."""
+
+_OAI_REPOSITORY_ID = re.compile(r"[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+")
+"""``repositoryIdentifier`` of the oai-identifier guidelines: a domain name, no trailing dot."""
+_EMAIL = re.compile(r"\S+@(\S+\.)+\S+")
+"""``emailType`` of OAI-PMH.xsd: what ``adminEmail`` must match for the response to be valid."""
 
 
 class Settings(BaseSettings):
@@ -28,6 +49,9 @@ class Settings(BaseSettings):
     opensearch_password: str | None = None
     opensearch_verify_certs: bool = True
     opensearch_timeout: float = 30.0
+    opensearch_home: Path | None = None
+    """Directory holding the local node runner's ``pom.xml`` (``REN_OPENSEARCH_HOME``), for an
+    installed package that is not run from the repository; unset = the repository's ``opensearch/``."""
     index_prefix: str = "ren"
     config_dir: Path = Field(default=Path("./config"))
 
@@ -41,6 +65,81 @@ class Settings(BaseSettings):
     """Receives a JSON message when a run fails or is held (chat, ticketing); none = no message."""
     webhook_timeout: float = 5.0
     """Seconds before a webhook call is given up: a slow receiver must not stall a harvest."""
+
+    secret_key: SecretStr | None = None
+    """Signs the web session cookies and the OAI-PMH resumption tokens (``REN_SECRET_KEY``).
+    Unset = a key generated once in ``<data_dir>/secret_key`` (see :func:`load_secret_key`);
+    set it when processes on several machines must accept each other's cookies and tokens."""
+    cookie_secure: bool = False
+    """Send cookies over HTTPS only (``REN_COOKIE_SECURE=1``): on in production, behind TLS."""
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Origins allowed to call ``/api`` from a browser, comma-separated in ``REN_CORS_ORIGINS``
+    (not JSON, so it reads like the origins themselves); ``*`` = any. Empty = no cross-origin access."""
+    login_failure_delay: float = Field(default=0.5, ge=0)
+    """Seconds a failed login waits before answering, to slow password guessing (0 in tests)."""
+
+    oai_repository_id: str = "ren-index.example"
+    """The OAI-PMH ``repositoryIdentifier``: identifiers are ``oai:<this>:<resource id>``. A domain
+    name the operator controls; changing it changes every identifier harvesters hold."""
+    oai_repository_name: str = "ren-index — Ressources éducatives numériques du Québec"
+    """``repositoryName`` in the Identify response."""
+    oai_admin_email: str = "admin@example.org"
+    """``adminEmail`` in the Identify response: whom harvesters write to."""
+    oai_page_size: int = Field(default=100, ge=1, le=MAX_OAI_PAGE_SIZE)
+    """Records or headers per ListRecords / ListIdentifiers page before a resumption token."""
+
+    @field_validator(
+        "opensearch_home",
+        "secret_key",
+        "cookie_secure",
+        "login_failure_delay",
+        "oai_repository_id",
+        "oai_repository_name",
+        "oai_admin_email",
+        "oai_page_size",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: Any, info: ValidationInfo) -> Any:
+        """``REN_X=`` (as a copied ``.env`` line leaves it) means the default, and spaces around a
+        value do not count: what these variables' readers did before ``Settings`` owned them."""
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            assert info.field_name is not None
+            return cls.model_fields[info.field_name].get_default(call_default_factory=True)
+        return value.strip()
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < MIN_SECRET_LENGTH:
+            log.warning(
+                "REN_SECRET_KEY is shorter than %d characters: sessions and tokens are easier to forge",
+                MIN_SECRET_LENGTH,
+            )
+        return value
+
+    @field_validator("oai_repository_id")
+    @classmethod
+    def _domain_name(cls, value: str) -> str:
+        if not _OAI_REPOSITORY_ID.fullmatch(value):
+            raise ValueError("must be a domain name, such as oai.example.org")
+        return value
+
+    @field_validator("oai_admin_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not _EMAIL.fullmatch(value):
+            raise ValueError("must be an e-mail address")
+        return value
 
     @field_validator("index_prefix")
     @classmethod
@@ -73,6 +172,15 @@ class Settings(BaseSettings):
         """True when the URL names this machine, so ``opensearch start`` may run a node for it."""
         return any(h in self.opensearch_url for h in ("://localhost", "://127.0.0.1", "://[::1]"))
 
+    @property
+    def opensearch_url_is_explicit(self) -> bool:
+        """True when the URL was given (environment, ``.env`` or argument), not left to the default.
+
+        The demo starts a local node when nothing answers at the default URL, but must not do so
+        behind the back of an operator who named a cluster.
+        """
+        return "opensearch_url" in self.model_fields_set
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read and validate the settings; a bad value becomes a :class:`ConfigError` with one line per field."""
@@ -81,3 +189,50 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = [f"REN_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()]
         raise ConfigError("invalid settings: " + "; ".join(lines)) from exc
+
+
+def load_secret_key(settings: Settings) -> str:
+    """The key that signs session cookies and OAI-PMH resumption tokens: one key for both.
+
+    ``REN_SECRET_KEY`` when set; else a key generated once and kept as ``<data_dir>/secret_key``
+    (mode 0600), so sessions and tokens survive a restart without anyone having to invent a
+    secret, and every process sharing the data directory (web workers, ``serve`` restarted) signs
+    and verifies with the same key. Processes on several machines need ``REN_SECRET_KEY``.
+
+    The file is written whole under a temporary name and then linked into place, so a process
+    racing this one reads either no file or a complete key, never a half-written one.
+    """
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().strip()
+    path = settings.data_dir / SECRET_KEY_FILE
+    existing = _read_key(path)
+    if existing is not None:
+        return existing
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd, temporary = tempfile.mkstemp(dir=settings.data_dir, prefix=f".{SECRET_KEY_FILE}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:  # another process won the race: use its key
+            winner = _read_key(path)
+            assert winner is not None
+            return winner
+    finally:
+        os.unlink(temporary)
+    return key
+
+
+def _read_key(path: Path) -> str | None:
+    """The key kept in ``path``, ``None`` when there is no file; an empty file is an error."""
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    if not key:
+        raise ConfigError(f"{path} is empty: delete it (a new key is made) or set REN_SECRET_KEY")
+    return key

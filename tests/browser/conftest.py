@@ -35,6 +35,8 @@ from opensearchpy import OpenSearch
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.rulebook import Rulebook
+from ren_index.config.rules import load_portals
 from ren_index.config.sources import SourceConfig
 from ren_index.demo.catalogue import DemoRecord, demo_records
 from ren_index.demo.server import DemoOaiServer
@@ -45,8 +47,10 @@ from ren_index.ledger.store import resource_id
 from ren_index.settings import Settings, load_settings
 from ren_index.steps.harvest import harvest_source
 from ren_index.steps.index import index_changes
-from ren_index.steps.process import Rulebook, process_source
+from ren_index.steps.process import process_source
 from ren_index.web import accounts
+
+PORTAL_IDS = list(load_portals(Path(__file__).resolve().parents[2] / "config"))
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page
@@ -179,7 +183,9 @@ def _build_ledger(settings: Settings, client: OpenSearch) -> tuple[sessionmaker[
             report = harvest_source(ledger, source, settings)
             assert report["status"] == "completed", report
             process_source(ledger, source, rulebook)
-    report = index_changes(ledger, client, settings.index_prefix, vocabularies=rulebook.vocabularies)
+    report = index_changes(
+        ledger, client, settings.index_prefix, vocabularies=rulebook.vocabularies, portals=PORTAL_IDS
+    )
     assert report["counts"]["errors"] == 0, report
     client.indices.refresh(index=f"{settings.index_prefix}-resources")
     hostile = Hostile(

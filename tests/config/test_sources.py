@@ -9,9 +9,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def write(tmp_path: Path, text: str) -> Path:
+    """``sources.yaml`` in a config folder of its own, beside the project's ``portals.yaml``."""
+    (tmp_path / "portals.yaml").write_bytes((ROOT / "config" / "portals.yaml").read_bytes())
     path = tmp_path / "sources.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_portals_are_those_of_portals_yaml(tmp_path: Path) -> None:
+    """A portal added to portals.yaml is a portal a source may name; one removed no longer is."""
+    body = "sources:\n  a:\n    type: oai\n    url: https://x.org\n    portals: [campus]\n"
+    path = write(tmp_path, body)
+    with pytest.raises(ConfigError, match="campus"):
+        load_sources(path)
+    portals = (tmp_path / "portals.yaml").read_text(encoding="utf-8")
+    portals += (
+        "  campus:\n    name: Campus numérique\n    name_en: Digital Campus\n"
+        "    levels_collection: https://w3id.org/ren-index/vocab/niveaux/portail-pavillon\n"
+    )
+    (tmp_path / "portals.yaml").write_text(portals, encoding="utf-8")
+    assert load_sources(path)["a"].portals == ["campus"]
 
 
 def test_bundled_sources_file_is_valid() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from opensearchpy import OpenSearch
 
+from ren_index.config.rules import load_portals
 from ren_index.errors import IndexingError
 from ren_index.index.bulk import send
 from ren_index.index.client import make_client, ping_or_raise
@@ -15,6 +17,8 @@ from ren_index.index.schema import alias_targets, create_index, ensure_index, po
 from ren_index.model import General, Provenance, Resource
 from ren_index.search.query import search
 from ren_index.settings import Settings
+
+PORTAL_IDS = list(load_portals(Path(__file__).resolve().parents[2] / "config"))
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +51,7 @@ DOCS: dict[str, dict[str, Any]] = {
 
 @pytest.fixture
 def alias(os_client: OpenSearch, prefix: str) -> str:
-    ensure_index(os_client, prefix)
+    ensure_index(os_client, prefix, portals=PORTAL_IDS)
     result = send(os_client, f"{prefix}-resources", DOCS.items(), [])
     assert sorted(result.indexed) == sorted(DOCS) and not result.failed
     return f"{prefix}-resources"
@@ -58,9 +62,9 @@ def _ids(os_client: OpenSearch, alias: str, query: str, **kw: Any) -> set[str]:
 
 
 def test_ensure_index_is_idempotent_and_sets_aliases(os_client: OpenSearch, prefix: str) -> None:
-    first = ensure_index(os_client, prefix)
+    first = ensure_index(os_client, prefix, portals=PORTAL_IDS)
     assert first == f"{prefix}-resources-v2"
-    assert ensure_index(os_client, prefix) == first
+    assert ensure_index(os_client, prefix, portals=PORTAL_IDS) == first
     for alias in ("resources", "pavillon", "ecole-ouverte"):
         assert alias_targets(os_client, f"{prefix}-{alias}") == [first]
     settings = os_client.indices.get_settings(index=first)[first]["settings"]["index"]
@@ -68,14 +72,14 @@ def test_ensure_index_is_idempotent_and_sets_aliases(os_client: OpenSearch, pref
 
 
 def test_alias_swap_is_respected_by_ensure_index(os_client: OpenSearch, prefix: str) -> None:
-    ensure_index(os_client, prefix)
+    ensure_index(os_client, prefix, portals=PORTAL_IDS)
     rebuilt = f"{prefix}-resources-v2-rebuild"
     assert create_index(os_client, rebuilt, replicas=0) is True
     assert create_index(os_client, rebuilt) is False
-    point_aliases(os_client, prefix, rebuilt)
+    point_aliases(os_client, prefix, rebuilt, portals=PORTAL_IDS)
     assert alias_targets(os_client, f"{prefix}-resources") == [rebuilt]
     assert alias_targets(os_client, f"{prefix}-pavillon") == [rebuilt]
-    assert ensure_index(os_client, prefix) == rebuilt
+    assert ensure_index(os_client, prefix, portals=PORTAL_IDS) == rebuilt
 
 
 def test_french_analysis(os_client: OpenSearch, alias: str) -> None:

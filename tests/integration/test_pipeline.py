@@ -16,6 +16,8 @@ from opensearchpy import OpenSearch
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.rulebook import Rulebook
+from ren_index.config.rules import load_portals
 from ren_index.config.sources import SourceConfig
 from ren_index.demo.catalogue import demo_records
 from ren_index.demo.server import DemoOaiServer
@@ -27,7 +29,9 @@ from ren_index.search.query import search
 from ren_index.settings import Settings, load_settings
 from ren_index.steps.harvest import harvest_source
 from ren_index.steps.index import index_changes
-from ren_index.steps.process import Rulebook, process_source
+from ren_index.steps.process import process_source
+
+PORTAL_IDS = list(load_portals(Path(__file__).resolve().parents[2] / "config"))
 
 RULEBOOK = Rulebook.load(Path(__file__).resolve().parents[2] / "config")
 
@@ -80,13 +84,13 @@ def test_conveyor_end_to_end(env: tuple[Settings, OpenSearch, sessionmaker[Sessi
         source = dc_source(server.url)
         assert harvest_source(ledger, source, settings)["status"] == "completed"
         process_source(ledger, source, RULEBOOK)
-    first = index_changes(ledger, client, settings.index_prefix)
+    first = index_changes(ledger, client, settings.index_prefix, portals=PORTAL_IDS)
     approved = approved_ids(ledger)
     assert approved and first["counts"]["indexed"] == len(approved)
     assert first["counts"]["errors"] == 0
     assert indexed_ids(client, alias) == approved  # stable ids = ledger ids, nothing else
 
-    again = index_changes(ledger, client, settings.index_prefix)
+    again = index_changes(ledger, client, settings.index_prefix, portals=PORTAL_IDS)
     assert again["counts"]["indexed"] == 0 and again["counts"]["removed"] == 0
     assert again["counts"]["unchanged"] == len(approved)
 
@@ -95,7 +99,7 @@ def test_conveyor_end_to_end(env: tuple[Settings, OpenSearch, sessionmaker[Sessi
     with ledger() as session:
         raw = session.get(RawRecordRow, session.get_one(ResourceRow, some_approved).raw_id)
         assert raw is not None
-    removed = index_changes(ledger, client, settings.index_prefix)
+    removed = index_changes(ledger, client, settings.index_prefix, portals=PORTAL_IDS)
     assert removed["counts"]["removed"] == 1
     assert some_approved not in indexed_ids(client, alias)
 
@@ -112,7 +116,7 @@ def test_conveyor_end_to_end(env: tuple[Settings, OpenSearch, sessionmaker[Sessi
         source = dc_source(server.url)
         harvest_source(ledger, source, settings, full=True)
         process_source(ledger, source, RULEBOOK)
-    gone = index_changes(ledger, client, settings.index_prefix)
+    gone = index_changes(ledger, client, settings.index_prefix, portals=PORTAL_IDS)
     assert gone["counts"]["removed"] == 1
     assert victim_id not in indexed_ids(client, alias)
     assert indexed_ids(client, alias) == approved_ids(ledger)
@@ -127,7 +131,7 @@ def test_french_search_over_the_demo(
         source = dc_source(server.url)
         harvest_source(ledger, source, settings)
         process_source(ledger, source, RULEBOOK)
-    index_changes(ledger, client, settings.index_prefix)
+    index_changes(ledger, client, settings.index_prefix, portals=PORTAL_IDS)
     client.indices.refresh(index=f"{settings.index_prefix}-resources")
     alias = f"{settings.index_prefix}-resources"
     accented = search(client, alias, "école", size=50)

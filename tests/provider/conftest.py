@@ -29,6 +29,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.rulebook import Rulebook
 from ren_index.config.sources import SourceConfig
 from ren_index.demo.catalogue import demo_records
 from ren_index.demo.server import DemoOaiServer
@@ -37,7 +38,7 @@ from ren_index.ledger.models import RawRecordRow, ResourceRow
 from ren_index.review.decisions import decide_by_person
 from ren_index.settings import Settings, load_settings
 from ren_index.steps.harvest import harvest_source
-from ren_index.steps.process import Rulebook, process_source
+from ren_index.steps.process import process_source
 from ren_index.web.routes_oai import router
 
 from .schemas import Schemas, load_schemas

@@ -56,8 +56,9 @@ def pyoai_on_lxml6(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REN_OAI_PAGE_SIZE", "20")
+def small_pages(provider: Provider, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of 20, so every client follows resumption tokens (settings are read per request)."""
+    monkeypatch.setattr(provider.settings, "oai_page_size", 20)
 
 
 def test_sickle_harvests_everything(provider: Provider) -> None:

@@ -52,10 +52,11 @@ def test_identify(provider: Provider) -> None:
     assert request_args(root) == {"verb": "Identify"}
 
 
-def test_identify_reads_the_environment(provider: Provider, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REN_OAI_REPOSITORY_ID", "oai.campus.example")
-    monkeypatch.setenv("REN_OAI_REPOSITORY_NAME", "Pavillon")
-    monkeypatch.setenv("REN_OAI_ADMIN_EMAIL", "oai@pavillon.example")
+def test_identify_reads_the_settings(provider: Provider, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``REN_OAI_REPOSITORY_ID``, ``_NAME`` and ``_ADMIN_EMAIL`` (parsed in tests/test_settings.py)."""
+    monkeypatch.setattr(provider.settings, "oai_repository_id", "oai.campus.example")
+    monkeypatch.setattr(provider.settings, "oai_repository_name", "Pavillon")
+    monkeypatch.setattr(provider.settings, "oai_admin_email", "oai@pavillon.example")
     identify = provider.get(verb="Identify").find("o:Identify", NS)
     assert identify is not None
     assert identify.findtext("o:repositoryName", namespaces=NS) == "Pavillon"

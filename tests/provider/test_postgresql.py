@@ -35,7 +35,7 @@ URL = os.environ.get("REN_TEST_POSTGRES_URL")
 @pytest.mark.skipif(not URL, reason="REN_TEST_POSTGRES_URL not set: no PostgreSQL to test against")
 def test_paging_sets_and_deletions_on_postgresql(tmp_path: Path, ledger_url: Callable[..., str]) -> None:
     url = ledger_url()  # a fresh database of its own on that server
-    settings = load_settings(data_dir=tmp_path, database_url=url, config_dir=CONFIG)
+    settings = load_settings(data_dir=tmp_path, database_url=url, config_dir=CONFIG, oai_page_size=9)
     ledger = open_ledger(url)
     with DemoOaiServer(records=[r for r in demo_records() if r.metadata_format == "lom"]) as server:
         source = demo_source("lom", server.url)
@@ -44,7 +44,7 @@ def test_paging_sets_and_deletions_on_postgresql(tmp_path: Path, ledger_url: Cal
     with ledger() as session:
         approved = list(session.scalars(select(ResourceRow.id).where(ResourceRow.status == "approved")))
     decide_by_person(ledger, approved[0], "rejected", actor="doc", comment="test")
-    config = ProviderConfig(page_size=9)
+    config = ProviderConfig.from_settings(settings)
     repository = OaiRepository(ledger, config, load_provider_vocabularies(CONFIG), {})
 
     def ask(**params: str) -> etree._Element:

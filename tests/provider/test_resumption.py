@@ -18,8 +18,9 @@ PAGE = 7
 
 
 @pytest.fixture
-def small_pages(monkeypatch: pytest.MonkeyPatch) -> int:
-    monkeypatch.setenv("REN_OAI_PAGE_SIZE", str(PAGE))
+def small_pages(provider: Provider, monkeypatch: pytest.MonkeyPatch) -> int:
+    """``REN_OAI_PAGE_SIZE=7`` for the provider under test (its settings are read per request)."""
+    monkeypatch.setattr(provider.settings, "oai_page_size", PAGE)
     return PAGE
 
 

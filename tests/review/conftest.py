@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.rulebook import Rulebook
 from ren_index.config.sources import SourceConfig
 from ren_index.demo.catalogue import DemoRecord, demo_records
 from ren_index.demo.server import DemoOaiServer
@@ -19,7 +20,7 @@ from ren_index.ledger.models import RawRecordRow, ResourceRow
 from ren_index.ledger.store import resource_id
 from ren_index.settings import Settings, load_settings
 from ren_index.steps.harvest import harvest_source
-from ren_index.steps.process import Rulebook, process_source
+from ren_index.steps.process import process_source
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 RULEBOOK = Rulebook.load(CONFIG)

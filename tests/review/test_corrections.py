@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from ren_index.config.rulebook import Rulebook
 from ren_index.ledger.models import Overlay
 from ren_index.review.decisions import apply_suggestion, decide_by_person, keep_correction, save_corrections
-from ren_index.steps.process import Rulebook
 
 from .conftest import CONFIG, RULEBOOK, Pipeline, codes
 

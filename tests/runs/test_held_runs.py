@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,19 +13,24 @@ from opensearchpy import OpenSearch
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.rulebook import Rulebook
+from ren_index.config.rules import load_portals
 from ren_index.demo.catalogue import demo_records
 from ren_index.demo.server import DemoOaiServer
 from ren_index.harvest.base import Page, RawRecord
 from ren_index.harvest.oai import OaiHarvester
 from ren_index.index.client import make_client
 from ren_index.ledger.models import Event, HarvestRun, RawRecordRow
-from ren_index.runs.reports import held_sources, list_runs, release_run
+from ren_index.runs.holds import held_sources, release_run
+from ren_index.runs.report import list_runs
 from ren_index.settings import Settings
 from ren_index.steps.harvest import harvest_source
 from ren_index.steps.index import index_changes
-from ren_index.steps.process import Rulebook, process_source
+from ren_index.steps.process import process_source
 
 from .conftest import CONFIG, CsvServer, csv_body, csv_rows, csv_source
+
+PORTAL_IDS = list(load_portals(Path(__file__).resolve().parents[2] / "config"))
 
 
 def live_identifiers(factory: sessionmaker[Session]) -> set[str]:
@@ -75,7 +81,7 @@ def test_release_applies_the_held_withdrawals_with_the_librarian_named(
         assert held_sources(session) == set()
         event = session.scalars(select(Event).where(Event.action == "run_released")).one()
         assert event.actor == "louise" and event.run_id == held["run_id"]
-    from ren_index.runs.reports import RunError
+    from ren_index.runs.holds import RunError
 
     with pytest.raises(RunError):
         release_run(ledger, held["run_id"], actor="louise")  # released once
@@ -157,7 +163,7 @@ def test_a_held_source_is_not_emptied_from_the_portal_until_released(
     try:
         harvest_source(ledger, source, settings)
         process_source(ledger, source, rulebook)
-        first = index_changes(ledger, client, prefix)
+        first = index_changes(ledger, client, prefix, portals=PORTAL_IDS)
         published = first["counts"]["indexed"]
         assert published >= 20, first  # most rows are approved by the rules
         assert in_portal() == published
@@ -165,12 +171,12 @@ def test_a_held_source_is_not_emptied_from_the_portal_until_released(
         held = harvest_source(ledger, source, settings)
         assert held["status"] == "held"
         process_source(ledger, source, rulebook)
-        during = index_changes(ledger, client, prefix)
+        during = index_changes(ledger, client, prefix, portals=PORTAL_IDS)
         assert during["held_sources"] == ["partenaire"]
         assert during["counts"]["removed"] == 0 and in_portal() == published  # the portal keeps them
         release_run(ledger, held["run_id"], actor="louise")
         process_source(ledger, source, rulebook)
-        after = index_changes(ledger, client, prefix)
+        after = index_changes(ledger, client, prefix, portals=PORTAL_IDS)
         assert after["counts"]["removed"] == published - in_portal() > 0
         assert in_portal() <= 10
     finally:
@@ -193,7 +199,7 @@ def test_held_run_status_is_kept_in_the_ledger(
 def test_run_report_merges_process_counts_and_renders_as_markdown(
     ledger: sessionmaker[Session], settings: Settings, csv_server: CsvServer
 ) -> None:
-    from ren_index.runs.reports import merge_process_counts, report_markdown
+    from ren_index.runs.report import merge_process_counts, report_markdown
 
     source = csv_source(csv_server.url)
     harvested = harvest_source(ledger, source, settings)

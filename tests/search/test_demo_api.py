@@ -21,6 +21,8 @@ from opensearchpy import OpenSearch
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.rulebook import Rulebook
+from ren_index.config.rules import load_portals
 from ren_index.config.sources import SourceConfig
 from ren_index.config.vocabularies import Vocabularies
 from ren_index.demo.catalogue import demo_records
@@ -33,8 +35,10 @@ from ren_index.ledger.models import ResourceRow
 from ren_index.settings import Settings, load_settings
 from ren_index.steps.harvest import harvest_source
 from ren_index.steps.index import index_changes, rebuild_index
-from ren_index.steps.process import Rulebook, process_source
+from ren_index.steps.process import process_source
 from ren_index.web import routes_api
+
+PORTAL_IDS = list(load_portals(Path(__file__).resolve().parents[2] / "config"))
 
 pytestmark = pytest.mark.integration
 
@@ -79,7 +83,9 @@ def demo(
             )
             assert harvest_source(ledger, source, settings)["status"] == "completed"
             process_source(ledger, source, rulebook)
-    report = index_changes(ledger, client, settings.index_prefix, vocabularies=vocabularies)
+    report = index_changes(
+        ledger, client, settings.index_prefix, vocabularies=vocabularies, portals=PORTAL_IDS
+    )
     assert report["counts"]["indexed"] > 100 and report["counts"]["errors"] == 0
     yield settings, client, ledger
     client.indices.delete(index=f"{settings.index_prefix}-*", ignore_unavailable=True)
@@ -182,7 +188,10 @@ def test_rebuild_keeps_answering(
     searcher = threading.Thread(target=keep_searching)
     searcher.start()
     try:
-        reports = [rebuild_index(ledger, client, prefix, vocabularies=vocabularies) for _ in range(2)]
+        reports = [
+            rebuild_index(ledger, client, prefix, vocabularies=vocabularies, portals=PORTAL_IDS)
+            for _ in range(2)
+        ]
     finally:
         done.set()
         searcher.join(70)
@@ -206,14 +215,16 @@ def test_a_v1_index_is_not_moved_silently_and_rebuild_upgrades_it(
     try:
         old = index_name(prefix, "v1")
         create_index(client, old, "v1")
-        point_aliases(client, prefix, old)
+        point_aliases(client, prefix, old, portals=PORTAL_IDS)
         with pytest.raises(IndexingError, match=r"--rebuild"):
-            index_changes(ledger, client, prefix, vocabularies=vocabularies)
+            index_changes(ledger, client, prefix, vocabularies=vocabularies, portals=PORTAL_IDS)
         assert alias_targets(client, f"{prefix}-resources") == [old]
-        report = rebuild_index(ledger, client, prefix, vocabularies=vocabularies, drain_seconds=0)
+        report = rebuild_index(
+            ledger, client, prefix, vocabularies=vocabularies, drain_seconds=0, portals=PORTAL_IDS
+        )
         assert report["replaced"] == [old] and not client.indices.exists(index=old)
         assert alias_targets(client, f"{prefix}-pavillon") == [report["index"]]
-        again = index_changes(ledger, client, prefix, vocabularies=vocabularies)
+        again = index_changes(ledger, client, prefix, vocabularies=vocabularies, portals=PORTAL_IDS)
         assert again["counts"]["errors"] == 0
     finally:
         client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True)

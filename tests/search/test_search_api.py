@@ -6,17 +6,21 @@ the demo-scale checks (levels, rebuild) are in ``test_demo_api.py``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from opensearchpy import OpenSearch
 
+from ren_index.config.rules import load_portals
 from ren_index.config.vocabularies import Vocabularies
 from ren_index.index.bulk import send
 from ren_index.index.documents import to_document
 from ren_index.index.schema import ensure_index
 from ren_index.model import Controlled, General, Provenance, Resource, Technical
+
+PORTAL_IDS = list(load_portals(Path(__file__).resolve().parents[2] / "config"))
 
 pytestmark = pytest.mark.integration
 
@@ -123,7 +127,7 @@ PAVILLON = {rid for rid, (_, portals) in CASES.items() if portals == HIGHER}
 
 @pytest.fixture(scope="module", autouse=True)
 def indexed(os_api_client: OpenSearch, api_prefix: str, vocabularies: Vocabularies) -> None:
-    ensure_index(os_api_client, api_prefix)
+    ensure_index(os_api_client, api_prefix, portals=PORTAL_IDS)
     docs = [
         (rid, to_document(res, record_id=rid, status="approved", portals=portals, vocabularies=vocabularies))
         for rid, (res, portals) in CASES.items()

@@ -13,11 +13,18 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from ren_index.config.vocabularies import Vocabularies, Vocabulary, build_vocabulary, load_vocabulary
+from ren_index.config.vocabularies import (
+    Vocabularies,
+    Vocabulary,
+    build_vocabulary,
+    licence_family,
+    licence_is_open,
+    load_vocabulary,
+)
 from ren_index.model import Provenance, Resource, Rights
 from ren_index.normalize.registry import normalize
 from ren_index.validate import ValidationContext
-from ren_index.validate.licences import check_licence, licence_family, licence_is_open
+from ren_index.validate.licences import check_licence
 
 ROOT = Path(__file__).resolve().parents[2]
 LICENCES_TTL = ROOT / "config" / "vocabularies" / "licences.ttl"

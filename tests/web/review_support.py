@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from ren_index.config.rulebook import Rulebook
 from ren_index.config.sources import SourceConfig
 from ren_index.demo.catalogue import DemoRecord, demo_records
 from ren_index.demo.server import DemoOaiServer
@@ -27,7 +28,7 @@ from ren_index.ledger.models import RawRecordRow, ResourceRow
 from ren_index.ledger.store import resource_id
 from ren_index.settings import Settings, load_settings
 from ren_index.steps.harvest import harvest_source
-from ren_index.steps.process import Rulebook, process_source
+from ren_index.steps.process import process_source
 from ren_index.web.app import create_app
 
 from .conftest import CLOSED_PORT_URL, csrf_from, login

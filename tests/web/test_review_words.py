@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import pytest
 
+from ren_index.config.languages import language_name
+from ren_index.config.rules import load_portals
 from ren_index.config.vocabularies import load_vocabularies
 from ren_index.web.review.history import action_label, actor_name, change_lines, present_event
-from ren_index.web.review.view import language_name
 
 from .review_support import CONFIG
 
 VOCABULARIES = load_vocabularies(CONFIG)
+PORTALS = load_portals(CONFIG)
 SEC3 = "https://w3id.org/ren-index/vocab/niveaux/secondaire-3"
 BY_NC_SA = "http://creativecommons.org/licenses/by-nc-sa/4.0/"
 
@@ -49,7 +51,7 @@ def test_actions_and_actors_are_in_words() -> None:
 def test_a_rules_decision_reads_as_french() -> None:
     before = None
     after = {"status": "approved", "portals": ["ecole-ouverte", "pavillon"], "reasons": []}
-    lines = change_lines(before, after, VOCABULARIES, "fr")
+    lines = change_lines(before, after, VOCABULARIES, PORTALS, "fr")
     assert lines == [
         {"field": "Statut :", "before": "—", "after": "Approuvée"},
         {"field": "Portails :", "before": "—", "after": "École ouverte, Pavillon"},
@@ -58,6 +60,7 @@ def test_a_rules_decision_reads_as_french() -> None:
         {"status": "needs_review", "decided_by": "rules"},
         {"status": "rejected", "decided_by": "dora"},
         VOCABULARIES,
+        PORTALS,
         "en",
     )
     assert person == [
@@ -78,7 +81,7 @@ def test_a_correction_shows_concepts_by_their_labels() -> None:
             "title": {"fr": "Ancien"},
         },
     }
-    shown = present_event(event, VOCABULARIES, "fr")
+    shown = present_event(event, VOCABULARIES, PORTALS, "fr")
     assert shown["label"] == "Correction" and shown["who"] == "dora"
     lines = {line["field"]: (line["before"], line["after"]) for line in shown["lines"]}
     assert lines["Niveaux :"] == ("—", "3e secondaire")
@@ -86,7 +89,7 @@ def test_a_correction_shows_concepts_by_their_labels() -> None:
     assert "http" not in lines["Licence :"][1]
     assert lines["Langues :"] == ("langue non précisée", "français, inuktitut")
     assert lines["Titre :"] == ("ANCIEN", "Ancien")
-    english = present_event(event, VOCABULARIES, "en")
+    english = present_event(event, VOCABULARIES, PORTALS, "en")
     assert {line["field"] for line in english["lines"]} == {"Levels:", "Licence:", "Languages:", "Title:"}
     assert "Secondary" in next(line["after"] for line in english["lines"] if line["field"] == "Levels:")
 
@@ -96,6 +99,20 @@ def test_kept_correction_shows_the_source_value_in_words() -> None:
         {"levels": [SEC3], "base_value": []},
         {"levels": [SEC3], "base_value": [SEC3]},
         VOCABULARIES,
+        PORTALS,
         "fr",
     )
     assert lines == [{"field": "Valeur de la source :", "before": "—", "after": "3e secondaire"}]
+
+
+def test_catalogues_refuse_half_translations_and_clashes() -> None:
+    """Each part of the catalogue must hold the same keys in both languages and never redefine one."""
+    from ren_index.web.i18n import MESSAGES, merge_catalogues
+
+    assert set(MESSAGES["fr"]) == set(MESSAGES["en"])
+    assert MESSAGES["fr"]["status.needs_review"] == "À réviser"  # the review words are in
+    with pytest.raises(RuntimeError, match="differ between fr and en"):
+        merge_catalogues({"fr": {"a": "x"}, "en": {}})
+    with pytest.raises(RuntimeError, match="redefine"):
+        merge_catalogues({"fr": {"a": "x"}, "en": {"a": "x"}}, {"fr": {"a": "y"}, "en": {"a": "x"}})
+    assert merge_catalogues({"fr": {"a": "x"}, "en": {"a": "y"}})["en"] == {"a": "y"}

@@ -12,10 +12,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ren_index.settings import load_settings
+from ren_index.settings import SECRET_KEY_FILE, load_settings
 from ren_index.web.app import TEMPLATES_DIR, create_app
 from ren_index.web.i18n import MESSAGES
-from ren_index.web.security import CONTENT_SECURITY_POLICY, SECRET_FILE
+from ren_index.web.security import CONTENT_SECURITY_POLICY
 
 from .conftest import csrf_from, login, page_csrf
 
@@ -83,7 +83,7 @@ def test_session_cookie_flags(client: TestClient, make_user: Callable[..., str])
 
 def test_session_cookie_secure_when_asked(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REN_COOKIE_SECURE", "1")
-    secure_app = create_app(app.state.settings)
+    secure_app = create_app(load_settings())  # settings read the environment when loaded
     with TestClient(secure_app, base_url="https://testserver") as client:
         assert "secure" in client.get("/review/login").headers["set-cookie"].lower()
 
@@ -136,7 +136,7 @@ def test_error_pages_under_review_are_french(client: TestClient) -> None:
 
 
 def test_secret_key_is_generated_once_and_private(app: FastAPI) -> None:
-    path = Path(app.state.settings.data_dir) / SECRET_FILE
+    path = Path(app.state.settings.data_dir) / SECRET_KEY_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     key = path.read_text(encoding="utf-8")
     create_app(app.state.settings)
@@ -173,7 +173,7 @@ def test_cors_only_for_the_public_api(app: FastAPI, monkeypatch: pytest.MonkeyPa
     if not callable(getattr(routes_api, "cors_origins", None)):
         pytest.skip("routes_api has no cors_origins()")
     monkeypatch.setenv("REN_CORS_ORIGINS", "https://portail.example")
-    with TestClient(create_app(app.state.settings)) as client:
+    with TestClient(create_app(load_settings())) as client:
         origin = {"Origin": "https://portail.example", "Access-Control-Request-Method": "GET"}
         api = client.options("/api/search", headers=origin)
         assert api.headers.get("access-control-allow-origin") == "https://portail.example"

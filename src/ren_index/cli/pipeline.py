@@ -79,7 +79,8 @@ def process(
     json_out: JsonOpt = False,
 ) -> None:
     """Normaliser, valider, décider / normalize, validate and decide what was harvested."""
-    from ren_index.steps.process import Rulebook, process_source
+    from ren_index.config.rulebook import Rulebook
+    from ren_index.steps.process import process_source
 
     ctx = AppContext()
     targets = [ctx.source(source)] if source else list(ctx.sources.values())
@@ -106,9 +107,21 @@ def index(
     client = make_client(ctx.settings)
     ping_or_raise(client, ctx.settings.opensearch_url)
     if rebuild:
-        report = rebuild_index(ctx.ledger, client, ctx.settings.index_prefix, vocabularies=ctx.vocabularies)
+        report = rebuild_index(
+            ctx.ledger,
+            client,
+            ctx.settings.index_prefix,
+            portals=list(ctx.portals),
+            vocabularies=ctx.vocabularies,
+        )
     else:
-        report = index_changes(ctx.ledger, client, ctx.settings.index_prefix, vocabularies=ctx.vocabularies)
+        report = index_changes(
+            ctx.ledger,
+            client,
+            ctx.settings.index_prefix,
+            portals=list(ctx.portals),
+            vocabularies=ctx.vocabularies,
+        )
     finish(report, json_out)
 
 

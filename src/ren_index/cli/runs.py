@@ -8,6 +8,7 @@ them, and the next ``index`` (or ``run``) sends the source's changes to the port
 from __future__ import annotations
 
 import getpass
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
@@ -15,7 +16,8 @@ from rich.table import Table
 
 from ren_index.cli.support import AppContext, err_console, handles_errors, out_console, print_json
 from ren_index.errors import ConfigError
-from ren_index.runs.reports import counts_summary, list_runs, release_run
+from ren_index.runs.holds import release_run
+from ren_index.runs.report import counts_summary, list_runs
 
 app = typer.Typer()
 
@@ -30,7 +32,7 @@ def _duration(seconds: float | None) -> str:
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
 
 
-def _table(reports: list[dict[str, Any]]) -> Table:
+def _table(reports: Sequence[Mapping[str, Any]]) -> Table:
     table = Table(
         "id",
         "source",
@@ -108,7 +110,8 @@ def runs(
 
 def _release(ctx: AppContext, run_id: int, actor: str, json_out: bool) -> None:
     """Release the run, then process what it withdrew, so the next ``index`` sends it all."""
-    from ren_index.steps.process import Rulebook, process_source
+    from ren_index.config.rulebook import Rulebook
+    from ren_index.steps.process import process_source
 
     report = release_run(ctx.ledger, run_id, actor=actor)
     source = ctx.sources.get(report["source"])

@@ -18,7 +18,9 @@ app = typer.Typer()
 @handles_errors
 def search(
     query: Annotated[str, typer.Argument(help="Requête / query.")],
-    portal: Annotated[str | None, typer.Option("--portal", help="pavillon|ecole-ouverte")] = None,
+    portal: Annotated[
+        str | None, typer.Option("--portal", help="Portail (config/portals.yaml) / portal id.")
+    ] = None,
     size: Annotated[int, typer.Option("--size")] = 10,
     json_out: JsonOpt = False,
 ) -> None:

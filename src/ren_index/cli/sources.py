@@ -9,6 +9,7 @@ from rich.table import Table
 
 from ren_index.cli.support import AppContext, JsonOpt, handles_errors, out_console, print_json
 from ren_index.ledger import store
+from ren_index.runs.report import run_report
 
 app = typer.Typer(help="Les sources configurées / configured sources.", no_args_is_help=True)
 
@@ -29,7 +30,7 @@ def sources_list(json_out: JsonOpt = False) -> None:
                     "type": source.type,
                     "url": source.url,
                     "counts": store.status_counts(session, source.id),
-                    "last_run": store.run_report(last) if last else None,
+                    "last_run": run_report(last) if last else None,
                 }
             )
     if json_out:

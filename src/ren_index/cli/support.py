@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.rules import PortalPolicy, load_portals
 from ren_index.config.sources import SourceConfig, get_source, load_sources
 from ren_index.config.vocabularies import Vocabularies, load_vocabularies
 from ren_index.errors import RenIndexError
@@ -48,6 +49,11 @@ class AppContext:
     @cached_property
     def sources(self) -> dict[str, SourceConfig]:
         return load_sources(self.settings.config_dir / "sources.yaml")
+
+    @cached_property
+    def portals(self) -> dict[str, PortalPolicy]:
+        """The portals of ``portals.yaml`` (their ids name the filtered index aliases)."""
+        return load_portals(self.settings.config_dir)
 
     @cached_property
     def vocabularies(self) -> Vocabularies:
@@ -95,7 +101,7 @@ def print_json(document: Any) -> None:
     sys.stdout.flush()
 
 
-def print_report(report: dict[str, Any]) -> None:
+def print_report(report: Mapping[str, Any]) -> None:
     """A run report for people: status and counts on one or two lines, on stderr."""
     status = report.get("status", "?")
     colour = {"completed": "green", "failed": "red", "held": "yellow"}.get(status, "white")
@@ -111,7 +117,7 @@ def print_report(report: dict[str, Any]) -> None:
             err_console.print(f"  reprendre / resume: {error['resume']}", highlight=False)
 
 
-def finish(report: dict[str, Any], json_out: bool) -> None:
+def finish(report: Mapping[str, Any], json_out: bool) -> None:
     """Print a run report (JSON or words); a failed run exits 1 after saying where it stopped."""
     if json_out:
         print_json(report)

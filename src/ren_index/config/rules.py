@@ -104,11 +104,18 @@ class PortalPolicy(_Rules):
     """One portal of ``portals.yaml``."""
 
     name: str
+    """The portal's name as people read it (French)."""
+    name_en: str | None = None
+    """Its English name, when it has one of its own (else ``name``)."""
     levels_collection: str
     """URI of the SKOS collection of levels that belong to this portal."""
     licence: Literal["open-required", "any"] = "any"
     languages: list[str] = Field(default_factory=list)
     """Languages the portal publishes (primary subtags); empty = any."""
+
+    def label(self, lang: str = "fr") -> str:
+        """The portal's name in ``lang`` (``fr`` or ``en``)."""
+        return (self.name_en or self.name) if lang == "en" else self.name
 
 
 def _read_yaml(path: Path) -> Any:

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from ren_index.config.rules import load_portals
 from ren_index.errors import ConfigError
 
 SOURCE_ID = re.compile(r"^[a-z0-9-]+$")
-PORTALS = ("pavillon", "ecole-ouverte")
 
 
 class GuardOverride(BaseModel):
@@ -64,15 +64,23 @@ class SourceConfig(BaseModel):
 
     @field_validator("portals")
     @classmethod
-    def _known_portals(cls, value: list[str]) -> list[str]:
-        unknown = [p for p in value if p not in PORTALS]
+    def _known_portals(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        """Portals are those of ``portals.yaml`` (given as validation context by :func:`load_sources`)."""
+        known = (info.context or {}).get("portals")
+        if known is None:
+            return value
+        unknown = [p for p in value if p not in known]
         if unknown:
-            raise ValueError(f"unknown portal(s) {unknown}; known: {list(PORTALS)}")
+            raise ValueError(f"unknown portal(s) {unknown}; known (portals.yaml): {list(known)}")
         return value
 
 
 def load_sources(path: Path) -> dict[str, SourceConfig]:
-    """Read ``sources.yaml``; raise :class:`ConfigError` with file, source and field on a mistake."""
+    """Read ``sources.yaml``; raise :class:`ConfigError` with file, source and field on a mistake.
+
+    A source's ``portals:`` must name portals of the ``portals.yaml`` beside it (when there is one:
+    the portals have one home, that file).
+    """
     if not path.exists():
         raise ConfigError(f"{path}: file not found (set REN_CONFIG_DIR or create it)")
     try:
@@ -82,13 +90,14 @@ def load_sources(path: Path) -> dict[str, SourceConfig]:
     entries = data.get("sources") if isinstance(data, dict) else None
     if not isinstance(entries, dict):
         raise ConfigError(f"{path}: expected a top-level 'sources:' mapping")
+    portals = list(load_portals(path.parent)) if (path.parent / "portals.yaml").exists() else None
     sources: dict[str, SourceConfig] = {}
     for source_id, body in entries.items():
         if not isinstance(body, dict):
             raise ConfigError(f"{path}: source {source_id!r}: expected a mapping")
         body = {"name": str(source_id), **body, "id": str(source_id)}
         try:
-            sources[str(source_id)] = SourceConfig.model_validate(body)
+            sources[str(source_id)] = SourceConfig.model_validate(body, context={"portals": portals})
         except ValidationError as exc:
             details = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or 'entry'}: {e['msg']}" for e in exc.errors()

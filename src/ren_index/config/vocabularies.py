@@ -232,3 +232,19 @@ def load_vocabularies(config_dir: Path) -> Vocabularies:
     """Load ``config/vocabularies/*.ttl``; a missing or broken file is a :class:`ConfigError`."""
     folder = config_dir / "vocabularies"
     return Vocabularies(**{k: load_vocabulary(folder / f) for k, f in VOCABULARY_FILES.items()})
+
+
+def licence_is_open(vocab: Vocabulary, uri: str | None) -> bool:
+    """True when the concept's licence lets anyone reuse and redistribute (``ren:open``).
+
+    The one judgement of openness: portal policies (:mod:`ren_index.decide`) and the review
+    pages ask here. ``ren:open`` is an ``xsd:boolean``, so both of its lexical forms count.
+    """
+    concept = vocab.get(uri) if uri else None
+    return concept is not None and concept.prop("open") in ("true", "1")
+
+
+def licence_family(vocab: Vocabulary, uri: str | None) -> str | None:
+    """The facet family (``open``, ``non-commercial``, ``all-rights-reserved``...), or None."""
+    concept = vocab.get(uri) if uri else None
+    return concept.prop("family") if concept else None

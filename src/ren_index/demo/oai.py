@@ -1,22 +1,21 @@
 """OAI-PMH 2.0 repository logic over demo records: request arguments in, response document out.
 
-Kept apart from HTTP (:mod:`ren_index.demo.server`) so the protocol rules — argument checking,
-date windows, sets, paging, error codes — read in one place and can be called without a socket.
-Resumption tokens are stateless: they carry the list's arguments and the key of the last record
-sent, so a page fetched twice gives the same answer, and a record changed between two pages
-moves to the end of the list instead of shifting every later page (a harvester then sees it
-twice, never zero times).
+Kept apart from HTTP (:mod:`ren_index.demo.server`). The protocol's rules are the provider's
+(:mod:`ren_index.provider.arguments` for verbs, arguments, error codes and date windows,
+:mod:`ren_index.provider.tokens` for signed stateless resumption tokens): the demo differs only in
+what it serves (generated records rather than the ledger). Its lists are ordered by (datestamp,
+identifier) and tokens carry the key of the last record sent, so a page fetched twice gives the
+same answer; unlike the provider, the demo leaves its lists open at the top (no snapshot), so a
+record changed between two pages moves to the end of the list instead of shifting every later
+page (a harvester then sees it twice, never zero times) — which the re-harvest tests rely on.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+import secrets
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from lxml import etree
 
@@ -31,63 +30,34 @@ from ren_index.demo.records import (
     metadata_element,
 )
 from ren_index.demo.topics import PORTAL_SETS, SUBJECT_SETS
+from ren_index.provider.arguments import GRANULARITY, STAMP_FORMAT, OaiError, check_arguments, parse_window
+from ren_index.provider.tokens import ListState, TokenError, decode_token, encode_token
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
 OAI_ID_NS = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 REPOSITORY_ID = "demo.ren-index.example"
-GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
-_STAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-VERBS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "Identify": (frozenset(), frozenset()),
-    "ListMetadataFormats": (frozenset(), frozenset({"identifier"})),
-    "ListSets": (frozenset(), frozenset()),
-    "GetRecord": (frozenset({"identifier", "metadataPrefix"}), frozenset()),
-    "ListIdentifiers": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set"})),
-    "ListRecords": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set"})),
-}
-"""verb → (required arguments, optional arguments); ``resumptionToken`` is handled apart."""
-
-_MESSAGES: dict[str, str] = {
-    "badVerb": "Verbe absent, répété ou inconnu / missing, repeated or unknown verb",
-    "badArgument": "Argument manquant, répété, illégal ou mal formé / "
-    "missing, repeated, illegal or malformed argument",
-    "badResumptionToken": "Jeton de reprise invalide ou expiré / invalid or expired resumption token",
-    "cannotDisseminateFormat": "Format de métadonnées non offert / metadata format not available",
-    "idDoesNotExist": "Identifiant inconnu dans ce dépôt / identifier unknown in this repository",
-    "noRecordsMatch": "Aucune notice ne correspond / no records match the request",
-}
-
-
-class OaiError(Exception):
-    """An OAI-PMH error condition; it becomes an ``<error code=...>`` element, not an HTTP error."""
-
-    def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(code)
-        self.code = code
-        self.message = _MESSAGES[code] + (f" — {detail}" if detail else "")
-
-
-@dataclass(frozen=True)
-class _ListQuery:
-    verb: str
-    prefix: str
-    set_spec: str | None
-    from_: str | None
-    until: str | None
-    cursor: int = 0
-    after: tuple[str, str] | None = None
+OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)
+"""The upper bound of a list without ``until``: the demo's lists stay open (see above)."""
 
 
 class OaiRepository:
     """The demo repository: answers OAI-PMH requests over a swappable list of records."""
 
-    def __init__(self, records: Iterable[DemoRecord], *, base_url: str, page_size: int = 50) -> None:
+    def __init__(
+        self,
+        records: Iterable[DemoRecord],
+        *,
+        base_url: str,
+        page_size: int = 50,
+        secret: bytes | None = None,
+    ) -> None:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         self.base_url = base_url
         self.page_size = page_size
+        self._secret = secret or secrets.token_bytes(32)
+        """Signs this repository's tokens: a demo needs no key that outlives it."""
         self._lock = threading.Lock()
         self._records: tuple[DemoRecord, ...] = ()
         self.set_records(records)
@@ -108,11 +78,11 @@ class OaiRepository:
         """The full response document (UTF-8 bytes) for the request arguments ``params``."""
         root = etree.Element(f"{{{OAI_NS}}}OAI-PMH", nsmap={None: OAI_NS, "xsi": XSI_NS})
         root.set(f"{{{XSI_NS}}}schemaLocation", f"{OAI_NS} {OAI_SCHEMA}")
-        moment = (now or datetime.now(UTC)).strftime(_STAMP_FORMAT)
+        moment = (now or datetime.now(UTC)).strftime(STAMP_FORMAT)
         _sub(root, "responseDate", moment)
         request = _sub(root, "request", self.base_url)
         try:
-            verb, args = _check_arguments(params)
+            verb, args = check_arguments(params)
             request.set("verb", verb)
             for name, value in args.items():
                 request.set(name, value)
@@ -202,11 +172,11 @@ class OaiRepository:
 
     def _list(self, verb: str, args: dict[str, str]) -> etree._Element:
         token = args.get("resumptionToken")
-        query = _decode_token(token, verb) if token is not None else _new_query(verb, args)
-        if query.prefix not in METADATA_FORMATS:
-            raise OaiError("cannotDisseminateFormat", query.prefix)
-        matching = [r for r in self.records if _matches(r, query)]
-        remaining = [r for r in matching if query.after is None or (r.datestamp, r.identifier) > query.after]
+        state = self._decode(token, verb) if token is not None else _new_state(verb, args)
+        if state.prefix not in METADATA_FORMATS:
+            raise OaiError("cannotDisseminateFormat", state.prefix)
+        matching = [r for r in self.records if _matches(r, state)]
+        remaining = [r for r in matching if state.after is None or _key(r) > state.after]
         if not remaining:
             if token is not None:
                 raise OaiError("badResumptionToken", "the list has no records left")
@@ -214,26 +184,30 @@ class OaiRepository:
         page = remaining[: self.page_size]
         el = _oai(verb)
         for rec in page:
-            el.append(_header(rec) if verb == "ListIdentifiers" else _record(rec, query.prefix))
+            el.append(_header(rec) if verb == "ListIdentifiers" else _record(rec, state.prefix))
         if token is not None or len(remaining) > len(page):
             next_token = ""
             if len(remaining) > len(page):
-                last = page[-1]
-                next_token = _encode_token(
-                    _ListQuery(
-                        verb,
-                        query.prefix,
-                        query.set_spec,
-                        query.from_,
-                        query.until,
-                        query.cursor + len(page),
-                        (last.datestamp, last.identifier),
-                    )
+                following = ListState(
+                    verb,
+                    state.prefix,
+                    state.set_spec,
+                    state.lower,
+                    state.upper,
+                    state.cursor + len(page),
+                    _key(page[-1]),
                 )
+                next_token = encode_token(following, self._secret)
             resumption = _sub(el, "resumptionToken", next_token or None)
-            resumption.set("cursor", str(query.cursor))
+            resumption.set("cursor", str(state.cursor))
             resumption.set("completeListSize", str(len(matching)))
         return el
+
+    def _decode(self, token: str, verb: str) -> ListState:
+        try:
+            return decode_token(token, verb, self._secret)
+        except TokenError as exc:
+            raise OaiError("badResumptionToken", token[:60]) from exc
 
     def _find(self, identifier: str) -> DemoRecord:
         for rec in self.records:
@@ -242,102 +216,31 @@ class OaiRepository:
         raise OaiError("idDoesNotExist", identifier)
 
 
-# --- arguments ------------------------------------------------------------------------------
+# --- lists ------------------------------------------------------------------------------
 
 
-def _check_arguments(params: Mapping[str, Sequence[str]]) -> tuple[str, dict[str, str]]:
-    verbs = params.get("verb", [])
-    if len(verbs) != 1 or verbs[0] not in VERBS:
-        raise OaiError("badVerb", ", ".join(verbs) or "no verb")
-    verb = verbs[0]
-    args: dict[str, str] = {}
-    for name, values in params.items():
-        if name == "verb":
-            continue
-        if len(values) != 1:
-            raise OaiError("badArgument", f"{name} repeated")
-        args[name] = values[0]
-    required, optional = VERBS[verb]
-    if "resumptionToken" in args and verb in ("ListIdentifiers", "ListRecords", "ListSets"):
-        if len(args) > 1:
-            raise OaiError("badArgument", "resumptionToken is an exclusive argument")
-        return verb, args
-    illegal = set(args) - required - optional
-    if illegal:
-        raise OaiError("badArgument", "illegal: " + ", ".join(sorted(illegal)))
-    missing = required - set(args)
-    if missing:
-        raise OaiError("badArgument", "missing: " + ", ".join(sorted(missing)))
-    return verb, args
+def _new_state(verb: str, args: dict[str, str]) -> ListState:
+    window = parse_window(args.get("from"), args.get("until"))
+    return ListState(verb, args["metadataPrefix"], args.get("set"), window.lower, window.upper or OPEN_END)
 
 
-def _new_query(verb: str, args: dict[str, str]) -> _ListQuery:
-    from_, until = args.get("from"), args.get("until")
-    start = _parse_date(from_, end_of_day=False) if from_ is not None else None
-    end = _parse_date(until, end_of_day=True) if until is not None else None
-    if from_ is not None and until is not None:
-        if len(from_) != len(until):
-            raise OaiError("badArgument", "from and until must have the same granularity")
-        if start is not None and end is not None and start > end:
-            raise OaiError("badArgument", "from is later than until")
-    return _ListQuery(
-        verb,
-        args["metadataPrefix"],
-        args.get("set"),
-        start.strftime(_STAMP_FORMAT) if start else None,
-        end.strftime(_STAMP_FORMAT) if end else None,
-    )
+def _moment(datestamp: str) -> datetime:
+    return datetime.strptime(datestamp, STAMP_FORMAT).replace(tzinfo=UTC)
 
 
-def _parse_date(value: str, *, end_of_day: bool) -> datetime:
-    """A ``from``/``until`` value at day or second granularity, the two this repository supports."""
-    try:
-        if len(value) == 10:
-            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-            return day + timedelta(days=1, seconds=-1) if end_of_day else day
-        if len(value) == 20:
-            return datetime.strptime(value, _STAMP_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        pass
-    raise OaiError("badArgument", f"bad date {value!r} (expected YYYY-MM-DD or {GRANULARITY})")
+def _key(rec: DemoRecord) -> tuple[datetime, str]:
+    return (_moment(rec.datestamp), rec.identifier)
 
 
-def _matches(rec: DemoRecord, query: _ListQuery) -> bool:
-    if query.prefix == "lom" and rec.metadata_format != "lom":
+def _matches(rec: DemoRecord, state: ListState) -> bool:
+    if state.prefix == "lom" and rec.metadata_format != "lom":
         return False
-    if query.set_spec is not None and query.set_spec not in rec.set_specs:
+    if state.set_spec is not None and state.set_spec not in rec.set_specs:
         return False
-    if query.from_ is not None and rec.datestamp < query.from_:
+    moment = _moment(rec.datestamp)
+    if state.lower is not None and moment < state.lower:
         return False
-    return query.until is None or rec.datestamp <= query.until
-
-
-def _encode_token(query: _ListQuery) -> str:
-    fields: list[object] = [
-        query.verb,
-        query.prefix,
-        query.set_spec,
-        query.from_,
-        query.until,
-        query.cursor,
-    ]
-    fields.append(list(query.after) if query.after else None)
-    raw = json.dumps(fields, separators=(",", ":")).encode("utf-8")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def _decode_token(token: str, verb: str) -> _ListQuery:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        tverb, prefix, set_spec, from_, until, cursor, after = json.loads(raw)
-        if tverb != verb or not isinstance(cursor, int) or not isinstance(prefix, str):
-            raise ValueError("token belongs to another list")
-        if not all(v is None or isinstance(v, str) for v in (set_spec, from_, until)):
-            raise ValueError("malformed token")
-        last = (str(after[0]), str(after[1])) if after else None
-        return _ListQuery(verb, prefix, set_spec, from_, until, cursor, last)
-    except (ValueError, TypeError, IndexError, binascii.Error, UnicodeDecodeError) as exc:
-        raise OaiError("badResumptionToken", token[:60]) from exc
+    return moment < state.upper
 
 
 # --- elements -------------------------------------------------------------------------------

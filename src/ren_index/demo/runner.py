@@ -1,59 +1,91 @@
-"""``ren-index demo``: the whole pipeline on the bundled demo repositories, end to end.
+"""The whole pipeline on the bundled demo repositories, end to end (what ``ren-index demo`` runs).
 
 Starts what it needs — the local OpenSearch node (unless ``REN_OPENSEARCH_URL`` names a cluster
 that answers) and the two demo OAI-PMH endpoints named in ``config/sources.yaml`` — then runs the
-Prefect pipeline flow over them, prints the counts per status and the top hits of a French query,
-and says how to look further.
+Prefect pipeline flow over them and gathers the counts per status and the top hits of a French
+query in a :class:`DemoSummary`.
+
+No printing and nothing from the command line here: progress lines go to the ``say`` callback and
+the summary is returned, so ``ren_index.cli.demo`` decides how they look (and ``demo/`` stays
+below ``cli/``).
 """
 
 from __future__ import annotations
 
-import os
 import time
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
-from ren_index.cli.support import AppContext, err_console, out_console
+from ren_index.config.sources import SourceConfig, get_source
 from ren_index.demo.catalogue import demo_records
 from ren_index.demo.server import DemoOaiServer
 from ren_index.errors import ConfigError
 from ren_index.ledger import store
+from ren_index.settings import Settings
 
 DEMO_SOURCES = {"demo-lom": "lom", "demo-dc": "oai_dc"}
 """Demo source id → the native format of the records its endpoint serves."""
 SAMPLE_QUERY = "évaluations en mathématiques"
+COUNTED = ("total", "approved", "needs_review", "rejected", "deleted")
+"""The status counts a summary holds per source, in the order they are shown."""
+
+Say = Callable[[str], None]
+"""Receives one progress line (French / English) at a time."""
 
 
-def _ensure_opensearch(ctx: AppContext) -> None:
-    from ren_index.index.client import make_client
-    from ren_index.index.local_node import LocalNode
+@dataclass(frozen=True)
+class DemoHit:
+    """One hit of the sample query."""
 
-    client = make_client(ctx.settings)
-    if client.ping():
-        err_console.print(f"OpenSearch répond / answers at {ctx.settings.opensearch_url}")
-        return
-    if "REN_OPENSEARCH_URL" in os.environ and not ctx.settings.opensearch_is_local:
-        raise ConfigError(f"REN_OPENSEARCH_URL={ctx.settings.opensearch_url} does not answer")
-    err_console.print("→ démarrage du nœud OpenSearch local / starting the local node (≈30 s)…")
-    LocalNode(ctx.settings).start()
+    score: float
+    title: str | None
+    url: str | None
 
 
-def run_demo(ctx: AppContext, *, keep_serving: bool = False) -> None:
-    """Run the demo; with ``keep_serving`` the demo endpoints stay up until Ctrl-C."""
-    sources = {sid: ctx.source(sid) for sid in DEMO_SOURCES}
-    _ensure_opensearch(ctx)
+@dataclass(frozen=True)
+class DemoSummary:
+    """What a finished demo run shows: how long it took, counts per source, the sample query's hits."""
+
+    elapsed: float
+    """Seconds the pipeline flow took."""
+    counts: dict[str, dict[str, int]]
+    """Demo source id → status → records (the keys of :data:`COUNTED`)."""
+    query: str
+    total: int
+    """Matches of ``query`` in the whole index (``hits`` holds the first five)."""
+    hits: list[DemoHit]
+
+
+def run_demo(
+    settings: Settings,
+    ledger: sessionmaker[Session],
+    sources: Mapping[str, SourceConfig],
+    *,
+    say: Say,
+    while_serving: Callable[[DemoSummary], None] | None = None,
+) -> DemoSummary:
+    """Run the demo over the demo sources of ``sources`` and return its summary.
+
+    ``while_serving``, when given, is called with the summary while the demo endpoints are still up
+    (``ren-index demo --serve`` waits there until Ctrl-C); they stop when it returns. A failed
+    pipeline or a demo source without a port in its URL is a :class:`ConfigError`.
+    """
+    demo_sources = {sid: get_source(dict(sources), sid) for sid in DEMO_SOURCES}
+    _ensure_opensearch(settings, say)
     records = demo_records()
     with ExitStack() as stack:
         for sid, fmt in DEMO_SOURCES.items():
-            port = urlparse(sources[sid].url).port
+            port = urlparse(demo_sources[sid].url).port
             if port is None:
-                raise ConfigError(f"source {sid}: its url must name a port ({sources[sid].url})")
+                raise ConfigError(f"source {sid}: its url must name a port ({demo_sources[sid].url})")
             server = DemoOaiServer(records=[r for r in records if r.metadata_format == fmt], port=port)
             server.start()
             stack.callback(server.stop)
-            err_console.print(f"→ point OAI de démo / demo endpoint {sid}: {server.url}")
+            say(f"→ point OAI de démo / demo endpoint {sid}: {server.url}")
         from ren_index.orchestration.running import run_pipeline
 
         started = time.monotonic()
@@ -61,45 +93,46 @@ def run_demo(ctx: AppContext, *, keep_serving: bool = False) -> None:
         elapsed = time.monotonic() - started
         if result["status"] != "completed":
             raise ConfigError(f"the demo pipeline failed: {result.get('error')}")
-        _print_summary(ctx, elapsed)
-        if keep_serving:
-            err_console.print("Points OAI de démo en ligne ; Ctrl-C pour arrêter / Ctrl-C to stop.")
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                pass
+        summary = _summarize(settings, ledger, elapsed)
+        if while_serving is not None:
+            while_serving(summary)
+    return summary
 
 
-def _print_summary(ctx: AppContext, elapsed: float) -> None:
+def _ensure_opensearch(settings: Settings, say: Say) -> None:
+    """Use the cluster that answers; start the local node only for a local or default URL."""
+    from ren_index.index.client import make_client
+    from ren_index.index.local_node import LocalNode
+
+    client = make_client(settings)
+    if client.ping():
+        say(f"OpenSearch répond / answers at {settings.opensearch_url}")
+        return
+    if settings.opensearch_url_is_explicit and not settings.opensearch_is_local:
+        raise ConfigError(f"REN_OPENSEARCH_URL={settings.opensearch_url} does not answer")
+    say("→ démarrage du nœud OpenSearch local / starting the local node (≈30 s)…")
+    LocalNode(settings).start()
+
+
+def _summarize(settings: Settings, ledger: sessionmaker[Session], elapsed: float) -> DemoSummary:
     from ren_index.index.client import make_client
     from ren_index.search.query import search
 
-    table = Table(title=f"Démo terminée en {elapsed:.1f} s / demo done", show_lines=False)
-    for col in ("source", "total", "approved", "needs_review", "rejected", "deleted"):
-        table.add_column(col)
-    with ctx.ledger() as session:
-        for sid in DEMO_SOURCES:
-            c = store.status_counts(session, sid)
-            table.add_row(
-                sid,
-                *(str(c[k]) for k in ("total", "approved", "needs_review", "rejected", "deleted")),
-            )
-    out_console.print(table)
-    result = search(make_client(ctx.settings), f"{ctx.settings.index_prefix}-resources", SAMPLE_QUERY, size=5)
-    hits = Table(title=f"« {SAMPLE_QUERY} » : {result.total} résultat(s)")
-    hits.add_column("score")
-    hits.add_column("titre / title")
-    hits.add_column("url")
-    for hit in result.hits:
-        hits.add_row(f"{hit['score']:.2f}", str(hit.get("title") or "—"), str(hit.get("url")))
-    out_console.print(hits)
-    out_console.print(
-        "Pour aller plus loin / to look further:\n"
-        "  .venv/bin/ren-index queue                      # la file de validation\n"
-        "  .venv/bin/ren-index review show ID             # une notice et ses anomalies\n"
-        '  .venv/bin/ren-index search "fractions" --portal ecole-ouverte\n'
-        "  .venv/bin/ren-index sources list\n"
-        "  .venv/bin/ren-index demo --serve               # garder les points OAI de démo en ligne\n"
-        "  .venv/bin/ren-index opensearch stop            # arrêter le nœud local"
+    with ledger() as session:
+        counts = {sid: store.status_counts(session, sid) for sid in DEMO_SOURCES}
+    result = search(make_client(settings), f"{settings.index_prefix}-resources", SAMPLE_QUERY, size=5)
+    hits = [
+        DemoHit(
+            score=float(hit["score"]),
+            title=str(hit["title"]) if hit.get("title") else None,
+            url=str(hit["url"]) if hit.get("url") is not None else None,
+        )
+        for hit in result.hits
+    ]
+    return DemoSummary(
+        elapsed=elapsed,
+        counts={sid: {k: c[k] for k in COUNTED} for sid, c in counts.items()},
+        query=SAMPLE_QUERY,
+        total=result.total,
+        hits=hits,
     )

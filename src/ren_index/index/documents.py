@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from ren_index.config.vocabularies import Vocabularies, fold
+from ren_index.config.vocabularies import Vocabularies, fold, licence_family
 from ren_index.model import LangString, Resource, pick_lang
 
 DISCIPLINE_PURPOSES = frozenset({"discipline", "subject", "matiere", "domaine", "domaine d enseignement"})
@@ -137,8 +137,7 @@ def _licence_family(uri: str | None, vocabularies: Vocabularies | None) -> str:
     Only a validated licence has a family: a rights statement as written says nothing a portal
     could promise its users, so it counts as undetermined rather than guessed.
     """
-    concept = vocabularies.licences.get(uri) if uri and vocabularies else None
-    family = concept.prop("family") if concept else None
+    family = licence_family(vocabularies.licences, uri) if vocabularies else None
     return family or UNDETERMINED_FAMILY
 
 

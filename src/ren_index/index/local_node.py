@@ -43,11 +43,9 @@ RUNNER_MAIN = "org.codelibs.opensearch.runner.OpenSearchRunner"
 CLUSTER_NAME = "ren-index"
 MAX_RUNNER_PORT = 9299
 """The runner refuses HTTP ports above this (its ``maxHttpPort``)."""
-HOME_ENV = "REN_OPENSEARCH_HOME"
-"""A directory holding the ``pom.xml`` of the runner, when the package is not run from the repo."""
 
 NODE_CONFIG = """\
-# Written by ren-index before each start (opensearch_node.py); edits here are overwritten.
+# Written by ren-index before each start (index/local_node.py); edits here are overwritten.
 # One dev node: never look for or join another node on this machine.
 discovery.type: single-node
 # A developer's nearly full disk must not make the indices read-only.
@@ -198,21 +196,22 @@ class LocalNode:
         )
 
     def home(self) -> Path:
-        """The directory of the runner's ``pom.xml``: ``$REN_OPENSEARCH_HOME``, else the repo's."""
+        """The directory of the runner's ``pom.xml``: ``home=``, ``settings.opensearch_home``
+        (``REN_OPENSEARCH_HOME``), else the repository's ``opensearch/``."""
         candidates: list[Path] = []
         if self._home is not None:
             candidates.append(self._home)
-        elif os.environ.get(HOME_ENV):
-            candidates.append(Path(os.environ[HOME_ENV]))
+        elif self.settings.opensearch_home is not None:
+            candidates.append(self.settings.opensearch_home)
         else:
-            # src/ren_index/opensearch_node.py -> <repo>/opensearch
+            # src/ren_index/index/local_node.py -> <repo>/opensearch
             candidates.append(Path(__file__).resolve().parents[3] / "opensearch")
         for candidate in candidates:
             if (candidate / "pom.xml").is_file():
                 return candidate.resolve()
         raise OpenSearchNodeError(
             f"no OpenSearch runner pom.xml in {', '.join(map(str, candidates))}: set "
-            f"{HOME_ENV} to the repository's opensearch/ directory / pom.xml introuvable"
+            "REN_OPENSEARCH_HOME to the repository's opensearch/ directory / pom.xml introuvable"
         )
 
     # -- internals ----------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from opensearchpy.exceptions import RequestError
 from ren_index.errors import IndexingError
 
 DEFAULT_VERSION = "v2"
-PORTALS = ("pavillon", "ecole-ouverte")
 _VERSION_IN_NAME = re.compile(r"-resources-(v\d+)(?:-|$)")
 
 
@@ -89,8 +88,11 @@ def alias_targets(client: OpenSearch, alias: str) -> list[str]:
     return sorted(client.indices.get_alias(name=alias))
 
 
-def point_aliases(client: OpenSearch, prefix: str, index: str, *, portals: Iterable[str] = PORTALS) -> None:
-    """Point the main and portal aliases at ``index`` alone, in one atomic request (the swap)."""
+def point_aliases(client: OpenSearch, prefix: str, index: str, *, portals: Iterable[str]) -> None:
+    """Point the main and portal aliases at ``index`` alone, in one atomic request (the swap).
+
+    ``portals`` are the portal ids of ``config/portals.yaml`` (one filtered alias each).
+    """
     actions: list[dict[str, Any]] = []
     for alias, filter_ in _aliases(prefix, portals):
         for old in alias_targets(client, alias):
@@ -106,7 +108,7 @@ def ensure_index(
     version: str = DEFAULT_VERSION,
     *,
     replicas: int = 0,
-    portals: Iterable[str] = PORTALS,
+    portals: Iterable[str],
 ) -> str:
     """Make sure ``<prefix>-resources`` points at an index; return the index it points at.
 

@@ -1,10 +1,9 @@
 """Storing one harvested page of raw records with a constant number of queries.
 
-``store.upsert_raw`` asks the database once per record, and each question flushes the records
-added before it: at 100 records a page that was most of a harvest's time. Here a page costs one
+Asking the database once per record flushes the records added before each question: at 100
+records a page that was most of a harvest's time. Here a page costs one
 ``SELECT ... WHERE identifier IN (...)`` for the records the ledger already knows, in-memory
-comparison of content hashes, and one flush of the new and changed rows. The outcome of each
-record is the same as ``upsert_raw``'s.
+comparison of content hashes, and one flush of the new and changed rows.
 """
 
 from __future__ import annotations

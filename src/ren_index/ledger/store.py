@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ren_index.config.sources import SourceConfig
-from ren_index.harvest.base import RawRecord
 from ren_index.ledger.models import Event, HarvestRun, RawRecordRow, ResourceRow, SourceRow, utcnow
 
 
@@ -73,51 +71,6 @@ def record_event(
     )
 
 
-def upsert_raw(session: Session, source_id: str, rec: RawRecord, run_id: int) -> str:
-    """Store one harvested record; return ``new``, ``updated``, ``unchanged`` or ``deleted``.
-
-    Keyed by (source, OAI identifier), so a page fetched twice (after a resume) changes nothing.
-    """
-    assert rec.identifier is not None
-    now = utcnow()
-    row = session.scalar(
-        select(RawRecordRow).where(
-            RawRecordRow.source_id == source_id, RawRecordRow.identifier == rec.identifier
-        )
-    )
-    digest = rec.content_hash
-    if row is None:
-        session.add(
-            RawRecordRow(
-                source_id=source_id,
-                identifier=rec.identifier,
-                datestamp=rec.datestamp,
-                deleted=rec.deleted,
-                metadata_prefix=rec.metadata_prefix,
-                set_specs=list(rec.set_specs),
-                payload=rec.payload,
-                content_hash=digest,
-                first_seen=now,
-                last_seen=now,
-                last_run_id=run_id,
-            )
-        )
-        return "deleted" if rec.deleted else "new"
-    row.last_seen = now
-    row.last_run_id = run_id
-    row.datestamp = rec.datestamp or row.datestamp
-    if row.content_hash == digest:
-        return "unchanged"
-    row.content_hash = digest
-    row.deleted = rec.deleted
-    row.metadata_prefix = rec.metadata_prefix
-    row.set_specs = list(rec.set_specs)
-    if not rec.deleted:
-        row.payload = rec.payload
-    # A deletion keeps the last payload: the record can still be shown and advertised as deleted.
-    return "deleted" if rec.deleted else "updated"
-
-
 def last_run(
     session: Session, source_id: str, *, kind: str = "harvest", statuses: tuple[str, ...] = ()
 ) -> HarvestRun | None:
@@ -142,23 +95,3 @@ def status_counts(session: Session, source_id: str | None = None) -> dict[str, i
     result = dict(counts)
     result["total"] = session.scalar(raw_total) or 0
     return result
-
-
-def run_report(run: HarvestRun) -> dict[str, Any]:
-    """The run report of DESIGN.md (``--json`` output, ledger, notifications)."""
-    finished: datetime | None = run.finished_at
-    duration = (finished - run.started_at).total_seconds() if finished and run.started_at else None
-    report: dict[str, Any] = {
-        "run_id": run.id,
-        "source": run.source_id,
-        "kind": run.kind,
-        "status": run.status,
-        "counts": dict(run.counts or {}),
-        "window": {"from": run.window_from, "until": run.window_until},
-        "started_at": run.started_at.isoformat() if run.started_at else None,
-        "finished_at": finished.isoformat() if finished else None,
-        "duration_s": round(duration, 3) if duration is not None else None,
-    }
-    if run.error:
-        report["error"] = run.error
-    return report

@@ -11,15 +11,17 @@ from typing import Any
 
 from prefect import flow, task
 
+from ren_index.config.rules import load_portals
 from ren_index.config.sources import get_source, load_sources
 from ren_index.config.vocabularies import load_vocabularies
 from ren_index.errors import HarvestError
 from ren_index.ledger.db import open_ledger
+from ren_index.runs.report import RunReport
 from ren_index.settings import load_settings
 
 
 @task(retries=2, retry_delay_seconds=[10, 60], task_run_name="harvest-{source_id}")
-def harvest(source_id: str, full: bool = False) -> dict[str, Any]:
+def harvest(source_id: str, full: bool = False) -> RunReport:
     """Harvest one source into the ledger; raise on failure so Prefect retries (from the checkpoint)."""
     from ren_index.steps.harvest import harvest_source
 
@@ -32,9 +34,10 @@ def harvest(source_id: str, full: bool = False) -> dict[str, Any]:
 
 
 @task(task_run_name="process-{source_id}")
-def process(source_id: str) -> dict[str, Any]:
+def process(source_id: str) -> RunReport:
     """Normalize, validate and decide what the harvest brought."""
-    from ren_index.steps.process import Rulebook, process_source
+    from ren_index.config.rulebook import Rulebook
+    from ren_index.steps.process import process_source
 
     settings = load_settings()
     source = get_source(load_sources(settings.config_dir / "sources.yaml"), source_id)
@@ -42,7 +45,7 @@ def process(source_id: str) -> dict[str, Any]:
 
 
 @task(retries=2, retry_delay_seconds=[10, 60])
-def index() -> dict[str, Any]:
+def index() -> RunReport:
     """Send what changed to OpenSearch."""
     from ren_index.index.client import make_client, ping_or_raise
     from ren_index.steps.index import index_changes
@@ -52,21 +55,27 @@ def index() -> dict[str, Any]:
     ping_or_raise(client, settings.opensearch_url)
     vocabularies = load_vocabularies(settings.config_dir)
     return index_changes(
-        open_ledger(settings.db_url), client, settings.index_prefix, vocabularies=vocabularies
+        open_ledger(settings.db_url),
+        client,
+        settings.index_prefix,
+        portals=list(load_portals(settings.config_dir)),
+        vocabularies=vocabularies,
     )
 
 
 @task(task_run_name="report-{source_id}")
-def report(source_id: str, harvested: dict[str, Any], processed: dict[str, Any]) -> dict[str, Any]:
+def report(source_id: str, harvested: RunReport, processed: RunReport) -> RunReport:
     """One report per source: the process step's decisions merged into the harvest run's counts,
     kept in the ledger (``runs``) and published as a markdown artifact for the Prefect UI."""
     from prefect.artifacts import create_markdown_artifact
 
-    from ren_index.runs.reports import merge_process_counts, report_markdown
+    from ren_index.runs.report import merge_process_counts, report_markdown
 
     settings = load_settings()
-    merged = merge_process_counts(open_ledger(settings.db_url), harvested["run_id"], processed)
-    merged = {**harvested, **merged}
+    run_id = harvested.get("run_id")
+    assert run_id is not None, "a harvest report always names its run"
+    merged = merge_process_counts(open_ledger(settings.db_url), run_id, processed)
+    merged = RunReport(**{**harvested, **merged})  # the harvest's extra keys (withdrawn…) stay
     create_markdown_artifact(
         key=f"run-report-{source_id}",
         markdown=report_markdown(merged),

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from ren_index.config.sources import SourceConfig
 from ren_index.errors import ConfigError, RenIndexError
 from ren_index.ledger import store
+from ren_index.runs.report import run_report
 from ren_index.settings import Settings
 
 if TYPE_CHECKING:
@@ -193,7 +194,7 @@ def schedule_rows(
                 "timezone": TIMEZONE,
                 "state": state,
                 "paused": bool(entry and entry.paused),
-                "last_run": store.run_report(last) if last else None,
+                "last_run": run_report(last) if last else None,
                 "next_run": upcoming.isoformat() if upcoming else None,
             }
         )

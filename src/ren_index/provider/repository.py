@@ -14,7 +14,6 @@ repository has sets, so ``noSetHierarchy`` never arises either.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,9 +26,10 @@ from ren_index.model import Provenance, Resource
 from ren_index.provider import queries
 from ren_index.provider.arguments import GRANULARITY, OaiError, check_arguments, parse_window, stamp
 from ren_index.provider.serializers import DC_NS, METADATA_FORMATS, OAI_DC_NS, XML_LANG, metadata_element
-from ren_index.provider.tokens import ListState, TokenError, decode_token, encode_token, token_secret
+from ren_index.provider.tokens import ListState, TokenError, decode_token, encode_token
 from ren_index.provider.values import xml_text
 from ren_index.provider.vocabulary import ProviderVocabularies
+from ren_index.settings import Settings, load_secret_key
 
 log = logging.getLogger(__name__)
 
@@ -37,37 +37,35 @@ OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
 OAI_ID_NS = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
-DEFAULT_REPOSITORY_ID = "ren-index.example"
-DEFAULT_NAME = "ren-index — Ressources éducatives numériques du Québec"
-DEFAULT_EMAIL = "admin@example.org"
-DEFAULT_PAGE_SIZE = 100
 EMPTY_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 """earliestDatestamp of an empty repository (any bound below every future datestamp will do)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ProviderConfig:
-    """What the provider says about itself; read from ``REN_OAI_*`` by :meth:`from_env`."""
+    """What the provider says about itself and how it pages; see :meth:`from_settings`.
 
-    repository_id: str = DEFAULT_REPOSITORY_ID
-    name: str = DEFAULT_NAME
-    admin_email: str = DEFAULT_EMAIL
-    page_size: int = DEFAULT_PAGE_SIZE
-    secret: bytes = field(default_factory=token_secret, repr=False)
+    A plain value, so the protocol can be driven without settings (tests, a script); the web app
+    builds it from :class:`~ren_index.settings.Settings`, which owns the defaults.
+    """
+
+    repository_id: str
+    name: str
+    admin_email: str
+    page_size: int
+    secret: bytes = field(repr=False)
+    """Signs the resumption tokens: the key of the web sessions, so every process agrees."""
 
     @classmethod
-    def from_env(cls, page_size: int | None = None) -> ProviderConfig:
+    def from_settings(cls, settings: Settings) -> ProviderConfig:
         """``REN_OAI_REPOSITORY_ID``, ``REN_OAI_REPOSITORY_NAME``, ``REN_OAI_ADMIN_EMAIL``,
-        ``REN_OAI_PAGE_SIZE`` and ``REN_SECRET_KEY`` (token signing), with the defaults above."""
-        env = os.environ
-        size = page_size or int(env.get("REN_OAI_PAGE_SIZE") or DEFAULT_PAGE_SIZE)
-        if size < 1:
-            raise ValueError("REN_OAI_PAGE_SIZE must be at least 1")
+        ``REN_OAI_PAGE_SIZE``, and the shared secret key (``REN_SECRET_KEY`` or the key file)."""
         return cls(
-            repository_id=env.get("REN_OAI_REPOSITORY_ID") or DEFAULT_REPOSITORY_ID,
-            name=env.get("REN_OAI_REPOSITORY_NAME") or DEFAULT_NAME,
-            admin_email=env.get("REN_OAI_ADMIN_EMAIL") or DEFAULT_EMAIL,
-            page_size=size,
+            repository_id=settings.oai_repository_id,
+            name=settings.oai_repository_name,
+            admin_email=settings.oai_admin_email,
+            page_size=settings.oai_page_size,
+            secret=load_secret_key(settings).encode("utf-8"),
         )
 
     def oai_identifier(self, resource_id: str) -> str:

@@ -12,7 +12,11 @@ is caught by the harvester's next incremental harvest (``from`` = the first resp
 ``responseDate``), as the protocol intends.
 
 Tokens are signed (HMAC-SHA256) so a tampered or forged token is refused with
-``badResumptionToken`` instead of running a query the provider never offered.
+``badResumptionToken`` instead of running a query the provider never offered. The key is the one
+that signs the web sessions (:func:`ren_index.settings.load_secret_key`): ``REN_SECRET_KEY``, or
+the key file of the data directory, so a token issued by one web worker verifies in any other and
+after a restart. There is no built-in fallback key: a key written in the source would let anyone
+forge tokens.
 """
 
 from __future__ import annotations
@@ -22,12 +26,8 @@ import binascii
 import hashlib
 import hmac
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
-
-DEV_SECRET = "ren-index-oai-dev-secret"
-"""Used when ``REN_SECRET_KEY`` is not set: fine on a laptop, set a real secret in production."""
 
 
 class TokenError(ValueError):
@@ -49,11 +49,6 @@ class ListState:
     """Records sent before the page this state asks for."""
     after: tuple[datetime, str] | None = None
     """Sort key (datestamp, resource id) of the last record sent."""
-
-
-def token_secret() -> bytes:
-    """The signing key: ``REN_SECRET_KEY`` (shared with the web sessions) or the dev secret."""
-    return (os.environ.get("REN_SECRET_KEY") or DEV_SECRET).encode("utf-8")
 
 
 def _b64(raw: bytes) -> str:

@@ -9,7 +9,7 @@ once through :func:`ren_index.review.publish.publish` (what the web pages do aft
 
 Rules worth knowing (see also docs/validation.md, "Corrections"):
 
-* A **correction** is an overlay (:mod:`ren_index.review.overlays`) stored with the source's value at
+* A **correction** is an overlay (:mod:`ren_index.overlays`) stored with the source's value at
   edit time (``base_value``); correcting a field again records the source's *current* value as
   the new base, because the person corrected what the source says now. The record is rebuilt from
   its raw payload right away, so its issues and status reflect the correction.
@@ -29,10 +29,11 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.rulebook import Rulebook
 from ren_index.ledger import store
 from ren_index.ledger.models import Overlay, RawRecordRow, ResourceRow, utcnow
-from ren_index.review.overlays import EDITABLE_FIELDS, ReviewError, clean_value, same_value, source_value
-from ren_index.steps.process import Rulebook, reprocess_resource, source_config, source_resource
+from ren_index.overlays import EDITABLE_FIELDS, ReviewError, clean_value, same_value, source_value
+from ren_index.steps.process import reprocess_resource, source_config, source_resource
 
 __all__ = [
     "CorrectionResult",
@@ -204,7 +205,7 @@ def save_corrections(
 ) -> CorrectionResult:
     """Store corrections of one record, rebuild it at once, and optionally approve it.
 
-    ``changes`` maps editable fields to values (see :func:`ren_index.review.overlays.clean_value`);
+    ``changes`` maps editable fields to values (see :func:`ren_index.overlays.clean_value`);
     ``None``, or the source's own value, removes the correction. A value equal to the current
     correction changes nothing (a form may post every field), and in particular does not
     acknowledge a ``SOURCE_CHANGED_AFTER_EDIT``: that takes :func:`keep_correction`.

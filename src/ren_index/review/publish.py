@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from opensearchpy.exceptions import OpenSearchException
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.rules import load_portals
 from ren_index.config.vocabularies import Vocabularies
 from ren_index.errors import IndexingError
 from ren_index.index.client import make_client
@@ -68,7 +69,12 @@ def publish(
     client.transport.max_retries = 1  # one retry, not the batch runs' three: a person is waiting
     try:
         report = index_changes(
-            factory, client, settings.index_prefix, vocabularies=vocabularies, resource_ids=ids
+            factory,
+            client,
+            settings.index_prefix,
+            portals=list(load_portals(settings.config_dir)),
+            vocabularies=vocabularies,
+            resource_ids=ids,
         )
     except (OpenSearchException, IndexingError, OSError) as exc:
         log.warning("publication of %d record(s) deferred: %s", len(ids), exc)

@@ -9,6 +9,7 @@ and the call is bounded by ``REN_WEBHOOK_TIMEOUT``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import requests
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 EVENTS = {"failed": "run_failed", "held": "run_held"}
 
 
-def message(report: dict[str, Any]) -> dict[str, Any] | None:
+def message(report: Mapping[str, Any]) -> dict[str, Any] | None:
     """The webhook body for a run report, or ``None`` when the run needs no one's attention."""
     event = EVENTS.get(str(report.get("status")))
     if event is None:
@@ -50,7 +51,7 @@ def message(report: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def notify_run(settings: Settings, report: dict[str, Any]) -> bool:
+def notify_run(settings: Settings, report: Mapping[str, Any]) -> bool:
     """POST the message for a failed or held run; ``True`` when a receiver accepted it."""
     if not settings.webhook_url:
         return False

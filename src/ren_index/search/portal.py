@@ -24,8 +24,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ren_index.config.languages import language_label
+from ren_index.config.rules import PortalPolicy
 from ren_index.config.vocabularies import Vocabularies, Vocabulary
-from ren_index.index.schema import PORTALS
 from ren_index.ledger.models import ResourceRow
 from ren_index.ledger.record_json import record_view
 from ren_index.model import pick_lang
@@ -77,20 +78,6 @@ LICENCE_FAMILIES: dict[str, tuple[str, str]] = {
     "all-rights-reserved": ("Tous droits réservés", "All rights reserved"),
     "undetermined": ("Indéterminée", "Undetermined"),
 }
-LANGUAGE_LABELS: dict[str, tuple[str, str]] = {
-    "fr": ("Français", "French"),
-    "en": ("Anglais", "English"),
-    "es": ("Espagnol", "Spanish"),
-    "iu": ("Inuktitut", "Inuktitut"),
-    "atj": ("Atikamekw", "Atikamekw"),
-    "cr": ("Cri", "Cree"),
-    "moe": ("Innu-aimun", "Innu-aimun"),
-    "zxx": ("Sans contenu linguistique", "No linguistic content"),
-}
-PORTAL_LABELS: dict[str, tuple[str, str]] = {
-    "pavillon": ("Pavillon", "Pavillon"),
-    "ecole-ouverte": ("École ouverte", "École ouverte"),
-}
 HIT_SOURCE = [
     *TITLE_FIELDS,
     "url",
@@ -128,12 +115,19 @@ class SearchParams:
     sort: str = "relevance"
 
 
-def check(params: SearchParams) -> None:
-    """Raise :class:`InvalidParameter` for what the types alone cannot refuse."""
-    if params.portal is not None and params.portal not in PORTALS:
+def _check_portal(portal: str | None, portals: Mapping[str, PortalPolicy]) -> None:
+    if portal is not None and portal not in portals:
         raise InvalidParameter(
-            "portal", f"unknown portal {params.portal!r}: use one of {', '.join(PORTALS)} / portail inconnu"
+            "portal", f"unknown portal {portal!r}: use one of {', '.join(portals)} / portail inconnu"
         )
+
+
+def check(params: SearchParams, portals: Mapping[str, PortalPolicy]) -> None:
+    """Raise :class:`InvalidParameter` for what the types alone cannot refuse.
+
+    ``portals`` are the portals of ``config/portals.yaml``: the only portal names there are.
+    """
+    _check_portal(params.portal, portals)
     if params.sort not in SORTS:
         raise InvalidParameter(
             "sort", f"unknown sort {params.sort!r}: use one of {', '.join(SORTS)} / tri inconnu"
@@ -145,9 +139,11 @@ def check(params: SearchParams) -> None:
         )
 
 
-def build_search(params: SearchParams, vocabularies: Vocabularies | None = None) -> dict[str, Any]:
+def build_search(
+    params: SearchParams, portals: Mapping[str, PortalPolicy], vocabularies: Vocabularies | None = None
+) -> dict[str, Any]:
     """The OpenSearch body for one search request (pure)."""
-    check(params)
+    check(params, portals)
     text = " ".join(params.q.split())
     active = _active_filters(params, vocabularies)
     body: dict[str, Any] = {
@@ -193,7 +189,10 @@ def query_language(text: str) -> str | None:
 
 
 def shape_search(
-    raw: Mapping[str, Any], params: SearchParams, vocabularies: Vocabularies | None = None
+    raw: Mapping[str, Any],
+    params: SearchParams,
+    portals: Mapping[str, PortalPolicy],
+    vocabularies: Vocabularies | None = None,
 ) -> dict[str, Any]:
     """The API response for OpenSearch's answer to :func:`build_search` (pure)."""
     hits = raw["hits"]
@@ -202,14 +201,15 @@ def shape_search(
         "page": params.page,
         "size": params.size,
         "results": [_result(hit, vocabularies) for hit in hits["hits"]],
-        "facets": _facets(raw.get("aggregations", {}), vocabularies),
+        "facets": _facets(raw.get("aggregations", {}), portals, vocabularies),
     }
 
 
-def build_suggest(q: str, portal: str | None = None, size: int = SUGGEST_SIZE) -> dict[str, Any]:
+def build_suggest(
+    q: str, portals: Mapping[str, PortalPolicy], portal: str | None = None, size: int = SUGGEST_SIZE
+) -> dict[str, Any]:
     """Type-ahead body: ``bool_prefix`` over the ``search_as_you_type`` shingles (pure)."""
-    if portal is not None and portal not in PORTALS:
-        raise InvalidParameter("portal", f"unknown portal {portal!r}: use one of {', '.join(PORTALS)}")
+    _check_portal(portal, portals)
     query: dict[str, Any] = {
         "multi_match": {
             "query": " ".join(q.split()),
@@ -324,7 +324,9 @@ def _facet_aggs(active: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     return groups
 
 
-def _facets(aggs: Mapping[str, Any], vocabularies: Vocabularies | None) -> dict[str, list[dict[str, Any]]]:
+def _facets(
+    aggs: Mapping[str, Any], portals: Mapping[str, PortalPolicy], vocabularies: Vocabularies | None
+) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {facet: [] for facet in FACETS}
     for group in aggs.values():
         for facet in FACETS:
@@ -332,7 +334,7 @@ def _facets(aggs: Mapping[str, Any], vocabularies: Vocabularies | None) -> dict[
                 out[facet] = [
                     {
                         "value": b["key"],
-                        **_facet_labels(facet, b["key"], vocabularies),
+                        **_facet_labels(facet, b["key"], portals, vocabularies),
                         "count": b["doc_count"],
                     }
                     for b in group[facet]["buckets"]
@@ -340,12 +342,19 @@ def _facets(aggs: Mapping[str, Any], vocabularies: Vocabularies | None) -> dict[
     return out
 
 
-def _facet_labels(facet: str, value: str, vocabularies: Vocabularies | None) -> dict[str, str | None]:
+def _facet_labels(
+    facet: str, value: str, portals: Mapping[str, PortalPolicy], vocabularies: Vocabularies | None
+) -> dict[str, str | None]:
     fr: str | None = None
     en: str | None = None
-    table = {"licence_family": LICENCE_FAMILIES, "language": LANGUAGE_LABELS, "portal": PORTAL_LABELS}
-    if facet in table:
-        fr, en = table[facet].get(value, (None, None))
+    if facet == "licence_family":
+        fr, en = LICENCE_FAMILIES.get(value, (None, None))
+    elif facet == "language":
+        fr, en = language_label(value, "fr"), language_label(value, "en")
+    elif facet == "portal":
+        policy = portals.get(value)
+        if policy is not None:
+            fr, en = policy.label("fr"), policy.label("en")
     elif vocabularies is not None and facet in ("level", "licence", "type"):
         vocab = {"level": vocabularies.levels, "licence": vocabularies.licences}.get(
             facet, vocabularies.resource_types

@@ -13,7 +13,7 @@ deletions, what it no longer lists is withdrawn (:mod:`ren_index.steps.withdrawa
 Two harvests of one source never overlap: the running run is a lock held by its process
 (:mod:`ren_index.runs.lock`). A finished run goes past the anomaly guard (:mod:`ren_index.runs.guard`):
 a suspicious one is ``held`` — withdrawals kept back, index changes waiting — until a librarian
-releases it (:func:`ren_index.runs.reports.release_run`). Failed and held runs are notified
+releases it (:func:`ren_index.runs.holds.release_run`). Failed and held runs are notified
 (:mod:`ren_index.runs.notify`).
 """
 
@@ -42,8 +42,9 @@ from ren_index.ledger.models import HarvestRun, utcnow
 from ren_index.ledger.raw_pages import upsert_page
 from ren_index.runs import lock as run_lock
 from ren_index.runs.guard import Hold, assess, effective_rules
+from ren_index.runs.holds import guard_figures
 from ren_index.runs.notify import notify_run
-from ren_index.runs.reports import guard_figures, run_report
+from ren_index.runs.report import RunReport, run_report
 from ren_index.settings import Settings
 from ren_index.steps.withdrawals import absent_identifiers, withdraw_absent
 
@@ -205,7 +206,7 @@ def harvest_source(
     on_page: PageCallback | None = None,
     apply_withdrawals: bool = True,
     guard: GuardRules | None = None,
-) -> dict[str, Any]:
+) -> RunReport:
     """Harvest one source into the ledger and return its run report.
 
     A :class:`HarvestError` does not escape: the run is marked ``failed`` with the error's context
@@ -303,7 +304,7 @@ def _finish_run(
     started: datetime,
     rules: GuardRules,
     apply_withdrawals: bool,
-) -> dict[str, Any]:
+) -> RunReport:
     """Judge the finished run, apply (or hold) its withdrawals, close it, and tell if it is held."""
     hold: Hold | None = None
     with factory.begin() as session:

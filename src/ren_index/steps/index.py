@@ -5,7 +5,7 @@ ledger's resource id); records that are no longer approved but are in the index 
 What OpenSearch refused is counted as an error per record, left unmarked in the ledger, and
 retried by the next run. A re-run with nothing new sends nothing.
 
-A source whose last harvest the anomaly guard held (:func:`ren_index.runs.reports.held_sources`) is left
+A source whose last harvest the anomaly guard held (:func:`ren_index.runs.holds.held_sources`) is left
 alone — nothing of it is added, changed or removed — so a broken partner export cannot empty a
 portal; its changes go out with the first run after a librarian releases the harvest.
 """
@@ -35,7 +35,8 @@ from ren_index.index.schema import (
 from ren_index.ledger import store
 from ren_index.ledger.models import HarvestRun, ResourceRow, utcnow
 from ren_index.model import Resource, Status
-from ren_index.runs.reports import held_sources
+from ren_index.runs.holds import held_sources
+from ren_index.runs.report import RunReport, index_report
 
 INDEX_COUNTS = ("indexed", "removed", "unchanged", "errors")
 ALL_SOURCES = "*"
@@ -46,16 +47,17 @@ def index_changes(
     client: OpenSearch,
     prefix: str,
     *,
+    portals: Collection[str],
     source_id: str | None = None,
     vocabularies: Vocabularies | None = None,
     resource_ids: Collection[str] | None = None,
-) -> dict[str, Any]:
+) -> RunReport:
     """Send what changed to the index; return the run report (source ``*`` = every source).
 
     ``resource_ids`` limits the run to those records (publication right after a decision).
     """
     alias = f"{prefix}-resources"
-    ensure_index(client, prefix)
+    ensure_index(client, prefix, portals=portals)
     upserts: list[tuple[str, dict[str, Any]]] = []
     hashes: dict[str, str] = {}
     deletes: list[str] = []
@@ -114,18 +116,13 @@ def index_changes(
                 )
             )
         session.flush()
-        report = {
-            "source": source_id or ALL_SOURCES,
-            "kind": "index",
-            "status": "completed",
-            "counts": counts,
-            "alias": alias,
-        }
-        if held:
-            report["held_sources"] = sorted(held)
-        if result.failed:
-            report["failures"] = dict(list(result.failed.items())[:20])
-        return report
+        return index_report(
+            source_id or ALL_SOURCES,
+            counts,
+            alias=alias,
+            held_sources=sorted(held),
+            failures=dict(list(result.failed.items())[:20]),
+        )
 
 
 def rebuild_index(
@@ -133,9 +130,10 @@ def rebuild_index(
     client: OpenSearch,
     prefix: str,
     *,
+    portals: Collection[str],
     vocabularies: Vocabularies | None = None,
     drain_seconds: float = 1.0,
-) -> dict[str, Any]:
+) -> RunReport:
     """Build a fresh physical index from the ledger, check it, swap the aliases, drop the old.
 
     The new index is ``<prefix>-resources-<current version>-<UTC timestamp>``, so a rebuild is
@@ -173,7 +171,7 @@ def rebuild_index(
             f" approved records ({len(result.failed)} refused); the aliases were not moved"
         )
     old = alias_targets(client, alias_name(prefix))
-    point_aliases(client, prefix, new_index)
+    point_aliases(client, prefix, new_index, portals=portals)
     if old and drain_seconds > 0:
         time.sleep(drain_seconds)
     for name in old:
@@ -183,11 +181,9 @@ def rebuild_index(
         for row in session.scalars(select(ResourceRow)):
             row.indexed_hash = hashes.get(row.id)
             row.indexed_at = utcnow()
-    return {
-        "source": ALL_SOURCES,
-        "kind": "index",
-        "status": "completed",
-        "counts": {"indexed": found, "removed": 0, "unchanged": 0, "errors": 0},
-        "index": new_index,
-        "replaced": old,
-    }
+    return index_report(
+        ALL_SOURCES,
+        {"indexed": found, "removed": 0, "unchanged": 0, "errors": 0},
+        index=new_index,
+        replaced=old,
+    )

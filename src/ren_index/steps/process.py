@@ -6,7 +6,7 @@ validation rules, portal policies, vocabularies and code version). A re-run with
 nothing. A person's decision stands until the *source record* changes: when only the rules
 changed, the record's issues are refreshed but its status and portals stay as the person left them.
 
-Documentalists' corrections (:mod:`ren_index.review.overlays`) are re-applied on every pass: text
+Documentalists' corrections (:mod:`ren_index.overlays`) are re-applied on every pass: text
 corrections before validation, concept corrections after it; a corrected field the source has
 changed since raises ``SOURCE_CHANGED_AFTER_EDIT``, whose effect (``review``) brings the record
 back to the queue: the source record changed, so the rules decide again, whoever decided before.
@@ -19,23 +19,19 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ren_index import __version__
-from ren_index.config.rules import load_portals, load_rules
+from ren_index.config.rulebook import Rulebook
 from ren_index.config.sources import SourceConfig
-from ren_index.config.vocabularies import Vocabularies, load_vocabularies
-from ren_index.decide import Policy, decide
+from ren_index.decide import decide
 from ren_index.ledger import store
 from ren_index.ledger.models import HarvestRun, Overlay, RawRecordRow, ResourceRow, SourceRow, utcnow
 from ren_index.model import Decision, Issue, Provenance, Resource, Status
 from ren_index.normalize.registry import normalize
-from ren_index.review.overlays import (
+from ren_index.overlays import (
     CONTROLLED_FIELDS,
     EDITABLE_FIELDS,
     TEXT_FIELDS,
@@ -44,41 +40,13 @@ from ren_index.review.overlays import (
     apply_text_overlays,
     source_changes,
 )
+from ren_index.runs.report import RunReport, run_report
 from ren_index.validate import ValidationContext, validate
 
 log = logging.getLogger(__name__)
 
 PROCESS_COUNTS = ("processed", "approved", "needs_review", "rejected", "deleted", "errors")
 BATCH = 200
-
-
-@dataclass(frozen=True)
-class Rulebook:
-    """What the process step loads once per run: vocabularies, validation rules, portal policies."""
-
-    vocabularies: Vocabularies
-    policy: Policy
-    fingerprint: str = ""
-    """SHA-256 of the rule files and the code version: records processed with another are redone."""
-
-    @classmethod
-    def load(cls, config_dir: Path) -> Rulebook:
-        return cls(
-            vocabularies=load_vocabularies(config_dir),
-            policy=Policy(rules=load_rules(config_dir), portals=load_portals(config_dir)),
-            fingerprint=rules_fingerprint(config_dir),
-        )
-
-
-def rules_fingerprint(config_dir: Path) -> str:
-    """A fingerprint of everything besides the record that decides its outcome."""
-    digest = hashlib.sha256(__version__.encode())
-    files = [config_dir / "validation.yaml", config_dir / "portals.yaml"]
-    files += sorted((config_dir / "vocabularies").glob("*.ttl"))
-    for path in files:
-        if path.exists():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 def process_record(
@@ -285,7 +253,7 @@ def process_source(
     rulebook: Rulebook,
     *,
     on_batch: Callable[[int], None] | None = None,
-) -> dict[str, Any]:
+) -> RunReport:
     """Process every changed raw record of one source; return the run report."""
     with factory.begin() as session:
         store.sync_source(session, source)
@@ -334,4 +302,4 @@ def process_source(
         run.counts = counts
         run.status = "completed"
         run.finished_at = utcnow()
-        return store.run_report(run)
+        return run_report(run)

@@ -9,65 +9,40 @@ what needs other records (duplicate URLs) comes in through the context.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
-from ren_index.config.rules import ValidationRules
-from ren_index.config.vocabularies import Vocabularies
 from ren_index.model import Controlled, Issue, Resource
+from ren_index.validate.context import Check, CheckResult, ValidationContext
+from ren_index.validate.dates import check_dates
+from ren_index.validate.descriptions import check_description
+from ren_index.validate.duplicates import check_duplicates
+from ren_index.validate.languages import check_languages
+from ren_index.validate.levels import check_levels
+from ren_index.validate.licences import check_licence
+from ren_index.validate.resource_types import check_resource_types
+from ren_index.validate.titles import check_title
+from ren_index.validate.urls import check_url
+
+__all__ = ["CHECKS", "Check", "CheckResult", "ValidationContext", "validate"]
 
 
-def _no_duplicates(url: str) -> str | None:
-    return None
-
-
-@dataclass(frozen=True)
-class ValidationContext:
-    """What the checks may consult besides the record itself."""
-
-    vocabularies: Vocabularies
-    rules: ValidationRules = field(default_factory=ValidationRules)
-    defaults: dict[str, str] = field(default_factory=dict)
-    """The source's ``defaults:`` (e.g. ``{"language": "fr"}``)."""
-    duplicate_of: Callable[[str], str | None] = _no_duplicates
-    """Normalized URL → id of another record that already has it (None when free)."""
-
-
-CheckResult = tuple[dict[str, Any], list[Issue]]
-Check = Callable[[Resource, ValidationContext], CheckResult]
-
-
-def _checks() -> tuple[Check, ...]:
-    from ren_index.validate.dates import check_dates
-    from ren_index.validate.descriptions import check_description
-    from ren_index.validate.duplicates import check_duplicates
-    from ren_index.validate.languages import check_languages
-    from ren_index.validate.levels import check_levels
-    from ren_index.validate.licences import check_licence
-    from ren_index.validate.resource_types import check_resource_types
-    from ren_index.validate.titles import check_title
-    from ren_index.validate.urls import check_url
-
-    # Order matters: the URL is normalized before duplicates are looked up.
-    return (
-        check_title,
-        check_description,
-        check_languages,
-        check_levels,
-        check_licence,
-        check_resource_types,
-        check_url,
-        check_duplicates,
-        check_dates,
-    )
+CHECKS: tuple[Check, ...] = (
+    check_title,
+    check_description,
+    check_languages,
+    check_levels,
+    check_licence,
+    check_resource_types,
+    check_url,  # the URL is normalized before duplicates are looked up
+    check_duplicates,
+    check_dates,
+)
+"""Every check, in the order they run (order matters where a check reads what another set)."""
 
 
 def validate(resource: Resource, ctx: ValidationContext) -> tuple[Resource, list[Issue]]:
     """Run every check; return the resource with its ``controlled`` values, and all issues."""
     issues: list[Issue] = []
     controlled: Controlled | None = None
-    for check in _checks():
+    for check in CHECKS:
         updates, found = check(resource, ctx)
         if updates:
             if controlled is None:

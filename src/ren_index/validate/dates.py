@@ -17,7 +17,7 @@ from typing import Any
 
 from ren_index.config.vocabularies import fold
 from ren_index.model import Issue, Resource
-from ren_index.validate import ValidationContext
+from ren_index.validate.context import ValidationContext
 
 _W3CDTF = re.compile(
     r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"

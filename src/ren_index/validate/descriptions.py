@@ -18,7 +18,7 @@ from typing import Any
 
 from ren_index.config.vocabularies import fold
 from ren_index.model import Issue, Resource
-from ren_index.validate import ValidationContext
+from ren_index.validate.context import ValidationContext
 from ren_index.validate.sanitize import sanitize_html
 
 FIELD = "general.description"

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ren_index.model import Issue, Resource
-from ren_index.validate import ValidationContext
+from ren_index.validate.context import ValidationContext
 from ren_index.validate.urls import scheme_variants
 
 

@@ -21,7 +21,7 @@ Choices worth knowing:
 * **Names** are looked up in French, then English only (``langcodes.find`` without a language
   also matches names in any language: ``wendat`` would become Venda). The names of Quebec's
   Indigenous languages that the CLDR data lacks (``ojibwé``, ``cri``, ``wolastoqey``,
-  ``huron-wendat``, ``kanien'kéha``...) are in :data:`_NAMES`.
+  ``huron-wendat``, ``kanien'kéha``...) are in :data:`ren_index.config.languages.NAMES_TO_TAGS`.
 
 Results are cached (``lru_cache``): a harvest repeats a handful of spellings thousands of times.
 """
@@ -36,13 +36,11 @@ from langcodes import Language, standardize_tag
 from langcodes.tag_parser import LanguageTagError
 from language_data.names import code_to_names  # type: ignore[import-untyped]
 
+from ren_index.config.languages import MULTIPLE, NAMES_TO_TAGS, NO_LINGUISTIC_CONTENT
 from ren_index.config.vocabularies import fold
 from ren_index.model import Issue, LangString, Resource, Severity
-from ren_index.validate import CheckResult, ValidationContext
+from ren_index.validate.context import CheckResult, ValidationContext
 from ren_index.validate.language_detection import detect, supported
-
-NO_LINGUISTIC_CONTENT = "zxx"
-MULTIPLE = "mul"
 
 _ZXX = frozenset(
     {
@@ -68,59 +66,6 @@ UNKNOWN = frozenset(
 )
 """Folded values meaning "the source does not know": treated as no language given, not as an error."""
 
-_NAMES: dict[str, str] = {
-    # Quebec's Indigenous languages, by the names used in Quebec (French, English, endonyms).
-    "abenakis": "abe",
-    "abenaquis": "abe",
-    "abenaki": "abe",
-    "w8banaki": "abe",
-    "algonquin": "alq",
-    "anicinape": "alq",
-    "anishinabe": "alq",
-    "atikamekw": "atj",
-    "attikamek": "atj",
-    "atikamekw nehiromowin": "atj",
-    "nehiromowin": "atj",
-    "cri": "cr",
-    "cris": "cr",
-    "cree": "cr",
-    "eeyou": "cr",
-    "cri de l est": "cr",
-    "east cree": "cr",
-    "innu": "moe",
-    "innu aimun": "moe",
-    "montagnais": "moe",
-    "inuktitut": "iu",
-    "inuttitut": "iu",
-    "inuit": "iu",
-    "malecite": "pqm",
-    "maliseet": "pqm",
-    "wolastoqey": "pqm",
-    "mi kmaq": "mic",
-    "mi gmaq": "mic",
-    "micmac": "mic",
-    "mohawk": "moh",
-    "kanien keha": "moh",
-    "naskapi": "nsk",
-    "huron wendat": "wya",
-    "wendat": "wya",
-    "wyandot": "wya",
-    "ojibwe": "oj",
-    "ojibwa": "oj",
-    "ojibway": "oj",
-    # French typed without its cedilla, Quebec French, and the several-languages markers.
-    "francais": "fr",
-    "francais quebecois": "fr-CA",
-    "francais canadien": "fr-CA",
-    "quebecois": "fr-CA",
-    "multilingue": MULTIPLE,
-    "multilingual": MULTIPLE,
-    "plusieurs langues": MULTIPLE,
-    "multiple languages": MULTIPLE,
-    "bilingue": MULTIPLE,
-    "bilingual": MULTIPLE,
-}
-"""Folded names → tags, consulted before ``langcodes`` (which lacks or mistakes these)."""
 
 _NOT_NAMES = frozenset({"toto", "test", "texte", "text", "document", "langue", "language"})
 """Placeholder words that happen to be the name of some language (``toto`` is the Toto language)."""
@@ -172,8 +117,8 @@ def _from_name(name: str) -> str | None:
     key = fold(name)
     if not key or key in _NOT_NAMES:
         return None
-    if key in _NAMES:
-        return _NAMES[key]
+    if key in NAMES_TO_TAGS:
+        return NAMES_TO_TAGS[key]
     match = _NAME_WITH_REGION.match(name.strip())
     if match:
         base = _from_name(match["name"])
@@ -210,8 +155,8 @@ def normalize_language(raw: str) -> str | None:
         return NO_LINGUISTIC_CONTENT
     if key in UNKNOWN:
         return None
-    if key in _NAMES:
-        return _NAMES[key]
+    if key in NAMES_TO_TAGS:
+        return NAMES_TO_TAGS[key]
     if _TAG_SHAPE.match(text):
         tag = _standard(text)
         if tag is not None:

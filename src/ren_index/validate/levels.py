@@ -39,7 +39,7 @@ from functools import lru_cache
 
 from ren_index.config.vocabularies import Concept, Vocabulary, fold
 from ren_index.model import Issue, Resource, Term
-from ren_index.validate import CheckResult, ValidationContext
+from ren_index.validate.context import CheckResult, ValidationContext
 
 _ORDINAL = re.compile(r"^(\d{1,2})(?:er|re|ere|iere|e|eme|ieme|nd|nde|de|d|rd|th|st)?$")
 _WORDS: dict[str, str] = {

@@ -28,8 +28,8 @@ What is decided (``LICENCE_AMBIGUOUS``, warning, with the suggestion):
 
 Unrecognized text is ``LICENCE_UNKNOWN``, no text at all ``LICENCE_MISSING`` (warnings). The
 text as the source wrote it is always kept in ``licence_raw``. Whether a licence is "open enough"
-for a portal is portal policy: :func:`licence_is_open` serves ``decide``, which raises
-``LICENCE_NOT_OPEN``, never this check.
+for a portal is portal policy: :func:`ren_index.config.vocabularies.licence_is_open` serves
+``decide``, which raises ``LICENCE_NOT_OPEN``, never this check.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 from ren_index.config.vocabularies import Vocabulary, fold
 from ren_index.model import Issue, Resource, pick_lang
-from ren_index.validate import CheckResult, ValidationContext
+from ren_index.validate.context import CheckResult, ValidationContext
 
 _ORDER = ("by", "nc", "nd", "sa")
 _UNPORTED = ("international", "unported", "non transpose", "generique", "generic", "universel", "universal")
@@ -442,15 +442,3 @@ def check_licence(resource: Resource, ctx: ValidationContext) -> CheckResult:
         conflict = _Finding(chosen.uri, "conflict", others[0])
         issues.append(_ambiguous(vocabulary, conflict, "conflict", raw, field_))
     return {"licence": chosen.uri, "licence_raw": raw}, issues
-
-
-def licence_is_open(vocab: Vocabulary, uri: str | None) -> bool:
-    """True when the concept's licence lets anyone reuse and redistribute (``ren:open``)."""
-    concept = vocab.get(uri) if uri else None
-    return concept is not None and concept.prop("open") == "true"
-
-
-def licence_family(vocab: Vocabulary, uri: str | None) -> str | None:
-    """The facet family (``open``, ``non-commercial``, ``all-rights-reserved``...), or None."""
-    concept = vocab.get(uri) if uri else None
-    return concept.prop("family") if concept else None

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from ren_index.config.vocabularies import Vocabulary, fold
 from ren_index.model import Issue, Resource, Term
-from ren_index.validate import CheckResult, ValidationContext
+from ren_index.validate.context import CheckResult, ValidationContext
 
 IGNORED_PREFIXES = ("info:eu-repo/semantics/",)
 IGNORED_VALUES = frozenset({"other", "others", "autre", "autres", "divers", "misc"})

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 from ren_index.model import Issue, Resource
-from ren_index.validate import ValidationContext
+from ren_index.validate.context import ValidationContext
 
 FIELD = "technical.location"
 _DEFAULT_PORTS = {"http": 80, "https": 443}

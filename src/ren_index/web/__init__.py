@@ -1,4 +1,4 @@
-"""The web app: the documentalists' review UI (and, later, the portal API and OAI-PMH provider).
+"""The web app: the documentalists' review UI, the portal API and the OAI-PMH provider.
 
 Contracts that route modules rely on (keep them stable; extend rather than rename):
 
@@ -9,9 +9,8 @@ Contracts that route modules rely on (keep them stable; extend rather than renam
     ``REN_LOGIN_FAILURE_DELAY``, default 0.5). Static files at ``/static`` (served by the app, no
     CDN), OpenAPI at ``/docs`` and ``/openapi.json``, ``GET /healthz`` →
     ``{"status": "ok"|"degraded", "ledger": "ok"|"error: …", "opensearch": "ok"|"unreachable"}``
-    (always 200). Every module ``web/routes_*.py`` with an ``APIRouter`` named ``router`` is
-    included (``routes_review.router`` uses ``prefix="/review"``). Until one defines
-    ``GET /review/``, a placeholder dashboard answers there.
+    (always 200). The routers are listed in ``ROUTE_MODULES`` (``web/review/pages.py`` and
+    ``web/review/actions.py`` use ``prefix="/review"``).
 
 ``web/auth.py``
     ``UserInfo`` (frozen: ``id``, ``name``, ``role``; property ``can_decide``),
@@ -38,7 +37,8 @@ Contracts that route modules rely on (keep them stable; extend rather than renam
 
 ``web/i18n.py``
     ``t(request, key, **values)`` in Python; ``{{ t('key', name=...) }}`` in templates. French by
-    default, ``?lang=en|fr`` sets the ``ren_lang`` cookie. Add every key to both ``fr`` and ``en``.
+    default, ``?lang=en|fr`` sets the ``ren_lang`` cookie. The words are in ``web/messages/``: add
+    every key to both ``fr`` and ``en``.
 
 Templates extend ``base.html`` (blocks ``title``, ``head``, ``nav``, ``flashes``, ``content``,
 ``scripts``; variables ``user``, ``lang`` and globals ``t``, ``csrf_token``, ``lang_url``,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,7 +22,6 @@ import jinja2
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from fastapi.utils import is_body_allowed_for_status_code
@@ -36,7 +34,7 @@ from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from ren_index import __version__
 from ren_index.ledger.db import open_ledger
-from ren_index.settings import Settings, load_settings
+from ren_index.settings import Settings, load_secret_key, load_settings
 from ren_index.web import auth, routes_api, routes_oai, routes_runs, security
 from ren_index.web.deps import get_ledger, get_settings, pop_flashes, render
 from ren_index.web.i18n import LANGUAGES, LanguageMiddleware, has_message, lang_url, language_of, t
@@ -51,8 +49,6 @@ log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent
 TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
-LOGIN_DELAY_ENV = "REN_LOGIN_FAILURE_DELAY"
-DEFAULT_LOGIN_DELAY = 0.5
 HEALTH_TIMEOUT = 2.0
 """Seconds /healthz waits for OpenSearch: a probe must answer quickly, even when the cluster does not."""
 
@@ -80,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.ledger = open_ledger(settings.db_url)
     app.state.templates = make_templates()
-    app.state.login_failure_delay = float(os.environ.get(LOGIN_DELAY_ENV, DEFAULT_LOGIN_DELAY))
+    app.state.login_failure_delay = settings.login_failure_delay
 
     app.add_exception_handler(auth.LoginRequired, _login_redirect)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -94,20 +90,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     for module, router in _route_modules():
         app.include_router(router)
-        origins = getattr(module, "cors_origins", None)
-        if callable(origins) and origins():
+        origins_of = getattr(module, "cors_origins", None)
+        origins = list(origins_of(settings)) if callable(origins_of) else []
+        if origins:
             # Cross-origin reads for that router's paths only: never for /review and its cookies.
-            app.add_middleware(_PathScopedCors, prefix=router.prefix, origins=list(origins()))
-    if not _has_route(app, "/review/", "GET"):
-        app.add_api_route(
-            "/review/", _placeholder_dashboard, methods=["GET"], response_class=HTMLResponse, tags=["review"]
-        )
+            app.add_middleware(_PathScopedCors, prefix=router.prefix, origins=origins)
 
-    secure = security.cookie_secure()
+    secure = settings.cookie_secure
     # Added innermost first: the security headers wrap everything, including the session's cookie.
     app.add_middleware(
         SessionMiddleware,
-        secret_key=security.load_secret_key(settings.data_dir),
+        secret_key=load_secret_key(settings),
         session_cookie=security.SESSION_COOKIE,
         max_age=security.SESSION_MAX_AGE,
         same_site="lax",
@@ -156,7 +149,7 @@ def _page_context(request: Request) -> dict[str, Any]:
 def _route_modules() -> list[tuple[ModuleType, APIRouter]]:
     """The route modules with their ``router``, in the order of :data:`ROUTE_MODULES`.
 
-    A module that also defines ``cors_origins() -> list[str]`` gets CORS on its router's prefix.
+    A module that also defines ``cors_origins(settings) -> list[str]`` gets CORS on its router's prefix.
     """
     return [(module, module.router) for module in ROUTE_MODULES]
 
@@ -174,25 +167,6 @@ class _PathScopedCors:
             await self.cors(scope, receive, send)
         else:
             await self.app(scope, receive, send)
-
-
-def _has_route(app: FastAPI, path: str, method: str) -> bool:
-    return any(isinstance(r, APIRoute) and r.path == path and method in (r.methods or ()) for r in app.routes)
-
-
-def _placeholder_dashboard(request: Request, user: auth.CurrentUser) -> HTMLResponse:
-    """Stands in for the dashboard until ``routes_review`` provides ``GET /review/``."""
-    return render(
-        request,
-        "base.html",
-        {
-            "page_title": t(request, "dashboard.title"),
-            "page_text": [
-                t(request, "dashboard.welcome", name=user.name),
-                t(request, "dashboard.placeholder"),
-            ],
-        },
-    )
 
 
 def healthz(request: Request) -> JSONResponse:

@@ -13,7 +13,6 @@ declared response models document the shape in ``/docs`` without being re-valida
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -22,25 +21,24 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError, TransportError
 from pydantic import BaseModel
 
+from ren_index.config.rules import PortalPolicy, load_portals
 from ren_index.config.vocabularies import Vocabularies, load_vocabularies
 from ren_index.index.client import make_client
-from ren_index.index.schema import PORTALS, alias_name
+from ren_index.index.schema import alias_name
 from ren_index.search import portal as search_api
 from ren_index.search.portal import InvalidParameter, SearchParams
 from ren_index.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["search"])
 
-CORS_ENV = "REN_CORS_ORIGINS"
 
-
-def cors_origins() -> list[str]:
-    """Origins allowed to call the API from a browser: ``REN_CORS_ORIGINS``, comma-separated.
+def cors_origins(settings: Settings) -> list[str]:
+    """Origins allowed to call the API from a browser: ``settings.cors_origins`` (``REN_CORS_ORIGINS``).
 
     Empty (no cross-origin access) unless set; ``*`` allows any origin, which is safe here
     because the API is read-only and uses no cookies.
     """
-    return [o.strip() for o in os.environ.get(CORS_ENV, "").split(",") if o.strip()]
+    return list(settings.cors_origins)
 
 
 # -- response models: documentation only (responses are sent as built) ----------------------
@@ -128,6 +126,16 @@ def _vocabularies(request: Request) -> Vocabularies:
     return vocabularies
 
 
+def _portals(request: Request) -> dict[str, PortalPolicy]:
+    """The portals of ``config/portals.yaml``, read once per application."""
+    state = request.app.state
+    portals: dict[str, PortalPolicy] | None = getattr(state, "portals", None)
+    if portals is None:
+        portals = load_portals(_settings(request).config_dir)
+        state.portals = portals
+    return portals
+
+
 def _ask(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """Send one search to the main alias; OpenSearch trouble becomes a 503 with one line."""
     alias = alias_name(_settings(request).index_prefix)
@@ -146,7 +154,7 @@ def _invalid(exc: InvalidParameter) -> HTTPException:
 
 
 Repeated = Annotated[list[str], Query()]
-PORTAL_HELP = f"Restrict to one portal: {' | '.join(PORTALS)}."
+PORTAL_HELP = "Restrict to one portal: a portal id of config/portals.yaml."
 
 
 @router.get("/search", response_model=SearchResponse, summary="Search resources, with facets")
@@ -197,10 +205,10 @@ def search(
     )
     vocabularies = _vocabularies(request)
     try:
-        body = search_api.build_search(params, vocabularies)
+        body = search_api.build_search(params, _portals(request), vocabularies)
     except InvalidParameter as exc:
         raise _invalid(exc) from exc
-    return JSONResponse(search_api.shape_search(_ask(request, body), params, vocabularies))
+    return JSONResponse(search_api.shape_search(_ask(request, body), params, _portals(request), vocabularies))
 
 
 @router.get("/suggest", response_model=SuggestResponse, summary="Type-ahead on titles")
@@ -211,7 +219,7 @@ def suggest(
 ) -> JSONResponse:
     """Up to 10 titles that start like the words typed (accents and case ignored)."""
     try:
-        body = search_api.build_suggest(q, portal)
+        body = search_api.build_suggest(q, _portals(request), portal)
     except InvalidParameter as exc:
         raise _invalid(exc) from exc
     return JSONResponse({"suggestions": search_api.shape_suggest(_ask(request, body))})

@@ -4,7 +4,8 @@ A thin shell over :class:`ren_index.provider.repository.OaiRepository`: it turns
 into arguments, answers with ``text/xml`` and status 200 — OAI-PMH errors are ``<error>``
 elements in a normal response, never HTTP errors. Needs ``app.state.settings`` (for the
 vocabularies in ``config_dir``) and ``app.state.ledger`` (a session factory), the two attributes
-``create_app`` sets. Provider options come from ``REN_OAI_*`` (see ``ProviderConfig.from_env``).
+``create_app`` sets. Provider options come from the settings' ``oai_*`` fields and the shared
+secret key (see ``ProviderConfig.from_settings``).
 """
 
 from __future__ import annotations
@@ -44,10 +45,11 @@ def _portal_names(config_dir: str, mtime: float) -> dict[str, str]:
 
 
 def repository_for(request: Request) -> OaiRepository:
-    """The repository over the app's ledger, with the current ``REN_OAI_*`` options.
+    """The repository over the app's ledger, described by the app's settings (``oai_*``).
 
     Built per request on purpose (it is cheap: the vocabularies and portals are cached per file
-    version), so a configuration change needs no restart and tests can vary the page size.
+    version, the key is one small file read), so a change to ``portals.yaml`` or the vocabularies
+    needs no restart and tests can swap ``app.state.settings`` to vary the page size.
     """
     settings: Settings = request.app.state.settings
     factory: sessionmaker[Session] = request.app.state.ledger
@@ -56,7 +58,7 @@ def repository_for(request: Request) -> OaiRepository:
     mtime = portals_file.stat().st_mtime if portals_file.exists() else 0.0
     return OaiRepository(
         factory,
-        ProviderConfig.from_env(),
+        ProviderConfig.from_settings(settings),
         load_provider_vocabularies(config_dir),
         _portal_names(str(config_dir.resolve()), mtime),
     )

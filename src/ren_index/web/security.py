@@ -1,4 +1,7 @@
-"""The web app's defences: the session secret, CSRF tokens and the security headers.
+"""The web app's defences: CSRF tokens and the security headers.
+
+The session secret is :func:`ren_index.settings.load_secret_key` (shared with the OAI-PMH
+resumption tokens) and HTTPS-only cookies are ``Settings.cookie_secure``; ``create_app`` wires both.
 
 Harvested titles and descriptions are hostile (DESIGN.md, convention 12), so the pages are built to
 survive a payload that slips through: templates autoescape, and the Content-Security-Policy forbids
@@ -11,9 +14,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import secrets
-from pathlib import Path
 
 from fastapi import HTTPException, Request
 from starlette.datastructures import MutableHeaders
@@ -21,9 +22,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
-SECRET_ENV = "REN_SECRET_KEY"
-COOKIE_SECURE_ENV = "REN_COOKIE_SECURE"
-SECRET_FILE = "secret_key"
 SESSION_COOKIE = "ren_session"
 SESSION_MAX_AGE = 8 * 3600
 """A working day: the cookie expires after it, and so does the login inside it (see auth)."""
@@ -46,41 +44,6 @@ SECURITY_HEADERS: dict[str, str] = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 NO_STORE_PREFIXES = (PROTECTED_PREFIX, "/healthz")
-
-
-def cookie_secure() -> bool:
-    """True when ``REN_COOKIE_SECURE=1``: cookies are then sent over HTTPS only (production)."""
-    return os.environ.get(COOKIE_SECURE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def load_secret_key(data_dir: Path) -> str:
-    """The key that signs session cookies: ``REN_SECRET_KEY``, else one kept in the data folder.
-
-    Generated once and stored as ``<data_dir>/secret_key`` (mode 0600), so sessions survive a
-    restart without anyone having to invent a secret. Several app processes sharing the data
-    folder share the key; processes on several machines need ``REN_SECRET_KEY``.
-    """
-    from_env = os.environ.get(SECRET_ENV, "").strip()
-    if from_env:
-        if len(from_env) < 32:
-            log.warning("%s is shorter than 32 characters: sessions are easier to forge", SECRET_ENV)
-        return from_env
-    path = data_dir / SECRET_FILE
-    try:
-        existing = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        existing = ""
-    if existing:
-        return existing
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process won the race: use its key
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(key + "\n")
-    return key
 
 
 def csrf_token(request: Request) -> str:

@@ -7,11 +7,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.rulebook import Rulebook
 from ren_index.demo.server import DemoOaiServer
 from ren_index.ledger.models import Event, HarvestRun, RawRecordRow, ResourceRow
 from ren_index.settings import Settings
 from ren_index.steps.harvest import harvest_source
-from ren_index.steps.process import Rulebook, process_source
+from ren_index.steps.process import process_source
 
 from .conftest import FIXTURES, FeedServer, source
 

@@ -14,6 +14,8 @@ from functools import lru_cache
 import lxml.html
 from lxml import etree
 
+from ren_index.config.languages import ISO639_2_TO_1, NAMES_TO_TAGS
+from ren_index.config.vocabularies import fold
 from ren_index.model import LangString
 
 _MARKUP = re.compile(r"<[A-Za-z!/?]")
@@ -115,19 +117,6 @@ def markup_only(raw: LangString) -> LangString:
     return {lang: text for lang, text in raw.items() if has_markup(text)}
 
 
-_ISO639_2_TO_1 = {
-    "fre": "fr", "fra": "fr", "eng": "en", "spa": "es", "ger": "de", "deu": "de",
-    "ita": "it", "por": "pt", "dut": "nl", "nld": "nl", "ara": "ar", "chi": "zh",
-    "zho": "zh", "jpn": "ja", "rus": "ru", "lat": "la", "gre": "el", "ell": "el",
-    "iku": "iu", "cre": "cr", "oji": "oj", "hat": "ht", "vie": "vi", "kor": "ko",
-}  # fmt: skip
-"""ISO 639-2 codes seen in LOMFR/ScoLOMFR records; BCP 47 wants the two-letter one if any."""
-
-_LANGUAGE_NAMES = {
-    "français": "fr", "francais": "fr", "french": "fr", "anglais": "en", "english": "en",
-    "espagnol": "es", "spanish": "es",
-}  # fmt: skip
-
 _PRIMARY = re.compile(r"[a-z]{2,3}")
 _SUBTAG = re.compile(r"[a-z0-9]{1,8}")
 
@@ -147,10 +136,11 @@ def lang_tag(raw: str | None) -> str:
     if "/" in tag:
         tag = tag.rsplit("/", 1)[1]
     lowered = tag.replace("_", "-").lower()
-    if lowered in _LANGUAGE_NAMES:
-        return _LANGUAGE_NAMES[lowered]
+    named = NAMES_TO_TAGS.get(fold(lowered))
+    if named is not None:
+        return named
     first, *rest = lowered.split("-")
-    primary = _ISO639_2_TO_1.get(first, first)
+    primary = ISO639_2_TO_1.get(first, first)
     if not _PRIMARY.fullmatch(primary):
         return "und"
     parts = [primary]

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ren_index.config.vocabularies import Vocabularies
 from ren_index.ledger.models import ResourceRow
 from ren_index.model import Resource, Status
+from ren_index.overlays import FIELD_LABELS
 from ren_index.review import queries as review_queries
 from ren_index.review.decisions import (
     CorrectionResult,
@@ -34,7 +35,6 @@ from ren_index.review.decisions import (
     save_corrections,
     withdraw,
 )
-from ren_index.review.overlays import FIELD_LABELS
 from ren_index.settings import Settings
 from ren_index.web.auth import Decider, UserInfo
 from ren_index.web.deps import SettingsDep, flash, get_ledger

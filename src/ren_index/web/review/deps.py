@@ -15,12 +15,13 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.rulebook import Rulebook
+from ren_index.config.rules import PortalPolicy, load_portals
 from ren_index.config.vocabularies import Vocabularies, load_vocabularies
 from ren_index.ledger.models import SourceRow
 from ren_index.review.decisions import RecordNotFoundError, ReviewError, find_resource
 from ren_index.review.publish import publish
 from ren_index.settings import Settings
-from ren_index.steps.process import Rulebook
 from ren_index.web.deps import flash, get_ledger
 from ren_index.web.i18n import language_of
 from ren_index.web.review.forms import encode
@@ -47,7 +48,17 @@ def get_vocabularies(request: Request) -> Vocabularies:
     return vocabularies
 
 
+def get_portals(request: Request) -> dict[str, PortalPolicy]:
+    """The portals of ``config/portals.yaml`` (shared with the search API through ``app.state.portals``)."""
+    portals: dict[str, PortalPolicy] | None = getattr(request.app.state, "portals", None)
+    if portals is None:
+        portals = load_portals(request.app.state.settings.config_dir)
+        request.app.state.portals = portals
+    return portals
+
+
 RulebookDep = Annotated[Rulebook, Depends(get_rulebook)]
+PortalsDep = Annotated[dict[str, PortalPolicy], Depends(get_portals)]
 VocabulariesDep = Annotated[Vocabularies, Depends(get_vocabularies)]
 
 

@@ -8,13 +8,16 @@ portals and languages by their names, an empty value as "—".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from ren_index.config.languages import language_name
+from ren_index.config.rules import PortalPolicy
 from ren_index.config.vocabularies import Vocabularies, Vocabulary
 from ren_index.model import pick_lang
-from ren_index.review.overlays import FIELD_LABELS
+from ren_index.overlays import FIELD_LABELS
 from ren_index.web.i18n import has_message, translate
-from ren_index.web.review.view import PORTAL_NAMES, capitalized, concept_label, language_name, name_of
+from ren_index.web.review.view import capitalized, concept_label, portal_name
 
 EMPTY = "—"
 MAX_TEXT = 300
@@ -73,7 +76,9 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT].rstrip() + "…"
 
 
-def shown_value(field: str, value: Any, vocabularies: Vocabularies, lang: str) -> str:
+def shown_value(
+    field: str, value: Any, vocabularies: Vocabularies, portals: Mapping[str, PortalPolicy], lang: str
+) -> str:
     """One field's value in words, as the history shows it ("—" when empty)."""
     if value is None or value in ("", [], {}):
         return EMPTY
@@ -86,7 +91,7 @@ def shown_value(field: str, value: Any, vocabularies: Vocabularies, lang: str) -
     if field == "decided_by":
         return actor_name(str(value), lang)
     if field == "portals":
-        return ", ".join(name_of(PORTAL_NAMES, str(p), lang) for p in _items(value)) or EMPTY
+        return ", ".join(portal_name(portals, str(p), lang) for p in _items(value)) or EMPTY
     if field == "languages":
         return ", ".join(language_name(str(tag), lang) for tag in _items(value)) or EMPTY
     if isinstance(value, dict):
@@ -98,7 +103,9 @@ def shown_value(field: str, value: Any, vocabularies: Vocabularies, lang: str) -
     return _short(str(value))
 
 
-def change_lines(before: Any, after: Any, vocabularies: Vocabularies, lang: str) -> list[dict[str, str]]:
+def change_lines(
+    before: Any, after: Any, vocabularies: Vocabularies, portals: Mapping[str, PortalPolicy], lang: str
+) -> list[dict[str, str]]:
     """An event's before → after, one line per field whose words changed.
 
     ``base_value`` (the source's value a correction was made against) is shown with the words of
@@ -113,7 +120,7 @@ def change_lines(before: Any, after: Any, vocabularies: Vocabularies, lang: str)
         if old == new:
             continue
         kind = fields[0] if key == "base_value" and len(fields) == 1 else key
-        shown_before, shown_after = (shown_value(kind, v, vocabularies, lang) for v in (old, new))
+        shown_before, shown_after = (shown_value(kind, v, vocabularies, portals, lang) for v in (old, new))
         if shown_before == shown_after:
             continue  # None → [] is no change to a person
         label = translate(lang, "history.field_colon", field=field_label(key, lang))
@@ -121,12 +128,14 @@ def change_lines(before: Any, after: Any, vocabularies: Vocabularies, lang: str)
     return lines
 
 
-def present_event(event: dict[str, Any], vocabularies: Vocabularies, lang: str) -> dict[str, Any]:
+def present_event(
+    event: dict[str, Any], vocabularies: Vocabularies, portals: Mapping[str, PortalPolicy], lang: str
+) -> dict[str, Any]:
     """One event of :func:`ren_index.review.queries.history` as the record page shows it."""
     actor = event.get("actor")
     return {
         **event,
         "who": capitalized(actor_name(actor, lang)) if actor in ACTOR_KEYS else actor or EMPTY,
         "label": action_label(str(event.get("action", "")), actor, lang),
-        "lines": change_lines(event.get("before"), event.get("after"), vocabularies, lang),
+        "lines": change_lines(event.get("before"), event.get("after"), vocabularies, portals, lang),
     }

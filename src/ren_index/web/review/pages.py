@@ -20,22 +20,21 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.languages import language_name
 from ren_index.ledger.models import Overlay, RawRecordRow, ResourceRow
 from ren_index.model import Status
 from ren_index.review import queries as review_queries
 from ren_index.web.auth import CurrentUser
 from ren_index.web.deps import get_ledger, render
 from ren_index.web.i18n import language_of, t
-from ren_index.web.review.deps import VocabulariesDep, record_url, resolve, source_names
+from ren_index.web.review.deps import PortalsDep, VocabulariesDep, record_url, resolve, source_names
 from ren_index.web.review.forms import PAGE_SIZES, encode, positive_int, queue_filters, service_filters
 from ren_index.web.review.history import actor_name, present_event
 from ren_index.web.review.view import (
-    PORTAL_NAMES,
     capitalized,
     concept_label,
     form_values,
-    language_name,
-    name_of,
+    portal_name,
     present_issue,
     pretty_payload,
     record_detail,
@@ -92,7 +91,9 @@ def _status_counts(factory: sessionmaker[Session]) -> dict[str, int]:
 
 
 @router.get("/queue", response_class=HTMLResponse, summary="Review queue / file de validation")
-def queue_page(request: Request, user: CurrentUser, vocabularies: VocabulariesDep) -> HTMLResponse:
+def queue_page(
+    request: Request, user: CurrentUser, vocabularies: VocabulariesDep, portals: PortalsDep
+) -> HTMLResponse:
     factory = get_ledger(request)
     lang = language_of(request)
     filters = queue_filters(request.query_params)
@@ -110,7 +111,7 @@ def queue_page(request: Request, user: CurrentUser, vocabularies: VocabulariesDe
     facets = {
         "source": _facet(result.counts.get("source", {}), filters.get("source"), lambda v: names.get(v, v)),
         "portal": _facet(
-            result.counts.get("portal", {}), filters.get("portal"), lambda v: name_of(PORTAL_NAMES, v, lang)
+            result.counts.get("portal", {}), filters.get("portal"), lambda v: portal_name(portals, v, lang)
         ),
         "issue": _facet(result.counts.get("issue", {}), filters.get("issue"), lambda v: v),
         "level": _facet(
@@ -171,7 +172,7 @@ def _publication(row: ResourceRow) -> str:
 
 @router.get("/records/{record_id}", response_class=HTMLResponse, summary="One record / une notice")
 def record_page(
-    request: Request, record_id: str, user: CurrentUser, vocabularies: VocabulariesDep
+    request: Request, record_id: str, user: CurrentUser, vocabularies: VocabulariesDep, portals: PortalsDep
 ) -> HTMLResponse:
     factory = get_ledger(request)
     lang = language_of(request)
@@ -184,7 +185,7 @@ def record_page(
             o.field: {"actor": o.actor, "at": o.at.strftime("%Y-%m-%d %H:%M")}
             for o in session.scalars(select(Overlay).where(Overlay.resource_id == rid))
         }
-        detail = record_detail(row, raw, vocabularies, lang)
+        detail = record_detail(row, raw, vocabularies, portals, lang)
         payload_kind, payload = pretty_payload(raw.payload if raw else None)
         issues = [present_issue(issue, i, vocabularies, lang) for i, issue in enumerate(row.issues or [])]
         source_id = row.source_id
@@ -201,7 +202,7 @@ def record_page(
         factory, rid, **service_filters(filters), vocabularies=vocabularies
     )
     events = review_queries.history(factory, rid)
-    events = [present_event(event, vocabularies, lang) for event in events]
+    events = [present_event(event, vocabularies, portals, lang) for event in events]
     for event in events:
         event["when"] = datetime.fromisoformat(event["at"]).strftime("%Y-%m-%d %H:%M")
     previous_link = record_url(previous_id, filters) if previous_id else None

@@ -12,16 +12,18 @@ vocabularies, with French labels first, so a documentalist chooses concepts by n
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import langcodes
 from lxml import etree
 
+from ren_index.config.languages import language_name
+from ren_index.config.rules import PortalPolicy
 from ren_index.config.vocabularies import Concept, Vocabularies, Vocabulary, fold
 from ren_index.ledger.models import RawRecordRow, ResourceRow
 from ren_index.model import Resource, pick_lang
-from ren_index.review.overlays import show
+from ren_index.overlays import show
 from ren_index.xmlsafe import parse_xml
 
 MAX_PAYLOAD_SHOWN = 200_000
@@ -29,27 +31,6 @@ MAX_PAYLOAD_SHOWN = 200_000
 
 COMMON_LANGUAGES: tuple[str, ...] = ("fr", "fr-CA", "en", "en-CA", "iu", "cr", "moe", "atj")
 """The languages the edit form offers as check boxes (the others go in the free input)."""
-LANGUAGE_NAMES: dict[str, tuple[str, str]] = {
-    "fr": ("français", "French"),
-    "fr-CA": ("français (Canada)", "French (Canada)"),
-    "en": ("anglais", "English"),
-    "en-CA": ("anglais (Canada)", "English (Canada)"),
-    "iu": ("inuktitut", "Inuktitut"),
-    "cr": ("cri", "Cree"),
-    "moe": ("innu-aimun", "Innu-aimun"),
-    "atj": ("atikamekw", "Atikamekw"),
-    "nsk": ("naskapi", "Naskapi"),
-    "mic": ("mi'kmaq", "Mi'kmaq"),
-    "moh": ("mohawk", "Mohawk"),
-    "alq": ("algonquin", "Algonquin"),
-    "abe": ("abénakis", "Abenaki"),
-    "oj": ("ojibwé", "Ojibwe"),
-    "es": ("espagnol", "Spanish"),
-    "und": ("langue non précisée", "unspecified language"),
-    "zxx": ("sans contenu linguistique", "no linguistic content"),
-    "mul": ("plusieurs langues", "several languages"),
-}
-"""Language names for the tags Quebec sources use (and the special ones); langcodes names the rest."""
 CONTRIBUTOR_ROLES: dict[str, tuple[str, str]] = {
     "author": ("auteur", "author"),
     "publisher": ("éditeur", "publisher"),
@@ -68,7 +49,6 @@ CONTRIBUTOR_ROLES: dict[str, tuple[str, str]] = {
     "subject matter expert": ("expert de contenu", "subject matter expert"),
 }
 """LOM 2.3.1 contribution roles (LOMv1.0 vocabulary) in words."""
-PORTAL_NAMES = {"pavillon": ("Pavillon", "Pavillon"), "ecole-ouverte": ("École ouverte", "École ouverte")}
 
 _CC = "http://creativecommons.org/"
 _RS = "http://rightsstatements.org/vocab/"
@@ -84,40 +64,10 @@ COMMON_LICENCES = (
 FAMILY_PREFIX = "https://w3id.org/ren-index/vocab/licences/"
 
 
-def name_of(table: dict[str, tuple[str, str]], code: str, lang: str) -> str:
-    """A code's name in ``lang`` (French first), or the code itself when unknown."""
-    names = table.get(code) or table.get(code.split("-")[0].lower())
-    if names is None:
-        return code
-    return names[1] if lang == "en" else names[0]
-
-
-def language_name(tag: str, lang: str = "fr") -> str:
-    """A BCP 47 tag as a person reads it (``fr-CA`` → "français (Canada)", ``und`` → "langue non
-    précisée"), in ``lang``; the tag itself when it is not a valid tag."""
-    names = LANGUAGE_NAMES.get(tag) or LANGUAGE_NAMES.get(tag.lower())
-    if names:
-        return names[1] if lang == "en" else names[0]
-    try:
-        parsed = langcodes.Language.get(tag)
-        if not langcodes.tag_is_valid(tag) or parsed.language in (None, "und"):
-            return tag
-        base = LANGUAGE_NAMES.get(parsed.language)
-        if base is None:
-            shown = str(parsed.display_name(lang))
-            return tag if "[" in shown else shown  # langcodes' "Unknown language [xyz]"
-        name = base[1] if lang == "en" else base[0]
-        detail = ", ".join(
-            str(part)
-            for part in (
-                parsed.script_name(lang) if parsed.script else None,
-                parsed.territory_name(lang) if parsed.territory else None,
-            )
-            if part
-        )
-        return f"{name} ({detail})" if detail else name
-    except (ValueError, LookupError):
-        return tag
+def portal_name(portals: Mapping[str, PortalPolicy], portal: str, lang: str) -> str:
+    """A portal's name (``config/portals.yaml``) in ``lang``, or its id when it is not configured."""
+    policy = portals.get(portal)
+    return policy.label(lang) if policy is not None else portal
 
 
 def safe_url(url: object) -> str | None:
@@ -329,7 +279,11 @@ def record_address(resource: Resource) -> str | None:
 
 
 def record_detail(
-    row: ResourceRow, raw: RawRecordRow | None, vocabularies: Vocabularies, lang: str
+    row: ResourceRow,
+    raw: RawRecordRow | None,
+    vocabularies: Vocabularies,
+    portals: Mapping[str, PortalPolicy],
+    lang: str,
 ) -> dict[str, Any]:
     """Everything the record page shows of the normalized record, labels resolved."""
     resource = Resource.model_validate(row.record) if row.record else None
@@ -367,7 +321,7 @@ def record_detail(
         ],
         "provenance": resource.provenance,
         "datestamp": (resource.provenance.datestamp or "")[:10],
-        "portals": [name_of(PORTAL_NAMES, p, lang) for p in row.portals or []],
+        "portals": [portal_name(portals, p, lang) for p in row.portals or []],
         "identifier": raw.identifier if raw else resource.provenance.identifier,
     }
 

@@ -1,7 +1,7 @@
 """The words of the review pages (dashboard, queue, record), French first, English beside them.
 
 Kept apart from :mod:`ren_index.web.i18n` so the review pages can grow without touching the
-foundation's catalogue; :data:`ren_index.web.i18n.MESSAGES` is built from both by
+foundation's catalogue; :data:`ren_index.web.i18n.MESSAGES` is built from this and the foundation's by
 :func:`~ren_index.web.i18n.merge_catalogues`, which refuses a key defined twice with different
 texts or present in one language only. This module is data: importing it changes nothing.
 """

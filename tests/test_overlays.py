@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from ren_index.config.rulebook import Rulebook
 from ren_index.model import Controlled, General, Issue, Provenance, Resource, Technical
-from ren_index.review.overlays import (
+from ren_index.overlays import (
     apply_controlled_overlays,
     apply_text_overlays,
     changed_at_source,
@@ -13,7 +15,8 @@ from ren_index.review.overlays import (
     source_value,
 )
 
-from .conftest import RULEBOOK
+RULEBOOK = Rulebook.load(Path(__file__).resolve().parents[1] / "config")
+
 
 NIVEAUX = "https://w3id.org/ren-index/vocab/niveaux/"
 

@@ -1,15 +1,13 @@
-"""Run reports for librarians: what each run did, which sources are held, and releasing them.
+"""Held runs: which sources are kept from the portals, the figures the guard judges, releasing.
 
-The ledger's :class:`HarvestRun` rows are the reports. A held run keeps its explanation and the
-identifiers it would have withdrawn in ``checkpoint["hold"]`` (no new column: the JSON travels to
-the CLI, the web app and the webhook as is). Releasing a held run is a librarian's decision: it
-marks the run ``completed``, records who released it, applies the withdrawals the guard kept back
-— only to records no later run has seen since — and lets the index send the source's changes.
+A held run keeps its explanation and the identifiers it would have withdrawn in
+``checkpoint["hold"]`` (no new column: the JSON travels to the CLI, the web app and the webhook as
+is). Releasing a held run is a librarian's decision: it marks the run ``completed``, records who
+released it, applies the withdrawals the guard kept back — only to records no later run has seen
+since — and lets the index send the source's changes.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,42 +17,11 @@ from ren_index.harvest.base import content_hash
 from ren_index.ledger import store
 from ren_index.ledger.models import HarvestRun, RawRecordRow, utcnow
 from ren_index.runs.guard import RunFigures
-
-PROCESS_KEYS = ("processed", "approved", "needs_review", "rejected")
+from ren_index.runs.report import RunReport, run_report
 
 
 class RunError(RenIndexError):
     """A run cannot be found or released."""
-
-
-def run_report(run: HarvestRun) -> dict[str, Any]:
-    """The ledger's run report plus throughput and, for a held (or released) run, its hold."""
-    report = store.run_report(run)
-    duration = report.get("duration_s")
-    harvested = int(report["counts"].get("harvested") or report["counts"].get("processed") or 0)
-    report["throughput"] = round(harvested / duration, 1) if duration else None
-    hold = (run.checkpoint or {}).get("hold")
-    if isinstance(hold, dict):
-        report["hold"] = {k: v for k, v in hold.items() if k != "withdrawn"}
-        report["withdrawn"] = list(hold.get("withdrawn") or [])
-    if run.status == "failed" and run.error:
-        report["stopped_at"] = {
-            "set_index": (run.checkpoint or {}).get("set_index"),
-            "token": (run.checkpoint or {}).get("token"),
-            "records_so_far": report["counts"].get("harvested", 0),
-        }
-    return report
-
-
-def list_runs(
-    factory: sessionmaker[Session], source_id: str | None = None, *, limit: int = 50
-) -> list[dict[str, Any]]:
-    """Run reports, newest first, for one source or all."""
-    query = select(HarvestRun).order_by(HarvestRun.id.desc()).limit(limit)
-    if source_id:
-        query = query.where(HarvestRun.source_id == source_id)
-    with factory() as session:
-        return [run_report(run) for run in session.scalars(query)]
 
 
 def held_sources(session: Session) -> set[str]:
@@ -83,7 +50,7 @@ def held_sources(session: Session) -> set[str]:
     return set(session.scalars(query))
 
 
-def release_run(factory: sessionmaker[Session], run_id: int, *, actor: str) -> dict[str, Any]:
+def release_run(factory: sessionmaker[Session], run_id: int, *, actor: str) -> RunReport:
     """Release a held run: ``completed``, the held withdrawals applied, an event naming ``actor``.
 
     A withdrawal is applied only to a record still live whose last sighting is not newer than the
@@ -196,55 +163,3 @@ def guard_figures(
         previous_error_rate=previous_rate,
         withdrawn=withdrawn,
     )
-
-
-def merge_process_counts(
-    factory: sessionmaker[Session], run_id: int, process_report: dict[str, Any]
-) -> dict[str, Any]:
-    """Add the process step's decisions to a harvest run's report (``run`` = one report per source).
-
-    The harvest's own ``deleted`` and ``errors`` stay; the process step's errors are kept apart as
-    ``process_errors`` so a librarian can tell a broken source from a broken mapping.
-    """
-    process_counts = process_report.get("counts", {})
-    with factory.begin() as session:
-        run = session.get_one(HarvestRun, run_id)
-        counts = dict(run.counts or {})
-        for key in PROCESS_KEYS:
-            counts[key] = int(process_counts.get(key, 0))
-        counts["process_errors"] = int(process_counts.get("errors", 0))
-        run.counts = counts
-        return run_report(run)
-
-
-def report_markdown(report: dict[str, Any]) -> str:
-    """A run report as a markdown table (the Prefect UI artifact), French first."""
-    duration = report.get("duration_s")
-    lines = [
-        f"## {report.get('source')} — run {report.get('run_id')} : **{report.get('status')}**",
-        "",
-        "| | |",
-        "|---|---|",
-        f"| début / started | {report.get('started_at') or '—'} |",
-        f"| durée / duration | {duration if duration is not None else '—'} s |",
-        f"| débit / throughput | {report.get('throughput') or '—'} notices/s (records/s) |",
-    ]
-    lines += [f"| {key} | {value} |" for key, value in report.get("counts", {}).items()]
-    hold = report.get("hold")
-    if hold:
-        lines += ["", f"**Retenue / held** — {hold.get('message_fr')}", "", f"_{hold.get('message_en')}_"]
-        lines += ["", f"Libérer / release: `ren-index runs release {report.get('run_id')}`"]
-    error = report.get("error")
-    if error:
-        lines += [
-            "",
-            f"**Échec / failed** — {error.get('message')}",
-            "",
-            f"Reprendre / resume: `{error.get('resume')}`",
-        ]
-    return "\n".join(lines) + "\n"
-
-
-def counts_summary(counts: dict[str, Any]) -> str:
-    """The non-zero counts on one line, for the runs table."""
-    return ", ".join(f"{k}={v}" for k, v in counts.items() if v) or "—"

@@ -1,0 +1,35 @@
+"""What every check receives besides the record, and the one shape of a check.
+
+Apart from :mod:`ren_index.validate` (which lists the checks) so that a check module imports its
+context without importing the list of checks that imports it: no import cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ren_index.config.rules import ValidationRules
+from ren_index.config.vocabularies import Vocabularies
+from ren_index.model import Issue, Resource
+
+
+def _no_duplicates(url: str) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class ValidationContext:
+    """What the checks may consult besides the record itself."""
+
+    vocabularies: Vocabularies
+    rules: ValidationRules = field(default_factory=ValidationRules)
+    defaults: dict[str, str] = field(default_factory=dict)
+    """The source's ``defaults:`` (e.g. ``{"language": "fr"}``)."""
+    duplicate_of: Callable[[str], str | None] = _no_duplicates
+    """Normalized URL → id of another record that already has it (None when free)."""
+
+
+CheckResult = tuple[dict[str, Any], list[Issue]]
+Check = Callable[[Resource, ValidationContext], CheckResult]
