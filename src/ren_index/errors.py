@@ -79,9 +79,54 @@ class NotOaiResponseError(HarvestError):
     """The body is not an OAI-PMH response (HTML, truncated XML, junk, wrong namespace)."""
 
 
+class AddressRefusedError(HarvestError):
+    """A URL taken from a response (redirect, ``next`` link, saved token) breaks the address policy.
+
+    Never fetched and never retried: asking again would not make the address acceptable, and a
+    retry loop is exactly what an attacker probing internal hosts wants. ``rule`` is a stable code
+    (``scheme``, ``non_public``, ``unresolvable``, ``malformed``) for tests and tooling.
+    """
+
+    def __init__(self, message: str, *, url: str, rule: str, **context: str | int | None) -> None:
+        self.url = url
+        self.rule = rule
+        super().__init__(message, **context)  # type: ignore[arg-type]
+
+
+class RequestDeadlineError(HarvestError):
+    """One request took longer than ``REN_HARVEST_REQUEST_DEADLINE`` (e.g. a body sent byte by byte).
+
+    Not retried: a server that drips its answer would only make every retry as long again.
+    """
+
+
+class UnexpectedHarvestError(HarvestError):
+    """Anything a harvest raised that is not a :class:`HarvestError` (a bug, a hostile structure).
+
+    It exists so that such a crash is handled like any failed harvest — run ``failed`` with its
+    error, lock released, webhook told — and reaches a person as one line, not a traceback.
+    """
+
+    @classmethod
+    def wrapping(cls, exc: BaseException, *, endpoint: str | None = None) -> UnexpectedHarvestError:
+        detail = str(exc)
+        if len(detail) > 300:
+            detail = detail[:300] + "…"
+        name = type(exc).__name__
+        return cls(
+            f"erreur inattendue pendant la moisson / unexpected error during the harvest: {name}: {detail}",
+            endpoint=endpoint,
+        )
+
+
 class IndexingError(RenIndexError):
     """OpenSearch refused or could not be reached."""
 
 
 class OpenSearchNodeError(RenIndexError):
     """The local OpenSearch node could not be started, stopped or reached."""
+
+
+class LedgerError(RenIndexError):
+    """The ledger cannot be used: its file is corrupt, truncated, not SQLite, locked, or its server
+    does not answer. The message names the file (or the server) and says what to do, in one line."""

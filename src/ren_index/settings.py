@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     harvest_max_retries: int = 5
     harvest_max_retry_after: float = 300.0
     """Cap on how long a ``Retry-After`` header may make us wait, in seconds."""
+    harvest_request_deadline: float = 300.0
+    """Seconds one request may take in all — connection, headers, body, redirects — however its
+    bytes trickle in (``harvest_timeout`` bounds each read only). Past it the run fails, unretried."""
+    harvest_max_empty_pages: int = Field(default=50, ge=1)
+    """A run fails after this many pages in a row with no record but a next page (an endless list)."""
+    harvest_max_pages: int = Field(default=10_000, ge=1)
+    """A run fails after fetching this many pages; its checkpoint stays, so a rerun goes on from there."""
 
     webhook_url: str | None = None
     """Receives a JSON message when a run fails or is held (chat, ticketing); none = no message."""
@@ -148,7 +155,13 @@ class Settings(BaseSettings):
             raise ValueError("must be lower-case letters, digits, '-' or '_'")
         return value
 
-    @field_validator("harvest_timeout", "harvest_max_retry_after", "opensearch_timeout", "webhook_timeout")
+    @field_validator(
+        "harvest_timeout",
+        "harvest_max_retry_after",
+        "harvest_request_deadline",
+        "opensearch_timeout",
+        "webhook_timeout",
+    )
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from opensearchpy import OpenSearch
 
 from ren_index.demo.catalogue import demo_records
 from ren_index.demo.server import DemoOaiServer
+from ren_index.review.publish import UNREACHABLE_EN, UNREACHABLE_FR
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,6 +35,14 @@ RECORD_KEYS = {
     "issues",
 }
 ISSUE_KEYS = {"code", "severity", "field", "value", "suggestion", "message_fr", "message_en"}
+
+
+def closed_port() -> int:
+    """A local port nobody listens on: OpenSearch is down, unless a test says otherwise."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
 
 
 @pytest.fixture
@@ -55,6 +67,8 @@ def workspace(
             "REN_CONFIG_DIR": str(config),
             "REN_HARVEST_MAX_RETRIES": "0",
             "REN_HARVEST_TIMEOUT": "2",
+            "REN_OPENSEARCH_URL": f"http://127.0.0.1:{closed_port()}",
+            "REN_INDEX_PREFIX": f"test-cli-{uuid.uuid4().hex[:8]}",
         }
         yield env, server
 
@@ -91,7 +105,12 @@ def test_harvest_process_queue_show_in_json(workspace: tuple[dict[str, str], Dem
     assert shown["id"] == items[0]["id"] and shown["issues"] == items[0]["issues"]
 
     approved = ren(env, "review", "approve", items[0]["id"], "--as", "marie")
-    assert approved.returncode == 0, approved.stderr
+    assert approved.returncode == 0, approved.stderr  # the decision is taken: its job is done
+    # OpenSearch is down: the web app's words, one line, nothing from the client's retries
+    assert approved.stderr.splitlines() == [
+        f"{items[0]['id']}: approved",
+        f"{UNREACHABLE_FR} / {UNREACHABLE_EN}",
+    ]
     assert json.loads(ren(env, "review", "show", items[0]["id"], "--json").stdout)["status"] == "approved"
 
     listing = json.loads(ren(env, "sources", "list", "--json").stdout)
@@ -117,3 +136,31 @@ def test_run_level_failures_exit_non_zero_with_one_line(
     assert "ren-index harvest broken" in failed["error"]["resume"]
     rejected = ren(env, "review", "reject", "0000000000")
     assert rejected.returncode != 0
+
+
+@pytest.mark.integration
+def test_review_decisions_are_published_at_once(
+    workspace: tuple[dict[str, str], DemoOaiServer], opensearch_url: str
+) -> None:
+    """``review approve`` puts the record in the index, ``review reject`` takes it out, with no
+    ``index`` run between: the same publication as the web app's."""
+    env = {**workspace[0], "REN_OPENSEARCH_URL": opensearch_url}
+    client = OpenSearch(hosts=[opensearch_url])
+    alias = f"{env['REN_INDEX_PREFIX']}-resources"
+    try:
+        assert ren(env, "harvest", "demo-lom").returncode == 0
+        assert ren(env, "process", "demo-lom").returncode == 0
+        assert ren(env, "index").returncode == 0  # the index exists, holding the approved records
+        target = json.loads(ren(env, "queue", "--json").stdout)[0]["id"]
+        assert not client.exists(index=alias, id=target)
+
+        approved = ren(env, "review", "approve", target[:10], "--as", "marie")
+        assert approved.returncode == 0, approved.stderr
+        assert "publiée" in approved.stderr and "published" in approved.stderr
+        assert client.get(index=alias, id=target)["found"]
+
+        rejected = ren(env, "review", "reject", target, "--reason", "hors sujet")
+        assert rejected.returncode == 0, rejected.stderr
+        assert not client.exists(index=alias, id=target)
+    finally:
+        client.indices.delete(index=f"{env['REN_INDEX_PREFIX']}-*", ignore_unavailable=True)

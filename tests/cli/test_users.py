@@ -1,4 +1,5 @@
-"""``ren-index users add|list`` through the real console entry point, then a login with the account."""
+"""``ren-index users add|list|unlock|remove`` through the real console entry point, then a login with
+the account."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from ren_index.ledger.db import open_ledger
+from ren_index.ledger.models import Event
 from ren_index.settings import load_settings
 from ren_index.web import accounts
 from ren_index.web.app import create_app
@@ -104,3 +107,76 @@ def test_users_list_shows_a_locked_account(env: dict[str, str]) -> None:
         session.commit()
     listed = ren(env, "users", "list")
     assert listed.returncode == 0 and "dora" in listed.stdout and "oui / yes" in listed.stdout
+
+
+def one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+def test_users_unlock_lifts_the_lock_of_every_address(env: dict[str, str]) -> None:
+    ren(env, "users", "add", "dora", "--role", "documentalist", stdin=PASSWORD)
+    factory = open_ledger(load_settings().db_url)
+    with factory() as session:
+        for _ in range(accounts.MAX_FAILED_LOGINS):
+            accounts.authenticate(session, "dora", "wrong password", client="192.0.2.10")
+        session.commit()
+    listed = json.loads(ren(env, "users", "list", "--json").stdout)
+    assert [(u["locked"], u["locked_from"]) for u in listed] == [(True, ["192.0.2.10"])]
+
+    unlocked = ren(env, "users", "unlock", "dora")
+    assert unlocked.returncode == 0, unlocked.stderr
+    assert one_line(unlocked.stderr) == "verrous levés / lock-outs lifted: dora (192.0.2.10)"
+    assert unlocked.stdout == ""
+    listed = json.loads(ren(env, "users", "list", "--json").stdout)
+    assert [(u["locked"], u["locked_from"]) for u in listed] == [(False, [])]
+    with factory() as session:
+        assert accounts.authenticate(session, "dora", PASSWORD, client="192.0.2.10").outcome == "ok"
+        trail = session.scalars(select(Event).where(Event.action == "user_unlocked")).all()
+        assert [(e.actor, e.after) for e in trail] == [("cli", {"user": "dora", "clients": ["192.0.2.10"]})]
+
+    again = ren(env, "users", "unlock", "dora")
+    assert (
+        again.returncode == 0
+        and one_line(again.stderr) == "aucun verrou en cours / no lock-out in force: dora"
+    )
+
+
+def test_users_remove_deletes_the_account_ends_its_sessions_and_keeps_its_events(env: dict[str, str]) -> None:
+    ren(env, "users", "add", "dora", "--role", "documentalist", stdin=PASSWORD)
+    ren(env, "users", "add", "paul", "--role", "librarian", stdin=PASSWORD)
+    settings = load_settings()
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        page = client.get("/review/login").text
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        client.post("/review/login", data={"username": "dora", "password": PASSWORD, "csrf_token": token})
+        assert client.get("/review/_whoami").status_code == 200
+
+        removed = ren(env, "users", "remove", "dora")
+        assert removed.returncode == 0, removed.stderr
+        assert one_line(removed.stderr) == (
+            "compte supprimé, sessions fermées / user removed, sessions ended: dora (documentalist)"
+        )
+        assert client.get("/review/_whoami").status_code == 303  # her open session is over
+
+    listed = json.loads(ren(env, "users", "list", "--json").stdout)
+    assert [u["name"] for u in listed] == ["paul"]
+    with open_ledger(settings.db_url)() as session:
+        assert [e.action for e in session.scalars(select(Event).where(Event.actor == "dora"))] == ["login"]
+        trail = session.scalars(select(Event).where(Event.action == "user_removed")).all()
+        assert [(e.actor, e.before) for e in trail] == [("cli", {"user": "dora", "role": "documentalist"})]
+
+
+@pytest.mark.parametrize("command", ["unlock", "remove"])
+@pytest.mark.parametrize("name", ["ghost", "[/bold]ghost[red]"])
+def test_users_unlock_and_remove_refuse_an_unknown_name_in_one_line(
+    env: dict[str, str], command: str, name: str
+) -> None:
+    ren(env, "users", "add", "dora", "--role", "documentalist", stdin=PASSWORD)
+    refused = ren(env, "users", command, name)
+    assert refused.returncode == 1
+    assert one_line(refused.stderr) == f"erreur / error: utilisateur inconnu / unknown user: {name}"
+    assert refused.stdout == ""
+    listed = json.loads(ren(env, "users", "list", "--json").stdout)
+    assert [u["name"] for u in listed] == ["dora"]

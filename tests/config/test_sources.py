@@ -1,3 +1,6 @@
+"""``sources.yaml``: each entry on its own (a broken one waits aside with its error), the file as
+a whole only for what spoils all of it."""
+
 from pathlib import Path
 
 import pytest
@@ -21,7 +24,7 @@ def test_portals_are_those_of_portals_yaml(tmp_path: Path) -> None:
     body = "sources:\n  a:\n    type: oai\n    url: https://x.org\n    portals: [campus]\n"
     path = write(tmp_path, body)
     with pytest.raises(ConfigError, match="campus"):
-        load_sources(path)
+        get_source(load_sources(path), "a")
     portals = (tmp_path / "portals.yaml").read_text(encoding="utf-8")
     portals += (
         "  campus:\n    name: Campus numérique\n    name_en: Digital Campus\n"
@@ -63,29 +66,70 @@ sources:
     assert src.portals == ["pavillon"] and src.review == "always"
 
 
+GOOD = "  good:\n    type: oai\n    url: https://good.example/oai\n"
+
+
+@pytest.mark.parametrize(
+    ("entry", "source_id", "message"),
+    [
+        ("  Bad_Id:\n    type: oai\n    url: https://x.org/oai\n", "Bad_Id", "a-z"),
+        ("  a:\n    type: oia\n    url: https://x.org/oai\n", "a", "type"),
+        ("  a:\n    type: oai\n    url: ftp://x.org\n", "a", "url"),
+        ("  a:\n    type: oai\n    url: https://x.org\n    portals: [mars]\n", "a", "mars"),
+        ("  a:\n    type: oai\n    url: https://x.org\n    colour: blue\n", "a", "colour"),
+        ("  a: just words\n", "a", "mapping"),
+        ("  a:\n    url: https://x.org\n", "a", "type"),
+    ],
+)
+def test_a_broken_entry_is_kept_aside_with_file_source_and_field(
+    tmp_path: Path, entry: str, source_id: str, message: str
+) -> None:
+    """One typo does not stop the other sources: they load; naming the broken one gives its error."""
+    path = write(tmp_path, "sources:\n" + GOOD + entry)
+    sources = load_sources(path)
+    assert list(sources) == ["good"]
+    assert sources.order == ["good", source_id]
+    error = sources.broken[source_id].error
+    assert message in error and str(path) in error and repr(source_id) in error
+    assert "\n" not in error  # one line, whatever pydantic says
+    with pytest.raises(ConfigError) as err:
+        get_source(sources, source_id)
+    assert str(err.value) == error
+    assert get_source(sources, "good").url == "https://good.example/oai"
+
+
+def test_a_broken_entry_keeps_what_it_says_for_the_listing(tmp_path: Path) -> None:
+    path = write(tmp_path, "sources:\n  a:\n    name: Mon dépôt\n    type: oia\n    url: https://x.org/oai\n")
+    broken = load_sources(path).broken["a"]
+    assert (broken.name, broken.type, broken.url) == ("Mon dépôt", "oia", "https://x.org/oai")
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("sources:\n  Bad_Id:\n    type: oai\n    url: https://x.org/oai\n", "Bad_Id"),
-        ("sources:\n  a:\n    type: ftp\n    url: https://x.org/oai\n", "type"),
-        ("sources:\n  a:\n    type: oai\n    url: ftp://x.org\n", "url"),
-        ("sources:\n  a:\n    type: oai\n    url: https://x.org\n    portals: [mars]\n", "mars"),
-        ("sources:\n  a:\n    type: oai\n    url: https://x.org\n    colour: blue\n", "colour"),
         ("sources: [1, 2]\n", "sources"),
         ("sources:\n  a: [unclosed\n", "YAML"),
+        ("sources:\n  a:\n    type: oai\n   url: bad indent\n", "YAML"),
     ],
 )
-def test_mistakes_name_the_file_source_and_field(tmp_path: Path, body: str, message: str) -> None:
+def test_a_spoilt_file_is_one_error_naming_it(tmp_path: Path, body: str, message: str) -> None:
     path = write(tmp_path, body)
     with pytest.raises(ConfigError) as err:
         load_sources(path)
     assert message in str(err.value)
     assert str(path) in str(err.value)
+    assert "\n" not in str(err.value)
 
 
 def test_unknown_source_lists_known_ones(tmp_path: Path) -> None:
     sources = load_sources(write(tmp_path, "sources:\n  a:\n    type: oai\n    url: https://x.org\n"))
     with pytest.raises(ConfigError, match="configured: a"):
+        get_source(sources, "b")
+
+
+def test_unknown_source_lists_broken_ones_too(tmp_path: Path) -> None:
+    sources = load_sources(write(tmp_path, "sources:\n  a:\n    type: oia\n    url: https://x.org\n"))
+    with pytest.raises(ConfigError, match=r"configured: a \(invalide / broken\)"):
         get_source(sources, "b")
 
 

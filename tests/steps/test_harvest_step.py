@@ -97,7 +97,7 @@ def test_interrupted_run_resumes_from_its_checkpoint(
 ) -> None:
     pages_seen: list[str | None] = []
 
-    class Killed(Exception):
+    class Killed(BaseException):  # an interruption (like Ctrl-C), not a crash: a crash fails the run
         pass
 
     def kill_after_two_pages(page, counts) -> None:  # type: ignore[no-untyped-def]

@@ -74,4 +74,5 @@ def login(client: TestClient, name: str, password: str = PASSWORD, next_path: st
     data = {"username": name, "password": password, "csrf_token": token}
     if next_path:
         data["next"] = next_path
-    return client.post("/review/login", data=data)
+    response: Response = client.post("/review/login", data=data)
+    return response

@@ -38,9 +38,11 @@ def demo(
     ] = False,
 ) -> None:
     """Tout le pipeline sur la source de démonstration / the whole pipeline on the demo source."""
-    from ren_index.demo.runner import run_demo
+    from ren_index.demo.runner import DEMO_SOURCES, run_demo
 
     ctx = AppContext()
+    for source_id in DEMO_SOURCES:
+        ctx.source(source_id)  # a broken demo entry: its own error, before anything starts
     summary = run_demo(
         ctx.settings,
         ctx.ledger,

@@ -13,8 +13,17 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from ren_index.cli.support import AppContext, err_console, handles_errors, out_console, print_json
+from ren_index.cli.support import (
+    STATUS_COLOURS,
+    AppContext,
+    err_console,
+    handles_errors,
+    line,
+    out_console,
+    print_json,
+)
 from ren_index.errors import ConfigError
 from ren_index.runs.holds import release_run
 from ren_index.runs.report import counts_summary, list_runs
@@ -42,14 +51,13 @@ def _table(reports: Sequence[Mapping[str, Any]]) -> Table:
         "durée / duration",
         "comptes / counts",
     )
-    colours = {"completed": "green", "failed": "red", "held": "yellow", "running": "cyan"}
     for r in reports:
-        status = r["status"]
+        status = str(r["status"])
         table.add_row(
             str(r["run_id"]),
             r["source"],
             r["kind"],
-            f"[{colours.get(status, 'white')}]{status}[/]",
+            Text(status, style=STATUS_COLOURS.get(status, "white")),
             (r["started_at"] or "")[:19].replace("T", " "),
             _duration(r.get("duration_s")),
             counts_summary(r["counts"]),
@@ -95,16 +103,24 @@ def runs(
     held = [r for r in reports if r["status"] == "held"]
     for r in held:
         err_console.print(
-            f"[yellow]retenue / held[/] run {r['run_id']} ({r['source']}): "
-            f"{r.get('hold', {}).get('message_fr', '')} → ren-index runs release {r['run_id']}",
+            line(
+                ("retenue / held", "yellow"),
+                f" run {r['run_id']} ({r['source']}): "
+                f"{r.get('hold', {}).get('message_fr', '')} → ren-index runs release {r['run_id']}",
+            ),
             highlight=False,
+            soft_wrap=True,
         )
     failed = [r for r in reports if r["status"] == "failed" and r.get("error", {}).get("resume")]
     for r in failed[:5]:
         err_console.print(
-            f"[red]échec / failed[/] run {r['run_id']} ({r['source']}): {r['error'].get('message')}"
-            f" — reprendre / resume: {r['error']['resume']}",
+            line(
+                ("échec / failed", "red"),
+                f" run {r['run_id']} ({r['source']}): {r['error'].get('message')}"
+                f" — reprendre / resume: {r['error']['resume']}",
+            ),
             highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -123,8 +139,12 @@ def _release(ctx: AppContext, run_id: int, actor: str, json_out: bool) -> None:
         return
     applied = report.get("hold", {}).get("released", {}).get("withdrawals_applied", 0)
     err_console.print(
-        f"[green]libérée / released[/] run {run_id} ({report['source']}) par / by {actor}:"
-        f" {applied} retrait(s) appliqué(s) / withdrawal(s) applied."
-        " Prochaine étape / next: ren-index index",
+        line(
+            ("libérée / released", "green"),
+            f" run {run_id} ({report['source']}) par / by {actor}:"
+            f" {applied} retrait(s) appliqué(s) / withdrawal(s) applied."
+            " Prochaine étape / next: ren-index index",
+        ),
         highlight=False,
+        soft_wrap=True,
     )

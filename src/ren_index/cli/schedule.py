@@ -3,6 +3,10 @@
 ``apply``, ``list``, ``pause`` and ``resume`` read and write ``$REN_DATA_DIR/schedules.json`` and
 stay quick; Prefect is imported only to talk to a configured server (``PREFECT_API_URL``) and by
 ``worker``. See :mod:`ren_index.orchestration.schedules` for why.
+
+A broken entry of ``sources.yaml`` is never read as "no schedule": ``apply`` refuses until it is
+fixed (else it would remove that source's deployment), ``list`` names it, and ``worker`` serves the
+other sources' deployments and says which one it leaves out.
 """
 
 from __future__ import annotations
@@ -14,7 +18,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ren_index.cli.support import AppContext, JsonOpt, err_console, handles_errors, out_console, print_json
+from ren_index.cli.support import (
+    AppContext,
+    JsonOpt,
+    err_console,
+    error_line,
+    handles_errors,
+    out_console,
+    print_json,
+)
 from ren_index.errors import ConfigError
 from ren_index.orchestration import schedules as scheduling
 
@@ -40,6 +52,12 @@ def schedule_apply(
     ctx = AppContext()
     if pool and not scheduling.api_configured():
         raise ConfigError("--pool needs a Prefect server: set PREFECT_API_URL (see README, « Planifier »)")
+    if ctx.sources.broken:
+        first = next(iter(ctx.sources.broken.values()))
+        raise ConfigError(
+            f"{first.error} — corrigez-la avant « schedule apply » (son horaire est illisible)"
+            " / fix it before `schedule apply` (its schedule cannot be read)"
+        )
     changes = scheduling.apply_schedules(ctx.settings, ctx.sources)
     pushed: list[str] = []
     if scheduling.api_configured():
@@ -94,6 +112,8 @@ def schedule_list(json_out: JsonOpt = False) -> None:
         )
     out_console.print(table)
     err_console.print(f"heures / times: {scheduling.TIMEZONE}", highlight=False)
+    for broken in ctx.sources.broken.values():
+        err_console.print(error_line(broken.error), soft_wrap=True)
 
 
 def _local(moment: str | None) -> str:
@@ -153,8 +173,14 @@ def worker(
         raise ConfigError(
             "no applied schedule: add `schedule:` to a source and run `ren-index schedule apply`"
         )
-    for source_id in entries:
-        ctx.source(source_id)
+    for source_id in list(entries):
+        if source_id in ctx.sources.broken:  # its runs would fail; the other sources' still run
+            err_console.print(error_line(ctx.sources.broken[source_id].error), soft_wrap=True)
+            del entries[source_id]
+        else:
+            ctx.source(source_id)
+    if not entries:
+        raise ConfigError("no scheduled source can run: fix sources.yaml / aucune source planifiée valide")
     from ren_index.orchestration.running import prepare_prefect_environment
 
     prepare_prefect_environment()

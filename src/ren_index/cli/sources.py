@@ -1,4 +1,8 @@
-"""``ren-index sources``: the configured sources, their counts per status and their last run."""
+"""``ren-index sources``: the configured sources, their counts per status and their last run.
+
+A broken entry of ``sources.yaml`` is listed too, in its place, with its error: the list is where a
+librarian looks first when a source does not run (``--json`` carries ``"error"``, null when valid).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,15 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from ren_index.cli.support import AppContext, JsonOpt, handles_errors, out_console, print_json
+from ren_index.cli.support import AppContext, JsonOpt, handles_errors, line, out_console, print_json
 from ren_index.ledger import store
 from ren_index.runs.report import run_report
 
 app = typer.Typer(help="Les sources configurées / configured sources.", no_args_is_help=True)
+
+BROKEN = "invalide / broken"
 
 
 @app.command("list")
@@ -19,17 +26,21 @@ app = typer.Typer(help="Les sources configurées / configured sources.", no_args
 def sources_list(json_out: JsonOpt = False) -> None:
     """Les sources, leurs comptes par statut et leur dernière moisson / sources with counts and last run."""
     ctx = AppContext()
+    sources = ctx.sources
     rows: list[dict[str, Any]] = []
     with ctx.ledger() as session:
-        for source in ctx.sources.values():
-            last = store.last_run(session, source.id)
+        for source_id in sources.order:
+            valid = sources.get(source_id)
+            broken = sources.broken.get(source_id)
+            last = store.last_run(session, source_id)
             rows.append(
                 {
-                    "id": source.id,
-                    "name": source.name,
-                    "type": source.type,
-                    "url": source.url,
-                    "counts": store.status_counts(session, source.id),
+                    "id": source_id,
+                    "name": valid.name if valid else broken.name if broken else None,
+                    "type": valid.type if valid else broken.type if broken else None,
+                    "url": valid.url if valid else broken.url if broken else None,
+                    "error": broken.error if broken else None,
+                    "counts": store.status_counts(session, source_id),
                     "last_run": run_report(last) if last else None,
                 }
             )
@@ -51,8 +62,8 @@ def sources_list(json_out: JsonOpt = False) -> None:
         c, last = r["counts"], r["last_run"]
         table.add_row(
             r["id"],
-            r["name"],
-            r["type"],
+            r["name"] or "—",
+            Text(BROKEN, style="bold red") if r["error"] else r["type"],
             str(c["total"]),
             str(c["approved"]),
             str(c["needs_review"]),
@@ -61,3 +72,6 @@ def sources_list(json_out: JsonOpt = False) -> None:
             f"{last['status']} {last['started_at'][:19]}" if last else "—",
         )
     out_console.print(table)
+    for r in rows:
+        if r["error"]:
+            out_console.print(line((BROKEN, "bold red"), f" {r['id']}: {r['error']}"), soft_wrap=True)

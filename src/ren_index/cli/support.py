@@ -2,6 +2,13 @@
 
 Logs and progress go to stderr; ``--json`` output is one JSON document on stdout, so scripts and
 cron jobs can rely on it. A :class:`RenIndexError` becomes one line on stderr and exit status 1.
+
+Everything printed is data first: titles, OAI-PMH error texts, source names and URLs come from
+partners and from ``sources.yaml``, and a title holding ``[/bold]`` must print as is, not crash the
+command (or, worse, turn into a hyperlink). So both consoles interpret **no** markup and no emoji
+codes (``markup=False, emoji=False``): a plain string is always printed literally, whoever writes
+the ``print``. Our own colours are explicit: :func:`line` pieces a line together from ``(words,
+style)`` pairs and plain data, and table cells that need a colour are :class:`rich.text.Text`.
 """
 
 from __future__ import annotations
@@ -18,19 +25,23 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.text import Text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.config.rules import PortalPolicy, load_portals
-from ren_index.config.sources import SourceConfig, get_source, load_sources
+from ren_index.config.sources import SourceConfig, Sources, get_source, load_sources
 from ren_index.config.vocabularies import Vocabularies, load_vocabularies
 from ren_index.errors import RenIndexError
 from ren_index.ledger.db import open_ledger
 from ren_index.settings import Settings, load_settings
 
-err_console = Console(stderr=True)
-out_console = Console()
+# No markup, no emoji codes: harvested and configured text is printed literally (see above).
+err_console = Console(stderr=True, markup=False, emoji=False)
+out_console = Console(markup=False, emoji=False)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Un document JSON sur stdout.")]
+
+STATUS_COLOURS = {"completed": "green", "failed": "red", "held": "yellow", "running": "cyan"}
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -47,7 +58,8 @@ class AppContext:
         return open_ledger(self.settings.db_url)
 
     @cached_property
-    def sources(self) -> dict[str, SourceConfig]:
+    def sources(self) -> Sources:
+        """The valid sources; the broken entries wait in ``sources.broken`` with their error."""
         return load_sources(self.settings.config_dir / "sources.yaml")
 
     @cached_property
@@ -60,17 +72,68 @@ class AppContext:
         return load_vocabularies(self.settings.config_dir)
 
     def source(self, source_id: str) -> SourceConfig:
+        """The named source, or one line: its entry's error, or the sources that exist."""
         return get_source(self.sources, source_id)
 
 
 def setup_logging(verbose: bool = False) -> None:
-    """Log to stderr through rich; INFO with ``--verbose``, warnings otherwise."""
+    """Log to stderr through rich; INFO with ``--verbose``, warnings otherwise.
+
+    The handler prints a record's message as plain text (``markup=False``, rich's default, kept
+    explicit): messages carry harvested text too.
+    """
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(message)s",
-        handlers=[RichHandler(console=err_console, show_path=False, rich_tracebacks=False)],
+        handlers=[RichHandler(console=err_console, show_path=False, rich_tracebacks=False, markup=False)],
         force=True,
     )
+
+
+def is_verbose() -> bool:
+    """Whether ``-v`` was given (the root logger then takes INFO records)."""
+    return logging.getLogger().isEnabledFor(logging.INFO)
+
+
+class _DropLoggers(logging.Filter):
+    def __init__(self, names: tuple[str, ...]) -> None:
+        super().__init__()
+        self.names = names
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(record.name == n or record.name.startswith(n + ".") for n in self.names)
+
+
+@contextmanager
+def library_logs_hidden(*names: str) -> Iterator[None]:
+    """Keep these libraries' log records off the terminal, unless ``-v``.
+
+    Used where a library logs its own view of a failure we report ourselves in one line:
+    Prefect's task and flow logs (with their tracebacks) when indexing fails during ``run``, the
+    OpenSearch client's warnings when a decision cannot be published at once. With ``-v`` they
+    all show, as they happen; Prefect's own handlers (its API, its UI) are not touched.
+    """
+    if is_verbose():
+        yield
+        return
+    drop = _DropLoggers(names)
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(drop)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(drop)
+
+
+def line(*parts: str | tuple[str, str]) -> Text:
+    """One line of output: ``(words, style)`` pairs are our colours, plain strings are data.
+
+    Nothing in it is read as markup, so a title or an error text from a partner is printed as
+    it is, whatever brackets it holds: ``line(("erreur / error:", "bold red"), " ", message)``.
+    """
+    return Text.assemble(*parts)
 
 
 @contextmanager
@@ -79,8 +142,13 @@ def command_errors() -> Iterator[None]:
     try:
         yield
     except RenIndexError as exc:
-        err_console.print(f"[bold red]erreur / error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(error_line(str(exc)), soft_wrap=True)
         raise typer.Exit(1) from exc
+
+
+def error_line(message: str) -> Text:
+    """The one line a command ends with when it could not do its job."""
+    return line(("erreur / error:", "bold red"), " ", " ".join(message.split()))
 
 
 def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -103,18 +171,24 @@ def print_json(document: Any) -> None:
 
 def print_report(report: Mapping[str, Any]) -> None:
     """A run report for people: status and counts on one or two lines, on stderr."""
-    status = report.get("status", "?")
-    colour = {"completed": "green", "failed": "red", "held": "yellow"}.get(status, "white")
+    status = str(report.get("status", "?"))
+    colour = STATUS_COLOURS.get(status, "white")
     counts = ", ".join(f"{k}={v}" for k, v in report.get("counts", {}).items())
     err_console.print(
-        f"[bold]{report.get('source', '')}[/] {report.get('kind', '')}: [{colour}]{status}[/] {counts}",
+        line(
+            (str(report.get("source", "")), "bold"),
+            f" {report.get('kind', '')}: ",
+            (status, colour),
+            f" {counts}",
+        ),
         highlight=False,
+        soft_wrap=True,
     )
     if report.get("error"):
         error = report["error"]
-        err_console.print(f"  [red]{error.get('message')}[/]", highlight=False)
+        err_console.print(line("  ", (str(error.get("message")), "red")), highlight=False, soft_wrap=True)
         if error.get("resume"):
-            err_console.print(f"  reprendre / resume: {error['resume']}", highlight=False)
+            err_console.print(f"  reprendre / resume: {error['resume']}", highlight=False, soft_wrap=True)
 
 
 def finish(report: Mapping[str, Any], json_out: bool) -> None:

@@ -1,20 +1,34 @@
-"""``ren-index users add|list``: accounts of the review UI (documentalists, librarians, admins).
+"""``ren-index users add|list|unlock|remove``: accounts of the review UI (documentalists,
+librarians, admins).
 
-No web stack is imported here (FastAPI, uvicorn): account commands stay quick.
+No web stack is imported here (FastAPI, uvicorn): account commands stay quick. User names are
+printed as plain text, never as rich markup: a name is whatever an administrator typed.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ren_index.cli.support import AppContext, JsonOpt, err_console, handles_errors, out_console, print_json
 from ren_index.web import accounts
 
 app = typer.Typer(help="Comptes de l'interface de révision / review UI accounts.", no_args_is_help=True)
+
+
+def _say(line: str) -> None:
+    """One line for the person at the terminal (stderr, like the other commands' reports)."""
+    err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _refuse(error: accounts.AccountError) -> NoReturn:
+    """One line on stderr and exit status 1, the name in it shown as typed."""
+    err_console.print(Text.assemble(("erreur / error:", "bold red"), " ", str(error)), soft_wrap=True)
+    raise typer.Exit(1)
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -48,12 +62,11 @@ def users_add(
         created = accounts.set_user(session, name, role, password)
         session.commit()
     if created:
-        err_console.print(f"compte créé / user created: {name} ({role})", highlight=False)
+        _say(f"compte créé / user created: {name} ({role})")
     else:
-        err_console.print(
-            f"compte existant mis à jour (rôle, mot de passe, verrou levé) / "
-            f"existing user updated (role, password, unlocked): {name} ({role})",
-            highlight=False,
+        _say(
+            f"compte existant mis à jour (rôle, mot de passe, verrous levés, sessions fermées) / "
+            f"existing user updated (role, password, unlocked, sessions ended): {name} ({role})"
         )
 
 
@@ -68,16 +81,57 @@ def users_list(json_out: JsonOpt = False) -> None:
                 "name": u.name,
                 "role": u.role,
                 "active": u.active,
-                "locked": accounts.is_locked(u),
+                "locked": bool(locked_from),
+                "locked_from": locked_from,
                 "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None,
             }
             for u in accounts.list_users(session)
+            for locked_from in [accounts.locked_clients(session, u)]
         ]
     if json_out:
         print_json(rows)
         return
     table = Table("nom / name", "rôle / role", "verrouillé / locked", "dernière connexion / last login")
     for r in rows:
-        locked = "oui / yes" if r["locked"] else ("inactif / inactive" if not r["active"] else "non / no")
-        table.add_row(r["name"], r["role"], locked, (r["last_login_at"] or "—")[:19])
+        locked = "inactif / inactive" if not r["active"] else "non / no"
+        if r["locked"]:
+            locked = f"oui / yes ({', '.join(r['locked_from'])})"
+        table.add_row(Text(r["name"]), r["role"], Text(locked), (r["last_login_at"] or "—")[:19])
     out_console.print(table)
+
+
+@app.command("unlock")
+@handles_errors
+def users_unlock(name: Annotated[str, typer.Argument(help="Nom d'utilisateur / user name.")]) -> None:
+    """Lever les verrous d'un compte / lift an account's lock-outs (every client address).
+
+    Its failed logins are forgotten too; its open sessions stay open.
+    """
+    ctx = AppContext()
+    with ctx.ledger() as session:
+        try:
+            locked = accounts.unlock_user(session, name)
+        except accounts.UnknownUserError as exc:
+            _refuse(exc)
+        session.commit()
+    if locked:
+        _say(f"verrous levés / lock-outs lifted: {name} ({', '.join(locked)})")
+    else:
+        _say(f"aucun verrou en cours / no lock-out in force: {name}")
+
+
+@app.command("remove")
+@handles_errors
+def users_remove(name: Annotated[str, typer.Argument(help="Nom d'utilisateur / user name.")]) -> None:
+    """Supprimer un compte et fermer ses sessions / delete an account and end its sessions.
+
+    What the person did stays in the audit trail, under their name.
+    """
+    ctx = AppContext()
+    with ctx.ledger() as session:
+        try:
+            removed = accounts.remove_user(session, name)
+        except accounts.UnknownUserError as exc:
+            _refuse(exc)
+        session.commit()
+    _say(f"compte supprimé, sessions fermées / user removed, sessions ended: {removed.name} ({removed.role})")

@@ -61,6 +61,28 @@ class TextRules(_Rules):
     )
     title_min_chars: int = 3
     description_min_chars: int = 40
+    title_max_chars: int = Field(default=300, ge=10)
+    """A longer title is TITLE_TOO_LONG, and nothing public shows more of it than this.
+
+    A source can send anything (a whole document pasted in the title field, 1 MB): the portals'
+    API, type-ahead and the review queue must stay a few kilobytes whatever a record holds."""
+    description_max_chars: int = Field(default=10_000, ge=10)
+    """A longer description is DESCRIPTION_TOO_LONG; the API never returns more than this of it."""
+
+
+ELLIPSIS = "…"
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` when it fits in ``limit`` characters, else its beginning and ``…`` (``limit`` in all).
+
+    What the public API and the review queue show of an over-long text that nobody has corrected
+    yet (TITLE_TOO_LONG, DESCRIPTION_TOO_LONG): a reader sees it was cut, and a response stays
+    bounded whatever a source sent.
+    """
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)].rstrip() + ELLIPSIS
 
 
 class GuardRules(_Rules):
@@ -148,6 +170,17 @@ def load_guard_rules(config_dir: Path) -> GuardRules:
     if not (config_dir / "validation.yaml").exists():
         return GuardRules()
     return load_rules(config_dir).guard
+
+
+def load_text_rules(config_dir: Path) -> TextRules:
+    """The text limits of ``validation.yaml`` (their defaults when the file is absent).
+
+    The portals' API reads nothing else of the rules: it must answer, bounded, even where only
+    the index and ``portals.yaml`` were deployed.
+    """
+    if not (config_dir / "validation.yaml").exists():
+        return TextRules()
+    return load_rules(config_dir).text
 
 
 def load_portals(config_dir: Path) -> dict[str, PortalPolicy]:

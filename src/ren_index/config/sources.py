@@ -1,12 +1,17 @@
 """The sources a librarian configured (``config/sources.yaml``), read and validated.
 
-A mistake in the file is a run-level problem: :func:`load_sources` raises :class:`ConfigError`
-naming the file, the source and the field, so the librarian can fix it without reading code.
+Each entry is validated on its own: a typo in one source (``type: oia``) must not stop the
+harvest of the others. :func:`load_sources` returns the valid sources and keeps the broken ones
+aside (:class:`Sources`), each with a one-line error naming the file, the source and the field;
+whatever names a broken source gets that error (:func:`get_source`). Only what spoils the whole
+file — a missing file, a YAML syntax error, no ``sources:`` mapping — raises :class:`ConfigError`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +22,12 @@ from ren_index.config.rules import load_portals
 from ren_index.errors import ConfigError
 
 SOURCE_ID = re.compile(r"^[a-z0-9-]+$")
+ALLOW_HOST = re.compile(
+    r"\[[0-9A-Fa-f:.]+\](?::(?P<p1>\d{1,5}))?"  # [IPv6]:port
+    r"|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*"  # bare IPv6, no port
+    r"|[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?::(?P<p2>\d{1,5}))?"  # name or IPv4[:port]
+)
+"""An ``allow_hosts:`` entry; :mod:`ren_index.harvest.addresses` parses it (config sits below it)."""
 
 
 class GuardOverride(BaseModel):
@@ -47,6 +58,23 @@ class SourceConfig(BaseModel):
     columns: dict[str, str] = Field(default_factory=dict)
     guard: GuardOverride | None = None
     """Per-source anomaly-guard limits (a partner known to shrink its export every term)."""
+    allow_hosts: list[str] = Field(default_factory=list)
+    """Hosts the source's redirects and ``next`` links may lead to besides its own and public ones
+    (a name or an IP address, optional ``:port``): the address policy, docs/harvesting.md."""
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _host_entries(cls, value: list[str]) -> list[str]:
+        """Each entry is a host, not a URL: the harvester compares it with a URL's host and port."""
+        for entry in value:
+            match = ALLOW_HOST.fullmatch(entry.strip())
+            port = match and (match.group("p1") or match.group("p2"))
+            if match is None or (port and not 0 < int(port) < 65536):
+                raise ValueError(
+                    f"{entry!r}: nom d'hôte ou adresse IP, avec :port facultatif / a host name or an"
+                    " IP address, with an optional :port (cdn.example.org, 10.0.0.5:8443, [::1]:8080)"
+                )
+        return [entry.strip() for entry in value]
 
     @field_validator("id")
     @classmethod
@@ -75,41 +103,107 @@ class SourceConfig(BaseModel):
         return value
 
 
-def load_sources(path: Path) -> dict[str, SourceConfig]:
-    """Read ``sources.yaml``; raise :class:`ConfigError` with file, source and field on a mistake.
+@dataclass(frozen=True)
+class BrokenSource:
+    """An entry of ``sources.yaml`` that does not validate, kept with its error.
+
+    ``name``, ``type`` and ``url`` are the entry's values as written (when they are text), so
+    ``sources list`` can show which entry it is beside what is wrong with it.
+    """
+
+    id: str
+    error: str
+    """One line: the file, the source and every field in error."""
+    name: str | None = None
+    type: str | None = None
+    url: str | None = None
+
+
+class Sources(dict[str, SourceConfig]):
+    """The valid sources of ``sources.yaml`` by id (file order), and its broken entries aside.
+
+    A plain mapping of valid sources, so code that runs sources (``--all``, schedules, the demo)
+    can never pick up a broken one by iterating; :attr:`broken` is there for those who report
+    (``sources list``) and :func:`get_source` for those who name a source.
+    """
+
+    def __init__(
+        self,
+        valid: Iterable[tuple[str, SourceConfig]] = (),
+        broken: Mapping[str, BrokenSource] | None = None,
+        order: Iterable[str] | None = None,
+    ) -> None:
+        super().__init__(valid)
+        self.broken: dict[str, BrokenSource] = dict(broken or {})
+        self.order: list[str] = list(order) if order is not None else [*self, *self.broken]
+        """Every id, valid or broken, in the order of the file."""
+
+
+def load_sources(path: Path) -> Sources:
+    """Read ``sources.yaml``: the valid sources, and each broken entry with its one-line error.
 
     A source's ``portals:`` must name portals of the ``portals.yaml`` beside it (when there is one:
-    the portals have one home, that file).
+    the portals have one home, that file). What spoils the whole file raises :class:`ConfigError`.
     """
     if not path.exists():
         raise ConfigError(f"{path}: file not found (set REN_CONFIG_DIR or create it)")
     try:
         data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        detail = " ".join(str(exc).split())  # PyYAML's message spans lines; the error is one line
+        raise ConfigError(f"{path}: not valid YAML: {detail}") from exc
     entries = data.get("sources") if isinstance(data, dict) else None
     if not isinstance(entries, dict):
         raise ConfigError(f"{path}: expected a top-level 'sources:' mapping")
     portals = list(load_portals(path.parent)) if (path.parent / "portals.yaml").exists() else None
-    sources: dict[str, SourceConfig] = {}
-    for source_id, body in entries.items():
-        if not isinstance(body, dict):
-            raise ConfigError(f"{path}: source {source_id!r}: expected a mapping")
-        body = {"name": str(source_id), **body, "id": str(source_id)}
+    valid: list[tuple[str, SourceConfig]] = []
+    broken: dict[str, BrokenSource] = {}
+    order: list[str] = []
+    for key, body in entries.items():
+        source_id = str(key)
+        order.append(source_id)
         try:
-            sources[str(source_id)] = SourceConfig.model_validate(body, context={"portals": portals})
-        except ValidationError as exc:
-            details = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'entry'}: {e['msg']}" for e in exc.errors()
+            valid.append((source_id, _validate(source_id, body, portals)))
+        except ValueError as exc:
+            raw = body if isinstance(body, dict) else {}
+            broken[source_id] = BrokenSource(
+                id=source_id,
+                error=f"{path}: source {source_id!r}: {exc}",
+                name=_text(raw.get("name")),
+                type=_text(raw.get("type")),
+                url=_text(raw.get("url")),
             )
-            raise ConfigError(f"{path}: source {source_id!r}: {details}") from exc
-    return sources
+    return Sources(valid, broken, order)
 
 
-def get_source(sources: dict[str, SourceConfig], source_id: str) -> SourceConfig:
-    """The source named ``source_id``, or a :class:`ConfigError` listing the known ones."""
+def _validate(source_id: str, body: object, portals: list[str] | None) -> SourceConfig:
+    """One entry, or :class:`ValueError` with every field in error on one line."""
+    if not isinstance(body, dict):
+        raise ValueError("expected a mapping (name, type, url…)")
+    try:
+        return SourceConfig.model_validate(
+            {"name": source_id, **body, "id": source_id}, context={"portals": portals}
+        )
+    except ValidationError as exc:
+        details = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'entry'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ValueError(" ".join(details.split())) from None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def get_source(sources: Mapping[str, SourceConfig], source_id: str) -> SourceConfig:
+    """The source named ``source_id``; a :class:`ConfigError` with its error when its entry is
+    broken, or listing the known ones when there is none."""
     try:
         return sources[source_id]
     except KeyError:
-        known = ", ".join(sorted(sources)) or "(none)"
-        raise ConfigError(f"unknown source {source_id!r}; configured: {known}") from None
+        pass
+    broken: dict[str, BrokenSource] = getattr(sources, "broken", {})
+    if source_id in broken:
+        raise ConfigError(broken[source_id].error)
+    known = ", ".join(sorted([*sources, *(f"{b} (invalide / broken)" for b in broken)])) or "(none)"
+    raise ConfigError(f"unknown source {source_id!r}; configured: {known}")

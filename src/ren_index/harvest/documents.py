@@ -21,9 +21,11 @@ from typing import Any
 import requests
 
 from ren_index.errors import HarvestError
+from ren_index.harvest.addresses import AddressPolicy
 from ren_index.harvest.base import Page
 from ren_index.harvest.oai_http import is_retryable
 from ren_index.harvest.oai_response import SECONDS, IdentifyInfo
+from ren_index.harvest.transport import fetch, watched_session
 from ren_index.xmlsafe import MAX_BYTES
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,12 @@ class DocumentClient:
 
     304 and 4xx answers come back as they are: the harvester decides what they mean (a 304 is
     "unchanged", a 404 after the first page ends a WordPress ``?paged=N`` walk).
+
+    Every URL asked for, and every redirect on the way, goes through an address policy
+    (:mod:`ren_index.harvest.addresses`): the one given to :meth:`get`, else the client's own
+    (``policy``, built from the source by the harvest step), else one that trusts only the origin
+    of the URL asked for. A refused address, a request past ``deadline`` seconds, too many
+    redirects or a body over the size limit are not retried (:mod:`ren_index.harvest.transport`).
     """
 
     def __init__(
@@ -61,23 +69,36 @@ class DocumentClient:
         backoff: float = 1.0,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        deadline: float = 300.0,
+        policy: AddressPolicy | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff = backoff
-        self.session = session or requests.Session()
+        self.session = watched_session(session)
         self.sleep = sleep
+        self.deadline = deadline
+        self.policy = policy
 
-    def get(self, url: str, headers: Mapping[str, str] | None = None) -> Fetched:
+    def get(
+        self, url: str, headers: Mapping[str, str] | None = None, *, policy: AddressPolicy | None = None
+    ) -> Fetched:
         """The answer to ``GET url``; a :class:`HarvestError` when the server cannot be reached."""
+        policy = policy or self.policy or AddressPolicy(url)
         sent = {"User-Agent": USER_AGENT, **(headers or {})}
         attempt = 0
         while True:
             attempt += 1
             try:
-                with self.session.get(url, headers=sent, timeout=self.timeout, stream=True) as response:
-                    body = _read_bounded(response, url)
-                    status, got = response.status_code, dict(response.headers)
+                answer = fetch(
+                    self.session,
+                    url,
+                    policy=policy,
+                    timeout=self.timeout,
+                    deadline=self.deadline,
+                    headers=sent,
+                    too_large=_too_large,
+                )
             except requests.RequestException as exc:
                 if attempt > self.max_retries:
                     raise HarvestError(
@@ -85,23 +106,17 @@ class DocumentClient:
                     ) from exc
                 self.sleep(self.backoff * 2 ** (attempt - 1))
                 continue
+            status, got = answer.status, dict(answer.headers)
             if is_retryable(status) and attempt <= self.max_retries:
                 log.warning("%s answered HTTP %s; retry %d/%d", url, status, attempt, self.max_retries)
                 self.sleep(self.backoff * 2 ** (attempt - 1))
                 continue
-            return Fetched(url=url, status=status, body=body, headers=got)
+            return Fetched(url=url, status=status, body=answer.body, headers=got)
 
 
-def _read_bounded(response: requests.Response, url: str) -> bytes:
-    """The body, refusing more than :data:`MAX_BYTES` (a hostile or runaway export)."""
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(chunk_size=65536):
-        size += len(chunk)
-        if size > MAX_BYTES:
-            raise HarvestError(f"the document is larger than {MAX_BYTES} bytes", endpoint=url)
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _too_large(url: str, head: bytes) -> HarvestError:
+    """The error for a hostile or runaway export larger than :data:`MAX_BYTES`."""
+    return HarvestError(f"the document is larger than {MAX_BYTES} bytes", endpoint=url)
 
 
 def failed(fetched: Fetched, what: str) -> HarvestError:
@@ -128,6 +143,9 @@ class DocumentHarvester:
     def __init__(self, url: str, client: DocumentClient | None = None) -> None:
         self.url = url
         self.client = client or DocumentClient()
+        self.policy = self.client.policy or AddressPolicy(url)
+        """Where this harvester may go: the client's policy (the source's, with its
+        ``allow_hosts``), else this URL's origin and public hosts. Every fetch passes it."""
         self.state: dict[str, Any] = {}
         self.not_modified = False
         self.truncated = False
@@ -144,7 +162,7 @@ class DocumentHarvester:
             headers["If-None-Match"] = str(self.state["etag"])
         if self.state.get("modified"):
             headers["If-Modified-Since"] = str(self.state["modified"])
-        fetched = self.client.get(url, headers)
+        fetched = self.client.get(url, headers, policy=self.policy)
         if fetched.status == 304 and headers:
             log.info("%s: not modified since the last run", url)
             self.not_modified = True

@@ -13,6 +13,12 @@ Paging: Atom ``<link rel="next">`` (RFC 5005) is followed; a WordPress feed (its
 says so, or its URL already has ``paged=``) is walked ``?paged=2, 3...`` until a 404, an empty page
 or a page with nothing new. ``max_pages`` bounds both. The next page's URL is the page's
 ``next_token``, so an interrupted run resumes where it stopped, like an OAI-PMH one.
+
+A ``next`` URL comes from the feed, so it goes through the address policy
+(:mod:`ren_index.harvest.addresses`) *before* it becomes a page's ``next_token``: a refused one is
+never saved as the resume point nor fetched. The page that named it is still stored (its records
+are the feed's own), then the run fails with the refusal. A token saved by an older version is
+checked again when the run resumes (every fetch of :class:`DocumentClient` is).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser  # no stubs: see the mypy override in pyproject.toml
 
+from ren_index.errors import AddressRefusedError
 from ren_index.harvest.base import Page, RawRecord
 from ren_index.harvest.documents import DocumentClient, DocumentHarvester, failed, short_hash
 
@@ -123,7 +130,7 @@ class FeedHarvester(DocumentHarvester):
                     return
                 fetched = got
             else:
-                fetched = self.client.get(url)
+                fetched = self.client.get(url, policy=self.policy)
                 if fetched.status in (404, 410):
                     return  # past the last WordPress page
                 if fetched.status != 200:
@@ -133,6 +140,12 @@ class FeedHarvester(DocumentHarvester):
                 raise failed(fetched, f"not a readable feed ({parsed.get('bozo_exception')})")
             records, problems = self._records(parsed, seen)
             next_url = self._next_url(url, parsed) if records else None
+            refused: AddressRefusedError | None = None
+            if next_url is not None:
+                try:
+                    self.policy.check(next_url)
+                except AddressRefusedError as exc:
+                    refused, next_url = exc, None
             yield Page(
                 records=records,
                 request_token=None if first else url,
@@ -140,6 +153,8 @@ class FeedHarvester(DocumentHarvester):
                 problems=problems,
                 state=self.next_state(),
             )
+            if refused is not None:
+                raise refused
             url = next_url
         if url is not None:
             self.truncated = True

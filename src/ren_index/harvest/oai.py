@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 import requests
 
 from ren_index.errors import OaiProtocolError
+from ren_index.harvest.addresses import AddressPolicy
 from ren_index.harvest.base import Page
 from ren_index.harvest.oai_http import OaiHttpClient
 from ren_index.harvest.oai_response import (
@@ -79,7 +80,11 @@ class OaiHarvester:
         max_retry_after: float = 300.0,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        deadline: float = 300.0,
+        policy: AddressPolicy | None = None,
     ) -> None:
+        """``policy`` decides where redirects may lead (default: the endpoint's own origin and
+        public hosts, :mod:`ren_index.harvest.addresses`); ``deadline`` bounds each request."""
         self.endpoint = endpoint
         self.metadata_prefix = metadata_prefix
         self._http = OaiHttpClient(
@@ -90,6 +95,8 @@ class OaiHarvester:
             max_retry_after=max_retry_after,
             session=session,
             sleep=sleep,
+            deadline=deadline,
+            policy=policy,
         )
 
     def identify(self) -> IdentifyInfo:

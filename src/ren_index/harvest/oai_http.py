@@ -5,6 +5,11 @@ The wait before a retry is ``Retry-After`` when the server sends one (seconds or
 otherwise ``backoff * 2**(attempt - 1)``; either is capped at ``max_retry_after``. When the retries
 run out on an exception a :class:`HarvestError` is raised; when they run out on an HTTP status the
 last response is returned, so its body can still be read for an OAI ``<error>``.
+
+Never retried, because asking again cannot help: a redirect the address policy refuses (it is
+not fetched at all, :mod:`ren_index.harvest.addresses`), a request past its overall deadline, too
+many redirects, a body over the size limit. Redirects, the deadline and the size limit live in
+:mod:`ren_index.harvest.transport`, shared with the partner-feed client.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ from email.utils import parsedate_to_datetime
 
 import requests
 
+from ren_index.errors import HarvestError
+from ren_index.harvest.addresses import AddressPolicy
 from ren_index.harvest.oai_response import RequestContext
+from ren_index.harvest.transport import fetch, watched_session
 from ren_index.xmlsafe import MAX_BYTES
 
 log = logging.getLogger(__name__)
@@ -72,14 +80,18 @@ class OaiHttpClient:
         max_retry_after: float,
         session: requests.Session | None,
         sleep: Callable[[float], None],
+        deadline: float = 300.0,
+        policy: AddressPolicy | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
         self.max_retries = max(0, max_retries)
         self.backoff = backoff
         self.max_retry_after = max_retry_after
-        self.session = session or requests.Session()
+        self.session = watched_session(session)
         self.sleep = sleep
+        self.deadline = deadline
+        self.policy = policy or AddressPolicy(endpoint)
 
     def get(self, params: Mapping[str, str], context: RequestContext) -> HttpResponse:
         """One OAI-PMH request, retried as the module docstring says."""
@@ -117,20 +129,30 @@ class OaiHttpClient:
     def _once(
         self, params: Mapping[str, str], context: RequestContext
     ) -> tuple[int, Mapping[str, str], bytes]:
-        with self.session.get(
-            self.endpoint,
-            params=dict(params),
-            timeout=self.timeout,
-            headers={"User-Agent": USER_AGENT},
-            stream=True,
-        ) as response:
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_content(chunk_size=64 * 1024):
-                size += len(chunk)
-                chunks.append(chunk)
-                if size > MAX_BYTES:
-                    raise context.not_oai(
-                        f"response larger than {MAX_BYTES} bytes; refused", b"".join(chunks)[:2048]
-                    )
-            return response.status_code, response.headers, b"".join(chunks)
+        try:
+            answer = fetch(
+                self.session,
+                self.endpoint,
+                policy=self.policy,
+                timeout=self.timeout,
+                deadline=self.deadline,
+                params=params,
+                headers={"User-Agent": USER_AGENT},
+                too_large=lambda _url, head: context.not_oai(
+                    f"response larger than {MAX_BYTES} bytes; refused", head
+                ),
+            )
+        except HarvestError as exc:
+            _with_context(exc, context)
+            raise
+        return answer.status, answer.headers, answer.body
+
+
+def _with_context(exc: HarvestError, context: RequestContext) -> None:
+    """``exc`` with the OAI request's verb, set, prefix and token filled in where it has none."""
+    exc.verb = exc.verb or context.verb
+    exc.set_spec = exc.set_spec or context.set_spec
+    exc.metadata_prefix = exc.metadata_prefix or context.metadata_prefix
+    exc.resumption_token = exc.resumption_token or context.resumption_token
+    exc.endpoint = exc.endpoint or context.endpoint
+    exc.args = (str(exc),)

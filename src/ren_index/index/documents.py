@@ -13,6 +13,12 @@ stemmed). Facet values are kept as plain keywords. The whole record rides along 
 default values, which keeps 100,000 documents small on a 1 GB heap and still validates back into
 a :class:`Resource`.
 
+Each text value is indexed up to :data:`MAX_INDEXED_CHARS` characters: OpenSearch refuses to
+highlight a field longer than a million characters, and it refuses it for the *whole* search, so
+one record with a 1 MB description would make every portal query fail. What the API shows is cut
+further, at the limits of ``validation.yaml`` (:mod:`ren_index.search.portal`); ``record`` keeps
+the whole text for the resource page and the ledger's sake.
+
 ``indexed_at`` is not set here: it is the time of sending (see :mod:`.bulk`), and it is left
 out of :func:`document_hash` so that re-sending an unchanged record is detected as unchanged.
 """
@@ -31,6 +37,12 @@ from ren_index.model import LangString, Resource, pick_lang
 DISCIPLINE_PURPOSES = frozenset({"discipline", "subject", "matiere", "domaine", "domaine d enseignement"})
 """Folded LOM 9.1 purposes (or a purpose URI's last segment) of a classification by discipline."""
 UNDETERMINED_FAMILY = "undetermined"
+
+MAX_INDEXED_CHARS = 20_000
+"""Characters of one title, description or keyword that are indexed (searched, highlighted).
+
+Twice the default description limit (``text.description_max_chars``): an over-long text is still
+found by its words, and highlighting stays far below OpenSearch's ``max_analyzed_offset``."""
 
 LANG_BUCKETS = ("fr", "en")
 """Languages with their own analyzer; everything else is ``other``."""
@@ -87,7 +99,7 @@ def to_document(
     ):
         for bucket, values in split_languages(texts, default).items():
             if values:
-                doc[f"{field}_{bucket}"] = values
+                doc[f"{field}_{bucket}"] = _unique(v[:MAX_INDEXED_CHARS] for v in values)
     titles = [t for b in ("fr", "en", "other") for t in doc.get(f"title_{b}", [])]
     if titles:
         doc["suggest"] = titles

@@ -7,6 +7,10 @@ aliases, so a rebuild is "create a new index, fill it, swap the aliases" in one 
 
 - ``<prefix>-resources`` — every indexed resource;
 - ``<prefix>-<portal>`` — a filtered alias per portal (``ren-pavillon``, ``ren-ecole-ouverte``).
+
+A physical index of the prefix that no alias points at serves nobody: it is what a rebuild that
+failed half-way left when OpenSearch could not even be asked to delete it, or an old index whose
+deletion failed after the swap. :func:`delete_unaliased` removes them; a rebuild calls it first.
 """
 
 from __future__ import annotations
@@ -86,6 +90,22 @@ def alias_targets(client: OpenSearch, alias: str) -> list[str]:
     if not client.indices.exists_alias(name=alias):
         return []
     return sorted(client.indices.get_alias(name=alias))
+
+
+def unaliased_indices(client: OpenSearch, prefix: str) -> list[str]:
+    """Physical indices named like this prefix's (``<prefix>-resources-v2[-<digits>]``) that no
+    alias points at — neither the main alias nor a portal's — so no reader can see them."""
+    own = re.compile(rf"{re.escape(prefix)}-resources-v\d+(?:-\d+)?")
+    found = client.indices.get_alias(index=f"{prefix}-resources-v*", expand_wildcards="open,closed")
+    return sorted(name for name, info in found.items() if own.fullmatch(name) and not info.get("aliases"))
+
+
+def delete_unaliased(client: OpenSearch, prefix: str) -> list[str]:
+    """Delete :func:`unaliased_indices` (leftovers of failed rebuilds); return their names."""
+    names = unaliased_indices(client, prefix)
+    for name in names:
+        client.indices.delete(index=name, ignore_unavailable=True)
+    return names
 
 
 def point_aliases(client: OpenSearch, prefix: str, index: str, *, portals: Iterable[str]) -> None:

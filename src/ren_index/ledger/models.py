@@ -8,6 +8,7 @@ outside tests — so a production database is upgraded the same way as a laptop'
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -159,8 +160,17 @@ class Event(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
 
 
+def new_session_key() -> str:
+    """A fresh random :attr:`User.session_key` (128 bits, hex)."""
+    return secrets.token_hex(16)
+
+
 class User(Base):
-    """An account of the review UI. Passwords are stored as argon2 hashes, never in clear."""
+    """An account of the review UI. Passwords are stored as argon2 hashes, never in clear.
+
+    Failed logins and lock-outs are not counted here but per client address, in
+    :class:`LoginLock`: one address guessing must not lock the account out for everyone.
+    """
 
     __tablename__ = "users"
 
@@ -168,11 +178,32 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(128), unique=True)
     role: Mapped[str] = mapped_column(String(16))  # documentalist | librarian | admin
     password_hash: Mapped[str] = mapped_column(String(255))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    session_key: Mapped[str] = mapped_column(String(32), default=new_session_key)
+    """Copied into the session cookie at login and compared on every request; replacing it ends
+    every open session of the account at once (logout, password or role change). Random rather
+    than a counter, so an account created later under a reused id or name inherits no session."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class LoginLock(Base):
+    """Consecutive failed logins to one account from one client address, and the lock they led to.
+
+    Keyed by the pair so that five wrong passwords from one address lock that address out of that
+    account only: the person at another address still logs in. Deleted with the account, on a
+    successful login from the address and by ``ren-index users unlock``.
+    """
+
+    __tablename__ = "login_locks"
+    __table_args__ = (UniqueConstraint("user_id", "client", name="uq_login_lock_user_client"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client: Mapped[str] = mapped_column(String(64))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_failed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Overlay(Base):

@@ -3,21 +3,48 @@
 Thin on purpose: every task calls one step of ``ren_index.steps``; retries sit only on the tasks
 that do network I/O (harvest, index). A harvest that fails is retried from its saved checkpoint,
 so a retry never starts the list over.
+
+Faults end as reports, not as a crash: a source whose harvest fails (after its retries) keeps its
+failed report and the other sources go on; an OpenSearch that does not answer is seen by one quick
+ping before the index task, so the run says so at once instead of waiting through retry delays
+meant for a bulk that broke off. What was harvested and processed stays in the ledger, and the next
+``ren-index index`` (or run) sends it. Whenever something failed the flow ends ``Failed`` — so the
+Prefect UI shows it — with every report as the state's data (:func:`running.run_pipeline` reads it).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow, task
+from opensearchpy.exceptions import OpenSearchException
+from prefect import State, flow, task
+from prefect.states import Failed
 
 from ren_index.config.rules import load_portals
 from ren_index.config.sources import get_source, load_sources
 from ren_index.config.vocabularies import load_vocabularies
-from ren_index.errors import HarvestError
+from ren_index.errors import HarvestError, IndexingError, RenIndexError
 from ren_index.ledger.db import open_ledger
-from ren_index.runs.report import RunReport
-from ren_index.settings import load_settings
+from ren_index.runs.report import RunReport, index_report
+from ren_index.settings import Settings, load_settings
+
+PING_TIMEOUT = 5.0
+"""Seconds the reachability check waits for OpenSearch (once, no retry: a down node is refused at
+once, a blackholed one answers nothing in 5 s either)."""
+
+CATCH_UP = (
+    "le prochain « ren-index index » (ou « ren-index run ») rattrapera le retard"
+    " / the next `ren-index index` (or `run`) will catch up"
+)
+
+
+class HarvestFailed(HarvestError):
+    """A harvest whose report says ``failed``: raised so Prefect retries, carrying the report."""
+
+    def __init__(self, report: RunReport) -> None:
+        self.report = report
+        error = report.get("error", {})
+        super().__init__(f"harvest of {report['source']} failed: {error.get('message')}")
 
 
 @task(retries=2, retry_delay_seconds=[10, 60], task_run_name="harvest-{source_id}")
@@ -29,7 +56,7 @@ def harvest(source_id: str, full: bool = False) -> RunReport:
     source = get_source(load_sources(settings.config_dir / "sources.yaml"), source_id)
     report = harvest_source(open_ledger(settings.db_url), source, settings, full=full)
     if report["status"] == "failed":
-        raise HarvestError(f"harvest of {source_id} failed: {report.get('error', {}).get('message')}")
+        raise HarvestFailed(report)
     return report
 
 
@@ -44,9 +71,9 @@ def process(source_id: str) -> RunReport:
     return process_source(open_ledger(settings.db_url), source, Rulebook.load(settings.config_dir))
 
 
-@task(retries=2, retry_delay_seconds=[10, 60])
+@task(retries=2, retry_delay_seconds=[2, 5])
 def index() -> RunReport:
-    """Send what changed to OpenSearch."""
+    """Send what changed to OpenSearch (retried within seconds when a bulk breaks off)."""
     from ren_index.index.client import make_client, ping_or_raise
     from ren_index.steps.index import index_changes
 
@@ -84,21 +111,76 @@ def report(source_id: str, harvested: RunReport, processed: RunReport) -> RunRep
     return merged
 
 
+def unreachable(settings: Settings) -> str | None:
+    """Why OpenSearch cannot be reached (one line), or None when it answers.
+
+    One attempt with a short timeout: the index task's retries are for a bulk that breaks off, not
+    for a node that is down, which would otherwise cost a minute of silence before saying so.
+    """
+    from ren_index.index.client import make_client, ping_or_raise
+
+    quick = settings.model_copy(update={"opensearch_timeout": min(settings.opensearch_timeout, PING_TIMEOUT)})
+    client = make_client(quick)
+    client.transport.max_retries = 0
+    try:
+        ping_or_raise(client, settings.opensearch_url)
+    except IndexingError as exc:
+        return str(exc)
+    finally:
+        client.close()
+    return None
+
+
+def failed_index(reason: str) -> RunReport:
+    """The index step's report when it could not run or broke off: why, and what catches up."""
+    failed = index_report("*", {})
+    failed["status"] = "failed"
+    failed["error"] = {
+        "message": f"indexation impossible / indexing failed: {reason} — {CATCH_UP}",
+        "resume": "ren-index index",
+    }
+    return failed
+
+
+def index_or_report() -> RunReport:
+    """The index step, or its failed report when OpenSearch is down or breaks off for good."""
+    reason = unreachable(load_settings())
+    if reason is not None:
+        return failed_index(reason)
+    try:
+        return index()
+    except (RenIndexError, OpenSearchException, OSError) as exc:
+        return failed_index(" ".join(str(exc).split()) or exc.__class__.__name__)
+
+
 @flow(name="ren-index-pipeline", log_prints=True)
-def pipeline(source_ids: list[str], full: bool = False) -> dict[str, Any]:
+def pipeline(source_ids: list[str], full: bool = False) -> dict[str, Any] | State[Any]:
     """Harvest → process → index for the given sources; one report per source plus the index's.
 
     A held harvest is not a failure: its source is processed, and the index step leaves it alone
-    until a librarian releases the run.
+    until a librarian releases the run. A failed harvest keeps its report (with where it stopped)
+    and is not processed; the other sources go on, and the index step runs for what they brought.
     """
     reports: dict[str, Any] = {}
+    failed: list[str] = []
     for source_id in source_ids:
-        harvested = harvest(source_id, full=full)
+        try:
+            harvested = harvest(source_id, full=full)
+        except HarvestFailed as exc:
+            reports[source_id] = {"harvest": exc.report}
+            failed.append(str(exc))
+            continue
         processed = process(source_id)
         reports[source_id] = {
             "harvest": harvested,
             "process": processed,
             "report": report(source_id, harvested, processed),
         }
-    indexed = index()
-    return {"status": "completed", "sources": reports, "index": indexed}
+    indexed = index_or_report()
+    if indexed["status"] == "failed":
+        failed.append(str(indexed.get("error", {}).get("message")))
+    result: dict[str, Any] = {"status": "completed", "sources": reports, "index": indexed}
+    if failed:
+        result.update(status="failed", error="; ".join(failed))
+        return Failed(message=result["error"], data=result)
+    return result

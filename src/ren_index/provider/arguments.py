@@ -92,6 +92,11 @@ def parse_window(from_: str | None, until: str | None) -> Window:
     ``until=...T10:00:00Z`` the whole second, since datestamps are shown to the second), so it
     becomes an exclusive bound one day or one second later. Per the specification (2.7.1), mixed
     granularities and ``from`` later than ``until`` are ``badArgument``.
+
+    Every legal date is a window, the extreme ones included: ``until=9999-12-31`` has no "one day
+    later" in Python's calendar, and it means "up to the end of time", so it is no upper bound at
+    all (it used to overflow into an HTTP 500); ``until=0001-01-01`` and ``from=9999-12-31`` are
+    windows that hold nothing (``noRecordsMatch``). Only a malformed date is ``badArgument``.
     """
     lower = _parse(from_) if from_ is not None else None
     upper = _parse(until) if until is not None else None
@@ -101,18 +106,22 @@ def parse_window(from_: str | None, until: str | None) -> Window:
         if lower is not None and upper is not None and lower > upper:
             raise OaiError("badArgument", "from is later than until")
     if upper is not None and until is not None:
-        upper += timedelta(days=1) if len(until) == 10 else timedelta(seconds=1)
+        try:
+            upper += timedelta(days=1) if len(until) == 10 else timedelta(seconds=1)
+        except OverflowError:
+            upper = None  # the last day (or second) of year 9999: nothing lies after it
     return Window(lower, upper)
 
 
 def _parse(value: str) -> datetime:
-    try:
-        if len(value) == 10:
-            return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-        if len(value) == 20:
-            return datetime.strptime(value, STAMP_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        pass
+    """A ``YYYY-MM-DD`` or ``YYYY-MM-DDThh:mm:ssZ`` date, ASCII digits only (``strptime`` would
+    also read "２０２４", which no harvester means)."""
+    formats = {10: "%Y-%m-%d", 20: STAMP_FORMAT}
+    if value.isascii() and len(value) in formats:
+        try:
+            return datetime.strptime(value, formats[len(value)]).replace(tzinfo=UTC)
+        except ValueError:
+            pass
     raise OaiError("badArgument", f"bad date {value[:40]!r} (expected YYYY-MM-DD or {GRANULARITY})")
 
 

@@ -4,8 +4,9 @@ The command line and the web pages call the same functions, so a decision means 
 wherever it is taken. Each takes the ledger's session factory and the acting person's name, runs in
 one transaction and writes an audit event (who, what, before, after, comment) for every change.
 
-Decisions are written to the ledger only; publication follows on the next ``index`` run, or at
-once through :func:`ren_index.review.publish.publish` (what the web pages do after a decision).
+Decisions are written to the ledger only; publication follows at once through
+:func:`ren_index.review.publish.publish` — what the web pages and ``ren-index review
+approve|reject`` both do after a decision — or, when OpenSearch is down, on the next ``index`` run.
 
 Rules worth knowing (see also docs/validation.md, "Corrections"):
 

@@ -16,16 +16,28 @@ double (:func:`ren_index.search.query.text_query`); an unclear guess ("fraction"
 Snippets come from OpenSearch's highlighter with ``encoder: html``: the description text is
 HTML-escaped and only ``<mark>`` / ``</mark>`` are real tags, so a portal can insert the snippet
 as HTML without sanitizing it (harvested text is hostile until proven otherwise).
+
+No response carries more of a text than the limits of ``validation.yaml`` (``text.title_max_chars``,
+``text.description_max_chars``, as :class:`TextRules`): a source may send a 1 MB title, and a
+record approved before anyone shortened it (TITLE_TOO_LONG) must not make a result page, or the
+type-ahead under every keystroke, weigh a megabyte. Titles and keywords are cut at the title
+limit, every other text at the description limit, ending in "…" (:func:`clip`); a cut snippet
+stays well-formed HTML.
+
+Size: one module on purpose — everything the portals' API promises (parameters, facets, snippets,
+labels, the bounds of a response) reads in one place, as pure functions tested without a server.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ren_index.config.languages import language_label
-from ren_index.config.rules import PortalPolicy
+from ren_index.config.rules import ELLIPSIS, PortalPolicy, TextRules, clip
 from ren_index.config.vocabularies import Vocabularies, Vocabulary
 from ren_index.ledger.models import ResourceRow
 from ren_index.ledger.record_json import record_view
@@ -193,14 +205,19 @@ def shape_search(
     params: SearchParams,
     portals: Mapping[str, PortalPolicy],
     vocabularies: Vocabularies | None = None,
+    limits: TextRules | None = None,
 ) -> dict[str, Any]:
-    """The API response for OpenSearch's answer to :func:`build_search` (pure)."""
+    """The API response for OpenSearch's answer to :func:`build_search` (pure).
+
+    ``limits`` are the text limits of ``validation.yaml`` (their defaults when ``None``).
+    """
     hits = raw["hits"]
+    limits = limits or TextRules()
     return {
         "total": int(hits["total"]["value"]),
         "page": params.page,
         "size": params.size,
-        "results": [_result(hit, vocabularies) for hit in hits["hits"]],
+        "results": [_result(hit, vocabularies, limits) for hit in hits["hits"]],
         "facets": _facets(raw.get("aggregations", {}), portals, vocabularies),
     }
 
@@ -222,24 +239,31 @@ def build_suggest(
     return {"query": query, "size": size, "_source": TITLE_FIELDS, "track_total_hits": False}
 
 
-def shape_suggest(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """``[{"id", "title"}]``: the French title when there is one, else English, else any."""
+def shape_suggest(raw: Mapping[str, Any], limits: TextRules | None = None) -> list[dict[str, Any]]:
+    """``[{"id", "title"}]``: the French title when there is one, else English, else any (cut at
+    the title limit)."""
+    limit = (limits or TextRules()).title_max_chars
     out = []
     for hit in raw["hits"]["hits"]:
         source = hit.get("_source", {})
         title = next((source[f][0] for f in TITLE_FIELDS if source.get(f)), None)
-        out.append({"id": hit["_id"], "title": title})
+        out.append({"id": hit["_id"], "title": clip(title, limit) if isinstance(title, str) else None})
     return out
 
 
 def resource_view(
-    doc_id: str, source: Mapping[str, Any], vocabularies: Vocabularies | None
+    doc_id: str,
+    source: Mapping[str, Any],
+    vocabularies: Vocabularies | None,
+    limits: TextRules | None = None,
 ) -> dict[str, Any]:
     """One indexed resource in the record-view shape of DESIGN.md, plus what a resource page shows.
 
     Built from the index alone (the API reads no ledger). ``decided_by`` is left out: who
-    approved a record is the documentalists' business, not the public's.
+    approved a record is the documentalists' business, not the public's. Texts are cut at the
+    limits (``record`` holds them whole).
     """
+    limits = limits or TextRules()
     row = ResourceRow(
         id=doc_id,
         source_id=str(source.get("source")),
@@ -260,7 +284,44 @@ def resource_view(
     view["resource_types"] = list(source.get("resource_types") or [])
     view["disciplines"] = list(source.get("disciplines") or [])
     view["date_modified"] = source.get("date_modified")
-    return view
+    view["title"] = _bounded(view["title"], limits.title_max_chars)
+    view["keywords"] = _bounded(view["keywords"], limits.title_max_chars)
+    bounded: dict[str, Any] = _bounded(view, limits.description_max_chars)
+    return bounded
+
+
+def _bounded(value: Any, limit: int) -> Any:
+    """``value`` with every string in it cut at ``limit`` characters (dicts and lists walked)."""
+    if isinstance(value, str):
+        return clip(value, limit)
+    if isinstance(value, dict):
+        return {key: _bounded(item, limit) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_bounded(item, limit) for item in value]
+    return value
+
+
+_MARK_TAG = re.compile(r"</?mark>")
+
+
+def clip_snippet(snippet: str, limit: int) -> str:
+    """A highlighted snippet (escaped text, ``<mark>`` tags) of at most ``limit`` characters.
+
+    Cut as HTML, not as a string: a snippet cut inside ``&amp;`` or ``<mark>`` would be broken
+    markup. One that is too long loses its marks (it cannot come from a normal fragment anyway).
+    """
+    if len(snippet) <= limit:
+        return snippet
+    text = html.unescape(_MARK_TAG.sub("", snippet))[:limit]
+    kept: list[str] = []
+    used = len(ELLIPSIS)
+    for char in text:
+        escaped = html.escape(char)
+        if used + len(escaped) > limit:
+            break
+        kept.append(escaped)
+        used += len(escaped)
+    return "".join(kept).rstrip() + ELLIPSIS
 
 
 # -- filters and facets ----------------------------------------------------------------------
@@ -366,15 +427,19 @@ def _facet_labels(
 # -- one result ------------------------------------------------------------------------------
 
 
-def _result(hit: Mapping[str, Any], vocabularies: Vocabularies | None) -> dict[str, Any]:
+def _result(hit: Mapping[str, Any], vocabularies: Vocabularies | None, limits: TextRules) -> dict[str, Any]:
     source = hit.get("_source", {})
     highlight = hit.get("highlight", {})
     licence = source.get("licence")
     licence_labels = _labels(vocabularies.licences, licence) if vocabularies and licence else (None, None)
-    return {
+    snippets = _by_language(highlight, "description")
+    result = {
         "id": hit["_id"],
-        "title": _by_language(source, "title"),
-        "description": _by_language(highlight, "description"),
+        "title": _bounded(_by_language(source, "title"), limits.title_max_chars),
+        "description": {
+            lang: clip_snippet(text, limits.description_max_chars) if text else text
+            for lang, text in snippets.items()
+        },
         "url": source.get("url"),
         "levels": _levels(source.get("levels") or [], vocabularies),
         "licence": {
@@ -387,6 +452,10 @@ def _result(hit: Mapping[str, Any], vocabularies: Vocabularies | None) -> dict[s
         "resource_types": source.get("resource_types", []),
         "source": source.get("source"),
         "portals": source.get("portals", []),
+    }
+    return {
+        key: value if key in ("title", "description") else _bounded(value, limits.description_max_chars)
+        for key, value in result.items()
     }
 
 

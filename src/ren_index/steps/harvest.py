@@ -29,8 +29,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.config.rules import GuardRules, load_guard_rules
 from ren_index.config.sources import SourceConfig
-from ren_index.errors import ConfigError, HarvestError
+from ren_index.errors import ConfigError, HarvestError, UnexpectedHarvestError
+from ren_index.harvest.addresses import AddressPolicy
 from ren_index.harvest.base import Page
+from ren_index.harvest.bounds import PageBounds
 from ren_index.harvest.csv_source import CsvHarvester
 from ren_index.harvest.documents import DocumentClient, DocumentHarvester
 from ren_index.harvest.feeds import FeedHarvester
@@ -58,9 +60,18 @@ REPORTED_WITHDRAWALS = 1000
 
 
 def make_harvester(source: SourceConfig, settings: Settings) -> Harvester:
-    """The harvester for a source's type."""
+    """The harvester for a source's type, bound to the source's address policy and request deadline."""
+    try:
+        policy = AddressPolicy(source.url, source.allow_hosts)
+    except ValueError as exc:
+        raise ConfigError(f"source {source.id!r}: allow_hosts: {exc}") from exc
     if source.type != "oai":
-        client = DocumentClient(timeout=settings.harvest_timeout, max_retries=settings.harvest_max_retries)
+        client = DocumentClient(
+            timeout=settings.harvest_timeout,
+            max_retries=settings.harvest_max_retries,
+            deadline=settings.harvest_request_deadline,
+            policy=policy,
+        )
         if source.type == "rss":
             return FeedHarvester(source.url, client)
         if source.type == "jsonld":
@@ -74,6 +85,8 @@ def make_harvester(source: SourceConfig, settings: Settings) -> Harvester:
         timeout=settings.harvest_timeout,
         max_retries=settings.harvest_max_retries,
         max_retry_after=settings.harvest_max_retry_after,
+        deadline=settings.harvest_request_deadline,
+        policy=policy,
     )
 
 
@@ -127,7 +140,10 @@ def _start_run(
         source_id=source.id,
         kind="harvest",
         status="running",
-        full=full,
+        # Complete = no date window, whatever the flag: the first harvest of a source is the
+        # anomaly guard's baseline (else a later --full run dropping to a third goes unnoticed),
+        # and a --full run with --from/--until saw only part of the list.
+        full=from_ is None and until is None,
         window_from=from_,
         window_until=until,
         checkpoint=run_lock.stamp({"set_index": 0, "token": None}, owner),
@@ -209,8 +225,15 @@ def harvest_source(
 ) -> RunReport:
     """Harvest one source into the ledger and return its run report.
 
-    A :class:`HarvestError` does not escape: the run is marked ``failed`` with the error's context
-    and a resume hint, and the report says so (the caller decides the exit status).
+    No error of the harvest escapes: a :class:`HarvestError` — and any other exception, a bug or a
+    structure that crashed a parser, wrapped as :class:`UnexpectedHarvestError` — marks the run
+    ``failed`` with the error's context and a resume hint, releases the lock, tells the webhook,
+    and the report says so (the caller decides the exit status). A run is never left ``running``
+    by a crash. Only an interruption (Ctrl-C, ``SystemExit``) propagates, the lock released and
+    the run resumable.
+
+    Bounds (``Settings``): ``harvest_max_empty_pages`` pages in a row without a record but with a
+    next page, or ``harvest_max_pages`` pages in one call, fail the run (its checkpoint kept).
 
     ``apply_withdrawals=False`` holds the withdrawals of a complete harvest: the report lists
     them (``withdrawn``, ``counts["withdrawn"]``) and the ledger keeps the records live. The
@@ -233,6 +256,12 @@ def harvest_source(
     feed_state: dict[str, Any] = {}
     sets: list[str | None] = list(source.sets) or [None]
     started = datetime.now(UTC)
+    bounds = PageBounds(
+        endpoint=source.url,
+        metadata_prefix=source.metadata_prefix if source.type == "oai" else None,
+        max_empty=settings.harvest_max_empty_pages,
+        max_pages=settings.harvest_max_pages,
+    )
     try:
         info = harvester.identify()
         for set_index in range(int(checkpoint.get("set_index") or 0), len(sets)):
@@ -263,15 +292,39 @@ def harvest_source(
                 if on_page is not None:
                     on_page(page, counts)
                 feed_state = page.state or feed_state
+                bounds.check(page, sets[set_index])
             with factory.begin() as session:
                 run = session.get_one(HarvestRun, run_id)
                 run.checkpoint = run_lock.stamp({"set_index": set_index + 1, "token": None}, owner)
+        return _finish_run(
+            factory, source, settings, run_id, harvester, info, feed_state, started, rules, apply_withdrawals
+        )
     except HarvestError as exc:
+        return _fail(factory, source, settings, run_id, exc)
+    except Exception as exc:  # a crash of any kind ends the run `failed`, never `running`
+        log.info("%s : trace de l'erreur / traceback", source.id, exc_info=True)
+        return _fail(
+            factory, source, settings, run_id, UnexpectedHarvestError.wrapping(exc, endpoint=source.url)
+        )
+    except BaseException:
+        _release_lock(factory, run_id)
+        raise
+
+
+def _fail(
+    factory: sessionmaker[Session], source: SourceConfig, settings: Settings, run_id: int, exc: HarvestError
+) -> RunReport:
+    """Close the run ``failed`` with the error and the resume hint, release its lock, tell the webhook.
+
+    When the ledger itself cannot record it, the webhook still hears of the failure and a
+    :class:`HarvestError` says both problems in one line.
+    """
+    try:
         with factory.begin() as session:
             run = session.get_one(HarvestRun, run_id)
             run.status = "failed"
             run.finished_at = utcnow()
-            run.checkpoint = run_lock.stamp(run.checkpoint, None)
+            run.checkpoint = run_lock.stamp(run.checkpoint or {}, None)
             run.error = {
                 "message": exc.message,
                 **exc.context(),
@@ -282,15 +335,32 @@ def harvest_source(
                 ),
             }
             failed = run_report(run)
-        log.warning("%s : moisson en échec / harvest failed — %s", source.id, exc.message)
-        notify_run(settings, failed)
-        return failed
-    except BaseException:
+    except Exception as ledger_exc:
+        log.info("%s : trace de l'erreur du registre / ledger traceback", source.id, exc_info=True)
         _release_lock(factory, run_id)
-        raise
-    return _finish_run(
-        factory, source, settings, run_id, harvester, info, feed_state, started, rules, apply_withdrawals
-    )
+        notify_run(
+            settings,
+            {
+                "run_id": run_id,
+                "source": source.id,
+                "kind": "harvest",
+                "status": "failed",
+                "counts": {},
+                "error": {
+                    "message": exc.message,
+                    **exc.context(),
+                    "resume": f"ren-index harvest {source.id}",
+                },
+            },
+        )
+        raise HarvestError(
+            f"moisson en échec, non enregistrée au registre / harvest failed and could not be recorded"
+            f" in the ledger: {exc.message} — {type(ledger_exc).__name__}: {ledger_exc}",
+            endpoint=source.url,
+        ) from ledger_exc
+    log.warning("%s : moisson en échec / harvest failed — %s", source.id, exc.message)
+    notify_run(settings, failed)
+    return failed
 
 
 def _finish_run(

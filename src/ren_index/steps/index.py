@@ -5,6 +5,12 @@ ledger's resource id); records that are no longer approved but are in the index 
 What OpenSearch refused is counted as an error per record, left unmarked in the ledger, and
 retried by the next run. A re-run with nothing new sends nothing.
 
+OpenSearch going away in the middle is one line (an :class:`IndexingError`), never a
+``ConnectionError`` traceback, and loses nothing: the documents it acknowledged before are recorded
+as indexed (``indexed_hash``), so running ``ren-index index`` again sends only the rest. A rebuild
+that fails deletes its half-built index (or, when OpenSearch cannot even be asked, the next
+rebuild does, before it starts).
+
 A source whose last harvest the anomaly guard held (:func:`ren_index.runs.holds.held_sources`) is left
 alone — nothing of it is added, changed or removed — so a broken partner export cannot empty a
 portal; its changes go out with the first run after a librarian releases the harvest.
@@ -13,21 +19,24 @@ portal; its changes go out with the first run after a librarian releases the har
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from opensearchpy import OpenSearch
+from opensearchpy.exceptions import TransportError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.config.vocabularies import Vocabularies
 from ren_index.errors import IndexingError
-from ren_index.index.bulk import send
+from ren_index.index.bulk import BulkInterrupted, send, transport_warnings_hidden, unreachable
 from ren_index.index.documents import document_hash, to_document
 from ren_index.index.schema import (
     alias_name,
     alias_targets,
     create_index,
+    delete_unaliased,
     ensure_index,
     index_name,
     point_aliases,
@@ -40,6 +49,22 @@ from ren_index.runs.report import RunReport, index_report
 
 INDEX_COUNTS = ("indexed", "removed", "unchanged", "errors")
 ALL_SOURCES = "*"
+
+
+@contextmanager
+def _asking(what: str) -> Iterator[None]:
+    """OpenSearch failing a call about ``what`` (an index or alias) is one :class:`IndexingError` line."""
+    try:
+        with transport_warnings_hidden():
+            yield
+    except (TransportError, OSError) as exc:
+        reason = unreachable(exc)
+        if reason is not None:
+            raise IndexingError(
+                f"OpenSearch ne répond plus ({what} : {reason}) ; relancez la commande quand il répondra"
+                f" / OpenSearch stopped answering ({what}): run the command again when it answers"
+            ) from exc
+        raise IndexingError(f"OpenSearch a refusé / OpenSearch refused: {what}: {exc}") from exc
 
 
 def index_changes(
@@ -57,7 +82,8 @@ def index_changes(
     ``resource_ids`` limits the run to those records (publication right after a decision).
     """
     alias = f"{prefix}-resources"
-    ensure_index(client, prefix, portals=portals)
+    with _asking(alias):
+        ensure_index(client, prefix, portals=portals)
     upserts: list[tuple[str, dict[str, Any]]] = []
     hashes: dict[str, str] = {}
     deletes: list[str] = []
@@ -88,7 +114,11 @@ def index_changes(
                 hashes[row.id] = digest
             elif row.indexed_hash is not None:
                 deletes.append(row.id)
-    result = send(client, alias, upserts, deletes)
+    interrupted: BulkInterrupted | None = None
+    try:
+        result = send(client, alias, upserts, deletes)
+    except BulkInterrupted as exc:  # what OpenSearch acknowledged before is recorded below
+        result, interrupted = exc.result, exc
     with factory.begin() as session:
         for rid in result.indexed:
             row = session.get_one(ResourceRow, rid)
@@ -105,24 +135,38 @@ def index_changes(
         counts["indexed"] = len(result.indexed)
         counts["removed"] = len(result.deleted)
         counts["errors"] = len(result.failed)
+        message = None
+        if interrupted is not None:
+            done, left = result.answered(), len(upserts) + len(deletes) - result.answered()
+            message = (
+                f"indexation interrompue, OpenSearch ne répond plus ({interrupted.reason}) : les {done}"
+                f" documents traités avant sont enregistrés, {left} restent ; relancez `ren-index index`"
+                " quand il répondra / indexing interrupted, OpenSearch stopped answering: the"
+                f" {done} documents it answered are recorded, {left} are left; run `ren-index index`"
+                " again when it answers"
+            )
         if source_id:
             session.add(
                 HarvestRun(
                     source_id=source_id,
                     kind="index",
-                    status="completed",
+                    status="completed" if message is None else "failed",
                     counts=counts,
+                    error=None if message is None else {"message": message},
                     finished_at=utcnow(),
                 )
             )
         session.flush()
-        return index_report(
+        report = index_report(
             source_id or ALL_SOURCES,
             counts,
             alias=alias,
             held_sources=sorted(held),
             failures=dict(list(result.failed.items())[:20]),
         )
+    if message is not None:
+        raise IndexingError(message) from interrupted
+    return report
 
 
 def rebuild_index(
@@ -141,49 +185,113 @@ def rebuild_index(
     old index until the swap, which is one atomic alias request for the main and every portal
     alias; the old index is deleted ``drain_seconds`` later, so searches that resolved the alias
     just before the swap still finish on it. If the new index does not hold every approved
-    record, nothing is swapped and the new index is deleted: the portals never see a short index.
+    record, or OpenSearch fails before the swap, nothing is swapped and the new index is deleted:
+    the portals never see a short index, and no half-built one is left behind. Leftovers of
+    earlier rebuilds that could not be cleaned (OpenSearch was gone) are deleted first.
     """
-    new_index = index_name(prefix, suffix=utcnow().strftime("%Y%m%d%H%M%S%f"))
-    if not create_index(client, new_index):
-        raise IndexingError(f"rebuild aborted: {new_index} already exists")
+    with _asking(alias_name(prefix)):
+        delete_unaliased(client, prefix)
+        new_index = index_name(prefix, suffix=utcnow().strftime("%Y%m%d%H%M%S%f"))
+        if not create_index(client, new_index):
+            raise IndexingError(f"rebuild aborted: {new_index} already exists")
     upserts: list[tuple[str, dict[str, Any]]] = []
     hashes: dict[str, str] = {}
-    with factory() as session:
-        for row in session.scalars(select(ResourceRow).where(ResourceRow.status == "approved")):
-            if row.record is None:
-                continue
-            doc = to_document(
-                Resource.model_validate(row.record),
-                record_id=row.id,
-                status=row.status,
-                portals=list(row.portals),
-                vocabularies=vocabularies,
-            )
-            upserts.append((row.id, doc))
-            hashes[row.id] = document_hash(doc)
-    result = send(client, new_index, upserts, [])
-    client.indices.refresh(index=new_index)
-    found = int(client.count(index=new_index)["count"])
+    try:
+        with factory() as session:
+            for row in session.scalars(select(ResourceRow).where(ResourceRow.status == "approved")):
+                if row.record is None:
+                    continue
+                doc = to_document(
+                    Resource.model_validate(row.record),
+                    record_id=row.id,
+                    status=row.status,
+                    portals=list(row.portals),
+                    vocabularies=vocabularies,
+                )
+                upserts.append((row.id, doc))
+                hashes[row.id] = document_hash(doc)
+        result = send(client, new_index, upserts, [])
+        with transport_warnings_hidden():
+            client.indices.refresh(index=new_index)
+            found = int(client.count(index=new_index)["count"])
+            old = alias_targets(client, alias_name(prefix))
+    except (IndexingError, TransportError, OSError) as exc:
+        raise _abandon(client, new_index, exc) from exc
+    except BaseException:  # interrupted by hand, or a bug: no half-built index either
+        _delete(client, new_index)
+        raise
     if found != len(upserts):
-        client.indices.delete(index=new_index)
-        raise IndexingError(
-            f"rebuild aborted: {new_index} holds {found} documents, the ledger {len(upserts)}"
-            f" approved records ({len(result.failed)} refused); the aliases were not moved"
+        raise _abandon(
+            client,
+            new_index,
+            IndexingError(
+                f"{new_index} holds {found} documents, the ledger {len(upserts)}"
+                f" approved records ({len(result.failed)} refused)"
+            ),
         )
-    old = alias_targets(client, alias_name(prefix))
-    point_aliases(client, prefix, new_index, portals=portals)
-    if old and drain_seconds > 0:
-        time.sleep(drain_seconds)
-    for name in old:
-        if name != new_index:
-            client.indices.delete(index=name)
+    try:
+        with transport_warnings_hidden():
+            point_aliases(client, prefix, new_index, portals=portals)
+    except (TransportError, OSError) as exc:
+        raise _abandon(client, new_index, exc, swap_unknown=True) from exc
     with factory.begin() as session:
         for row in session.scalars(select(ResourceRow)):
             row.indexed_hash = hashes.get(row.id)
             row.indexed_at = utcnow()
+    if old and drain_seconds > 0:
+        time.sleep(drain_seconds)
+    with _asking(", ".join(old)):  # the swap is done; a replaced index left is the next rebuild's
+        for name in old:
+            if name != new_index:
+                client.indices.delete(index=name)
     return index_report(
         ALL_SOURCES,
         {"indexed": found, "removed": 0, "unchanged": 0, "errors": 0},
         index=new_index,
         replaced=old,
+    )
+
+
+def _delete(client: OpenSearch, index: str) -> bool:
+    """Delete ``index`` if OpenSearch lets us; whether it is gone."""
+    try:
+        with transport_warnings_hidden():
+            client.indices.delete(index=index, ignore_unavailable=True)
+    except (TransportError, OSError):
+        return False
+    return True
+
+
+def _abandon(
+    client: OpenSearch, new_index: str, exc: BaseException, *, swap_unknown: bool = False
+) -> IndexingError:
+    """Delete the half-built ``new_index`` after ``exc``; the error to raise (one line).
+
+    When the alias swap itself failed, the index is deleted only if OpenSearch confirms that no
+    alias points at it: deleting the index the portals now read would empty them. When OpenSearch
+    cannot be asked, the index is left, and the next rebuild deletes it (it has no alias then).
+    """
+    reason = exc.reason if isinstance(exc, BulkInterrupted) else unreachable(exc) or str(exc)
+    if swap_unknown:
+        try:
+            with transport_warnings_hidden():
+                live = client.indices.get_alias(index=new_index).get(new_index, {}).get("aliases")
+        except (TransportError, OSError):
+            live = True  # cannot tell: leave it; without an alias, the next rebuild deletes it
+        if live:
+            return IndexingError(
+                f"reconstruction : la bascule des alias a échoué ({reason}), {new_index} est peut-être"
+                " en service ; relancez `ren-index index --rebuild` / rebuild: the alias swap failed,"
+                f" {new_index} may be live; run `ren-index index --rebuild` again"
+            )
+    if _delete(client, new_index):
+        fate = f"{new_index} est supprimé", f"{new_index} was deleted"
+    else:
+        fate = (
+            f"{new_index} n'a pas pu être supprimé : la prochaine reconstruction le supprimera",
+            f"{new_index} could not be deleted: the next rebuild deletes it",
+        )
+    return IndexingError(
+        f"reconstruction abandonnée ({reason}) : les alias n'ont pas bougé, {fate[0]} / rebuild"
+        f" aborted: the aliases were not moved, {fate[1]}"
     )

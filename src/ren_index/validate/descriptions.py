@@ -2,7 +2,10 @@
 
 A result list shows the description under the title; one that is missing, a few words long or a
 copy of the title tells a teacher nothing. These are ``warning``/``info`` findings: the record
-is still worth publishing, a documentalist may improve it.
+is still worth publishing, a documentalist may improve it. One longer than
+``text.description_max_chars`` (10,000 by default) is a whole document, or junk, pasted in:
+``DESCRIPTION_TOO_LONG``, to review, quoting only its beginning so that the issue stays small
+(the portals' API shows no more than the limit of it either).
 
 The mapper keeps the plain text in ``general.description`` and, when the source sent markup, the
 harvested value in ``general.description_raw``. The markup is worth keeping for display
@@ -16,6 +19,7 @@ import html
 import re
 from typing import Any
 
+from ren_index.config.rules import clip
 from ren_index.config.vocabularies import fold
 from ren_index.model import Issue, Resource
 from ren_index.validate.context import ValidationContext
@@ -69,6 +73,23 @@ def _html(resource: Resource) -> tuple[dict[str, str], list[Issue]]:
     return safe, issues
 
 
+def _too_long(text: str, limit: int) -> Issue:
+    return Issue(
+        code="DESCRIPTION_TOO_LONG",
+        severity="warning",
+        field=FIELD,
+        message_fr=(
+            f"La description compte {len(text)} caractères, plus que les {limit} permis : "
+            "raccourcissez-la (les portails n'en montrent que le début)."
+        ),
+        message_en=(
+            f"The description is {len(text)} characters long, more than the {limit} allowed: "
+            "shorten it (the portals show only its beginning)."
+        ),
+        value=clip(text, limit),
+    )
+
+
 def _text_issues(resource: Resource, ctx: ValidationContext) -> list[Issue]:
     descriptions = {lang: text for lang, text in resource.general.description.items() if text.strip()}
     if not descriptions:
@@ -82,9 +103,13 @@ def _text_issues(resource: Resource, ctx: ValidationContext) -> list[Issue]:
             )
         ]
     minimum = ctx.rules.text.description_min_chars
+    maximum = ctx.rules.text.description_max_chars
     titles = {fold(t) for t in resource.general.title.values() if t.strip()}
     issues: list[Issue] = []
     for text in descriptions.values():
+        if len(text.strip()) > maximum:
+            issues.append(_too_long(text.strip(), maximum))
+            continue  # neither too short nor a title (a title that long is TITLE_TOO_LONG)
         if len(text.strip()) < minimum:
             issues.append(
                 Issue(
@@ -111,7 +136,8 @@ def _text_issues(resource: Resource, ctx: ValidationContext) -> list[Issue]:
 
 
 def check_description(resource: Resource, ctx: ValidationContext) -> tuple[dict[str, Any], list[Issue]]:
-    """DESCRIPTION_MISSING / _TOO_SHORT / _SAME_AS_TITLE, HTML_IN_DESCRIPTION, ``description_html``."""
+    """DESCRIPTION_MISSING / _TOO_SHORT / _TOO_LONG / _SAME_AS_TITLE, HTML_IN_DESCRIPTION,
+    ``description_html``."""
     safe, html_issues = _html(resource)
     updates: dict[str, Any] = {"description_html": safe} if safe else {}
     return updates, _text_issues(resource, ctx) + html_issues

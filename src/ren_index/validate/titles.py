@@ -8,6 +8,11 @@ form as the suggestion (a documentalist restores the proper nouns).
 
 Each language's title is judged on its own: an English "Untitled" next to a good French title is
 still worth fixing.
+
+A title longer than ``text.title_max_chars`` (300 by default) is a description or a whole
+document pasted into the wrong field: a ``warning`` (to review), whose value quotes only the
+beginning so that the issue itself stays small. It is the only finding on that title: whatever
+else is wrong with it, it has to be rewritten anyway.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from ren_index.config.rules import clip
 from ren_index.config.vocabularies import fold
 from ren_index.model import Issue, Resource
 from ren_index.validate.context import ValidationContext
@@ -79,13 +85,34 @@ TITLE_MISSING = Issue(
 )
 
 
+def _too_long(title: str, limit: int) -> Issue:
+    return Issue(
+        code="TITLE_TOO_LONG",
+        severity="warning",
+        field=FIELD,
+        message_fr=(
+            f"Le titre compte {len(title)} caractères, plus que les {limit} permis : raccourcissez-le "
+            "(les portails n'en montrent que le début)."
+        ),
+        message_en=(
+            f"The title is {len(title)} characters long, more than the {limit} allowed: shorten it "
+            "(the portals show only its beginning)."
+        ),
+        value=clip(title, limit),
+    )
+
+
 def check_title(resource: Resource, ctx: ValidationContext) -> tuple[dict[str, Any], list[Issue]]:
-    """TITLE_MISSING, TITLE_PLACEHOLDER (one per language), TITLE_ALL_CAPS; no controlled value."""
+    """TITLE_MISSING, TITLE_TOO_LONG, TITLE_PLACEHOLDER (one per language), TITLE_ALL_CAPS."""
     titles = {lang: text.strip() for lang, text in resource.general.title.items() if text.strip()}
     if not titles:
         return {}, [TITLE_MISSING]
     issues: list[Issue] = []
+    limit = ctx.rules.text.title_max_chars
     for title in titles.values():
+        if len(title) > limit:
+            issues.append(_too_long(title, limit))
+            continue
         reason = _placeholder_reason(title, ctx)
         if reason is not None:
             issues.append(

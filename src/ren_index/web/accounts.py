@@ -1,28 +1,35 @@
-"""Accounts of the review UI: roles, argon2 password hashes, login attempts and lock-out.
+"""Accounts of the review UI: roles, argon2 password hashes, login attempts, lock-out and sessions.
 
-Kept apart from the web layer so the command line (``ren-index users add``) and the web app apply
-the same rules. Passwords are hashed with argon2id through ``argon2-cffi`` (a maintained library
-with sane defaults, re-hashed transparently when those defaults are raised). Repeated failed logins
-lock the account for a while: an online guessing attack then costs hours per handful of guesses,
-while a documentalist who mistyped is back in a quarter of an hour.
+Kept apart from the web layer so the command line (``ren-index users add|unlock|remove``) and the
+web app apply the same rules. Passwords are hashed with argon2id through ``argon2-cffi`` (a
+maintained library with sane defaults, re-hashed transparently when those defaults are raised).
+
+Repeated failed logins lock out the pair (account, client address) for a while: an online guessing
+attack from one address then costs hours per handful of guesses, a documentalist who mistyped is
+back in a quarter of an hour, and nobody can lock a colleague out from elsewhere. Every refusal
+looks the same from outside (unknown name, wrong password, locked pair: same outcome for the page,
+one password hash verified each time); the audit trail records which it was.
+
+Sessions are revocable: each account has a random ``session_key`` copied into the session cookie;
+:func:`end_sessions` replaces it, so every cookie issued before no longer logs anyone in.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ren_index.errors import RenIndexError
 from ren_index.ledger import store
-from ren_index.ledger.models import User, utcnow
+from ren_index.ledger.models import LoginLock, User, new_session_key, utcnow
 
 ROLES: tuple[str, ...] = ("documentalist", "librarian", "admin")
 """Every role an account may have."""
@@ -30,16 +37,20 @@ DECIDING_ROLES: frozenset[str] = frozenset({"documentalist", "admin"})
 """Roles allowed to approve, reject and correct records; librarians only read."""
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5
-"""Consecutive failures after which the account is locked."""
+"""Consecutive failures from one client address after which that address is locked out of the account."""
 LOCK_DURATION = timedelta(minutes=15)
+UNKNOWN_CLIENT = "unknown"
+"""The address recorded when the server was not told one (a Unix socket): such clients share a lock."""
+_MAX_CLIENT = 64
 
 _hasher = PasswordHasher()
 
 
 @functools.cache
 def _dummy_hash() -> str:
-    """Verified against when the name is unknown, so that case costs as much time as a wrong
-    password and response times do not tell which names exist. Made on first use, not at import."""
+    """Verified against when the name is unknown or the pair locked, so every refusal costs one
+    hash verification, like a wrong password, and response times do not tell which names exist.
+    Made on first use, not at import."""
     return _hasher.hash("ren-index: not a real password")
 
 
@@ -47,12 +58,24 @@ class AccountError(RenIndexError):
     """An account cannot be created or changed as asked (unknown role, too short a password...)."""
 
 
+class UnknownUserError(AccountError):
+    """No account has that name (``users unlock`` and ``users remove`` say so in one line)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"utilisateur inconnu / unknown user: {name}")
+        self.name = name
+
+
 LoginOutcome = Literal["ok", "invalid", "locked"]
 
 
 @dataclass(frozen=True)
 class LoginResult:
-    """What a login attempt came to. ``user`` is set only when ``outcome`` is ``ok``."""
+    """What a login attempt came to. ``user`` is set only when ``outcome`` is ``ok``.
+
+    ``invalid`` and ``locked`` are told apart for the audit trail and the tests only: the login
+    page gives both the same answer.
+    """
 
     outcome: LoginOutcome
     user: User | None = None
@@ -80,29 +103,25 @@ def needs_rehash(password_hash: str) -> bool:
         return True
 
 
-def password_fingerprint(password_hash: str) -> str:
-    """A short digest of the stored hash, kept in the session cookie.
-
-    A session whose fingerprint no longer matches (the password was changed with
-    ``users add``) is no longer valid: changing a password logs out every open session.
-    """
-    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
-
-
 def check_new_password(password: str) -> None:
     """Refuse passwords too short to resist guessing (blank ones included)."""
     if len(password.strip()) < MIN_PASSWORD_LENGTH:
         raise AccountError(
-            f"password too short: at least {MIN_PASSWORD_LENGTH} characters / "
-            f"mot de passe trop court : au moins {MIN_PASSWORD_LENGTH} caractères"
+            f"mot de passe trop court : au moins {MIN_PASSWORD_LENGTH} caractères / "
+            f"password too short: at least {MIN_PASSWORD_LENGTH} characters"
         )
 
 
 def check_role(role: str) -> str:
     """The role, if it is one of :data:`ROLES`."""
     if role not in ROLES:
-        raise AccountError(f"unknown role {role!r} / rôle inconnu: choose one of {', '.join(ROLES)}")
+        raise AccountError(f"rôle inconnu / unknown role {role!r}: {', '.join(ROLES)}")
     return role
+
+
+def client_key(client: str | None) -> str:
+    """The client address as stored with a lock (``unknown`` when the server was not told one)."""
+    return (client or UNKNOWN_CLIENT)[:_MAX_CLIENT]
 
 
 def find_user(session: Session, name: str) -> User | None:
@@ -110,35 +129,95 @@ def find_user(session: Session, name: str) -> User | None:
     return session.scalars(select(User).where(User.name == name)).first()
 
 
+def get_user(session: Session, name: str) -> User:
+    """The account named ``name``; :class:`UnknownUserError` when there is none."""
+    user = find_user(session, name)
+    if user is None:
+        raise UnknownUserError(name)
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """End every open session of ``user`` at once: the key their cookies carry is replaced.
+
+    The caller commits; until then the old sessions still work.
+    """
+    user.session_key = new_session_key()
+
+
 def set_user(session: Session, name: str, role: str, password: str, *, actor: str = "cli") -> bool:
     """Create the account, or update its role and password; True when it was created.
 
-    Updating also clears a lock-out and re-activates the account: it is how an administrator
-    lets a locked-out person back in. The caller commits.
+    Updating also ends the account's open sessions (a role given or taken away applies at once,
+    a replaced password locks out whoever knew the old one), clears its lock-outs and re-activates
+    it: it is how an administrator lets a locked-out person back in. The caller commits.
     """
     name = name.strip()
     if not name or len(name) > 128:
-        raise AccountError("a user name is 1 to 128 characters / nom d'utilisateur de 1 à 128 caractères")
+        raise AccountError("nom d'utilisateur de 1 à 128 caractères / a user name is 1 to 128 characters")
     check_role(role)
     check_new_password(password)
     user = find_user(session, name)
     created = user is None
+    before: dict[str, str] | None = None
     if user is None:
-        user = User(name=name, role=role, password_hash=hash_password(password), failed_logins=0, active=True)
+        user = User(name=name, role=role, password_hash=hash_password(password), active=True)
         session.add(user)
     else:
+        before = {"user": name, "role": user.role}
         user.role = role
         user.password_hash = hash_password(password)
-        user.failed_logins = 0
-        user.locked_until = None
         user.active = True
+        end_sessions(user)
+        session.execute(delete(LoginLock).where(LoginLock.user_id == user.id))
     store.record_event(
         session,
         actor=actor,
         action="user_created" if created else "user_updated",
-        after={"user": name, "role": role},
+        before=before,
+        after={"user": name, "role": role} | ({} if created else {"sessions_ended": True}),
     )
     return created
+
+
+def log_out(session: Session, user_id: int, *, client: str | None = None) -> None:
+    """The person logs out: every session of the account ends, not only this browser's cookie.
+
+    A cookie copied before the logout (a shared computer, a stolen cookie) is then worthless.
+    The caller commits.
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        return
+    end_sessions(user)
+    store.record_event(session, actor=user.name, action="logout", after={"client": client_key(client)})
+
+
+def unlock_user(session: Session, name: str, *, actor: str = "cli", now: datetime | None = None) -> list[str]:
+    """Lift every lock-out of the account and forget its failed logins; the addresses that were
+    locked out. :class:`UnknownUserError` for an unknown name. The caller commits."""
+    user = get_user(session, name)
+    locked = locked_clients(session, user, now)
+    session.execute(delete(LoginLock).where(LoginLock.user_id == user.id))
+    store.record_event(
+        session, actor=actor, action="user_unlocked", after={"user": user.name, "clients": locked}
+    )
+    return locked
+
+
+def remove_user(session: Session, name: str, *, actor: str = "cli") -> User:
+    """Delete the account (its sessions end: no row, no login) and return it.
+
+    Its events stay in the audit trail, which names people rather than pointing at their row.
+    :class:`UnknownUserError` for an unknown name. The caller commits.
+    """
+    user = get_user(session, name)
+    session.execute(delete(LoginLock).where(LoginLock.user_id == user.id))
+    session.delete(user)
+    store.record_event(
+        session, actor=actor, action="user_removed", before={"user": user.name, "role": user.role}
+    )
+    return user
 
 
 def list_users(session: Session) -> list[User]:
@@ -146,56 +225,92 @@ def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.name)))
 
 
-def is_locked(user: User, now: datetime | None = None) -> bool:
-    """True while a lock-out is running."""
-    return user.locked_until is not None and user.locked_until > (now or utcnow())
+def locked_clients(session: Session, user: User, now: datetime | None = None) -> list[str]:
+    """The client addresses locked out of ``user`` right now, sorted."""
+    rows = session.scalars(
+        select(LoginLock.client).where(
+            LoginLock.user_id == user.id, LoginLock.locked_until > (now or utcnow())
+        )
+    )
+    return sorted(rows)
+
+
+def _lock_row(session: Session, user: User, client: str, now: datetime) -> LoginLock:
+    """The failure counter of (``user``, ``client``), created if missing and held until commit.
+
+    Taken before the password is checked, so parallel guesses from one address queue up behind
+    each other and cannot all slip in before the fifth failure locks the pair (PostgreSQL: a row
+    lock; SQLite: the insert takes the database's write lock).
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(LoginLock)
+        .values(user_id=user.id, client=client, failed_logins=0, last_failed_at=now)
+        .on_conflict_do_nothing(index_elements=["user_id", "client"])
+    )
+    query = select(LoginLock).where(LoginLock.user_id == user.id, LoginLock.client == client)
+    return session.scalars(query.with_for_update().execution_options(populate_existing=True)).one()
 
 
 def authenticate(
     session: Session, name: str, password: str, *, client: str | None = None, now: datetime | None = None
 ) -> LoginResult:
-    """Check a login attempt, count failures, lock after too many, and record it in the audit trail.
+    """Check a login attempt from ``client``, count failures per address, lock the pair after too
+    many, and record it in the audit trail.
 
-    The same ``invalid`` outcome covers an unknown name, an inactive account and a wrong password,
-    so the answer does not tell which names exist. A locked account is refused without looking at
-    the password (a right guess during the lock-out must not be confirmed). The caller commits.
+    Outcomes: ``invalid`` for an unknown name, an inactive account or a wrong password; ``locked``
+    for a pair locked out (the password is then not looked at: a right guess during the lock-out
+    must not be confirmed). Every refusal verifies exactly one password hash. The caller commits.
     """
     now = now or utcnow()
-    where = {"client": client} if client else None
+    address = client_key(client)
     user = find_user(session, name)
     if user is None or not user.active:
         verify_password(_dummy_hash(), password)
+        reason = "unknown_user" if user is None else "inactive"
         store.record_event(
-            session, actor="anonymous", action="login_failed", after={"user": name[:128], **(where or {})}
+            session,
+            actor="anonymous",
+            action="login_failed",
+            after={"user": name[:128], "client": address, "reason": reason},
         )
         return LoginResult("invalid")
-    if is_locked(user, now):
-        store.record_event(session, actor=user.name, action="login_refused_locked", after=where)
-        return LoginResult("locked", locked_until=user.locked_until)
+    lock = _lock_row(session, user, address, now)
+    if lock.locked_until is not None and lock.locked_until > now:
+        verify_password(_dummy_hash(), password)
+        store.record_event(
+            session,
+            actor=user.name,
+            action="login_refused_locked",
+            after={"client": address, "locked_until": lock.locked_until.isoformat()},
+        )
+        return LoginResult("locked", locked_until=lock.locked_until)
     if not verify_password(user.password_hash, password):
-        user.failed_logins = (user.failed_logins or 0) + 1
+        lock.failed_logins += 1
+        lock.last_failed_at = now
+        lock.locked_until = None
         store.record_event(
             session,
             actor=user.name,
             action="login_failed",
-            after={"failed_logins": user.failed_logins, **(where or {})},
+            after={"client": address, "failed_logins": lock.failed_logins, "reason": "wrong_password"},
         )
-        if user.failed_logins >= MAX_FAILED_LOGINS:
+        if lock.failed_logins >= MAX_FAILED_LOGINS:
             # The counter starts again after the lock-out: five more tries, then locked again.
-            user.failed_logins = 0
-            user.locked_until = now + LOCK_DURATION
+            lock.failed_logins = 0
+            lock.locked_until = now + LOCK_DURATION
             store.record_event(
                 session,
                 actor=user.name,
                 action="account_locked",
-                after={"locked_until": user.locked_until.isoformat(), **(where or {})},
+                after={"client": address, "locked_until": lock.locked_until.isoformat()},
             )
-            return LoginResult("locked", locked_until=user.locked_until)
+            return LoginResult("locked", locked_until=lock.locked_until)
         return LoginResult("invalid")
+    session.delete(lock)  # a success from this address forgets its failures (not other addresses')
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
     user.last_login_at = now
-    store.record_event(session, actor=user.name, action="login", after=where)
+    store.record_event(session, actor=user.name, action="login", after={"client": address})
     return LoginResult("ok", user=user)

@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.ledger = open_ledger(settings.db_url)
+    app.state.ledger = open_ledger(settings.db_url, verify=True)  # a damaged ledger: LedgerError, no app
     app.state.templates = make_templates()
     app.state.login_failure_delay = settings.login_failure_delay
 

@@ -1,14 +1,22 @@
 """Who is asking: the logged-in user, the dependencies that guard routes, login and logout.
 
-The session cookie (signed, HttpOnly, SameSite=lax) holds only the user's id, a fingerprint of
-their password hash and the login time. Each request re-reads the account from the ledger, so a
-deactivated account or a changed password ends every open session at once, and a login older than
-:data:`~ren_index.web.security.SESSION_MAX_AGE` is no longer honoured even if the cookie was kept
-alive by activity.
+The session cookie (signed, HttpOnly, SameSite=lax) holds only the user's id, their account's
+``session_key`` and the login time. A signed cookie cannot be taken back from the browser (or
+from whoever copied it), so it is checked against the ledger on every request: the account must
+still exist, be active and carry the same key. Logout, a password or role change and the
+account's removal replace or delete the key (:func:`ren_index.web.accounts.end_sessions`), which
+ends every session of that account at once; a replayed cookie then gets the login page (GET) or
+401 (writes). A login older than :data:`~ren_index.web.security.SESSION_MAX_AGE` is no longer
+honoured even if the cookie was kept alive by activity.
+
+Every failed login gets the same page and the same delay, whether the name is unknown, the
+password wrong or the pair (account, client address) locked out: the answer tells an attacker
+neither which names exist nor that they caused a lock.
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,17 +26,16 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ren_index.ledger import store
 from ren_index.ledger.models import User
 from ren_index.web import accounts
 from ren_index.web.deps import flash, get_ledger, render
 from ren_index.web.i18n import t
-from ren_index.web.security import SAFE_METHODS, SESSION_MAX_AGE
+from ren_index.web.security import SAFE_METHODS, SESSION_MAX_AGE, client_address
 
 LOGIN_PATH = "/review/login"
 HOME_PATH = "/review/"
 _SESSION_USER = "uid"
-_SESSION_FINGERPRINT = "pw"
+_SESSION_KEY = "sk"
 _SESSION_LOGIN_AT = "at"
 _MAX_NAME, _MAX_PASSWORD = 128, 1024
 
@@ -82,7 +89,8 @@ def _load_user(request: Request) -> UserInfo | None:
         row = db.get(User, uid)
         if row is None or not row.active:
             return None
-        if session.get(_SESSION_FINGERPRINT) != accounts.password_fingerprint(row.password_hash):
+        key = session.get(_SESSION_KEY)
+        if not isinstance(key, str) or not hmac.compare_digest(key.encode(), row.session_key.encode()):
             return None
         return UserInfo(id=row.id, name=row.name, role=row.role)
 
@@ -155,26 +163,27 @@ def login_submit(
 ) -> Response:
     target = safe_next(next_path)
     name = username.strip()
-    client = request.client.host if request.client else None
     if not name or not password or len(name) > _MAX_NAME or len(password) > _MAX_PASSWORD:
         result = accounts.LoginResult("invalid")
     else:
         with get_ledger(request)() as db:
-            result = accounts.authenticate(db, name, password, client=client)
+            result = accounts.authenticate(db, name, password, client=client_address(request))
             db.commit()
     if result.outcome != "ok" or result.user is None:
-        # A constant delay on every failure slows guessing down, whatever the name.
+        # One answer and one constant delay for every failure (unknown name, wrong password,
+        # locked pair): neither the words nor the timing tell which it was.
         time.sleep(float(request.app.state.login_failure_delay))
-        if result.outcome == "locked":
-            minutes = accounts.LOCK_DURATION.seconds // 60
-            if result.locked_until is not None:
-                minutes = max(1, int(-(-(result.locked_until.timestamp() - time.time()) // 60)))
-            return _login_page(request, target, t(request, "login.locked", minutes=minutes), name)
-        return _login_page(request, target, t(request, "login.invalid"), name[:_MAX_NAME])
+        message = t(
+            request,
+            "login.invalid",
+            failures=accounts.MAX_FAILED_LOGINS,
+            minutes=int(accounts.LOCK_DURATION.total_seconds() // 60),
+        )
+        return _login_page(request, target, message, name[:_MAX_NAME])
     # A fresh session on login: anything planted in the old one (fixation) is dropped.
     request.session.clear()
     request.session[_SESSION_USER] = result.user.id
-    request.session[_SESSION_FINGERPRINT] = accounts.password_fingerprint(result.user.password_hash)
+    request.session[_SESSION_KEY] = result.user.session_key
     request.session[_SESSION_LOGIN_AT] = int(time.time())
     return RedirectResponse(target, status_code=303)
 
@@ -183,8 +192,9 @@ def login_submit(
 def logout(request: Request) -> Response:
     user = current_user(request)
     if user is not None:
+        # Every session of the account ends, so a copy of this cookie is worthless from now on.
         with get_ledger(request)() as db:
-            store.record_event(db, actor=user.name, action="logout")
+            accounts.log_out(db, user.id, client=client_address(request))
             db.commit()
     request.session.clear()
     request.state.ren_user = None

@@ -8,6 +8,11 @@ per application and kept on ``app.state`` (``opensearch``, ``vocabularies``), en
 built as plain dicts by :mod:`ren_index.search.portal` and sent as :class:`JSONResponse`, so the
 declared response models document the shape in ``/docs`` without being re-validated per hit.
 
+No answer carries more of a text than the limits of ``validation.yaml`` (titles 300 characters,
+descriptions 10,000 by default): an over-long text is cut, ending in "…" (see
+:mod:`ren_index.search.portal`). An id that cannot be a resource (longer than OpenSearch accepts)
+is a 404 without asking OpenSearch, never a 503: the search is not unavailable, the id is wrong.
+
 ``create_app`` includes :data:`router` and adds CORS for :func:`cors_origins`.
 """
 
@@ -18,10 +23,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from opensearchpy import OpenSearch
-from opensearchpy.exceptions import NotFoundError, TransportError
+from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 from pydantic import BaseModel
 
-from ren_index.config.rules import PortalPolicy, load_portals
+from ren_index.config.rules import PortalPolicy, TextRules, clip, load_portals, load_text_rules
 from ren_index.config.vocabularies import Vocabularies, load_vocabularies
 from ren_index.index.client import make_client
 from ren_index.index.schema import alias_name
@@ -30,6 +35,9 @@ from ren_index.search.portal import InvalidParameter, SearchParams
 from ren_index.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["search"])
+
+MAX_ID_BYTES = 512
+"""OpenSearch's own limit on a document ``_id``: a longer id names no resource (ledger ids are 40)."""
 
 
 def cors_origins(settings: Settings) -> list[str]:
@@ -136,15 +144,25 @@ def _portals(request: Request) -> dict[str, PortalPolicy]:
     return portals
 
 
+def _limits(request: Request) -> TextRules:
+    """The text limits of ``validation.yaml``, read once per application."""
+    state = request.app.state
+    limits: TextRules | None = getattr(state, "text_limits", None)
+    if limits is None:
+        limits = load_text_rules(_settings(request).config_dir)
+        state.text_limits = limits
+    return limits
+
+
 def _ask(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """Send one search to the main alias; OpenSearch trouble becomes a 503 with one line."""
     alias = alias_name(_settings(request).index_prefix)
     try:
         response: dict[str, Any] = _client(request).search(index=alias, body=body)
     except NotFoundError as exc:
-        raise HTTPException(503, f"index {alias} is not built yet / index absent") from exc
+        raise HTTPException(503, f"index {alias} absent / index {alias} is not built yet") from exc
     except (TransportError, OSError) as exc:
-        raise HTTPException(503, "search is unavailable / recherche indisponible") from exc
+        raise HTTPException(503, "recherche indisponible / search is unavailable") from exc
     return response
 
 
@@ -208,7 +226,10 @@ def search(
         body = search_api.build_search(params, _portals(request), vocabularies)
     except InvalidParameter as exc:
         raise _invalid(exc) from exc
-    return JSONResponse(search_api.shape_search(_ask(request, body), params, _portals(request), vocabularies))
+    shaped = search_api.shape_search(
+        _ask(request, body), params, _portals(request), vocabularies, _limits(request)
+    )
+    return JSONResponse(shaped)
 
 
 @router.get("/suggest", response_model=SuggestResponse, summary="Type-ahead on titles")
@@ -222,7 +243,7 @@ def suggest(
         body = search_api.build_suggest(q, _portals(request), portal)
     except InvalidParameter as exc:
         raise _invalid(exc) from exc
-    return JSONResponse({"suggestions": search_api.shape_suggest(_ask(request, body))})
+    return JSONResponse({"suggestions": search_api.shape_suggest(_ask(request, body), _limits(request))})
 
 
 @router.get(
@@ -232,14 +253,18 @@ def suggest(
 )
 def resource(request: Request, resource_id: str) -> JSONResponse:
     """The resource as the portals show it (record view), with its description and keywords."""
+    missing = HTTPException(404, f"ressource introuvable / no such resource: {clip(resource_id, 100)}")
+    if len(resource_id.encode("utf-8")) > MAX_ID_BYTES:
+        raise missing  # OpenSearch would answer 400 (id too long): no such resource, not an outage
     alias = alias_name(_settings(request).index_prefix)
     try:
         found = _client(request).get(index=alias, id=resource_id, _source_excludes=["suggest"])
-    except NotFoundError:
-        found = None
+    except (NotFoundError, RequestError):
+        found = None  # 400: an id OpenSearch cannot hold names no resource either
     except (TransportError, OSError) as exc:
-        raise HTTPException(503, "search is unavailable / recherche indisponible") from exc
+        raise HTTPException(503, "recherche indisponible / search is unavailable") from exc
     source = found.get("_source") if found else None
     if not source or source.get("status") != "approved":
-        raise HTTPException(404, f"no resource {resource_id} / ressource introuvable")
-    return JSONResponse(search_api.resource_view(resource_id, source, _vocabularies(request)))
+        raise missing
+    view = search_api.resource_view(resource_id, source, _vocabularies(request), _limits(request))
+    return JSONResponse(view)

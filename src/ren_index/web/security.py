@@ -1,4 +1,4 @@
-"""The web app's defences: CSRF tokens and the security headers.
+"""The web app's defences: CSRF tokens, the security headers and the client's address.
 
 The session secret is :func:`ren_index.settings.load_secret_key` (shared with the OAI-PMH
 resumption tokens) and HTTPS-only cookies are ``Settings.cookie_secure``; ``create_app`` wires both.
@@ -44,6 +44,17 @@ SECURITY_HEADERS: dict[str, str] = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 NO_STORE_PREFIXES = (PROTECTED_PREFIX, "/healthz")
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address, as the ASGI server reports it; failed logins are counted per address.
+
+    Behind a reverse proxy this is the proxy's address unless the server trusts its
+    ``X-Forwarded-For``: ``ren-index serve`` runs uvicorn with ``proxy_headers``, which trusts the
+    proxies listed in ``FORWARDED_ALLOW_IPS`` (127.0.0.1 and ::1 by default). The header of any other
+    client is ignored, so nobody picks the address their failures are counted against.
+    """
+    return request.client.host if request.client else None
 
 
 def csrf_token(request: Request) -> str:

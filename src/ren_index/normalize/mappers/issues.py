@@ -95,3 +95,29 @@ def payload_invalid_json(reason: str, payload: str) -> Issue:
         value=_snippet(payload),
         suggestion="Vérifier la notice à la source. / Check the record at the source.",
     )
+
+
+def jsonld_remote_context(references: list[str]) -> Issue:
+    """A JSON-LD record refers to a context ren-index does not bundle: never loaded, read as schema.org."""
+    shown = ", ".join(_snippet(r) for r in references)
+    return Issue(
+        code="JSONLD_REMOTE_CONTEXT",
+        severity="error",
+        field="metadata",
+        message_fr=(
+            f"La notice renvoie à un contexte JSON-LD que ren-index ne charge pas ({shown}) : seuls les "
+            "contextes embarqués (schema.org, AMB) sont lus. La notice a été lue comme du schema.org ; "
+            "ses champs peuvent être incomplets ou faux."
+        ),
+        message_en=(
+            f"The record refers to a JSON-LD context ren-index does not load ({shown}): only the bundled "
+            "contexts (schema.org, AMB) are read. The record was read as schema.org; its fields may be "
+            "incomplete or wrong."
+        ),
+        value=_snippet(shown),
+        suggestion=(
+            "Demander au partenaire d'utiliser le contexte https://schema.org/ ou de définir ses termes "
+            "dans le document. / Ask the partner to use the https://schema.org/ context or to define "
+            "its terms in the document."
+        ),
+    )

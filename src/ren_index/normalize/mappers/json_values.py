@@ -27,14 +27,18 @@ def values(doc: dict[str, Any], key: str) -> list[Any]:
 
 
 def text_of(value: Any, *keys: str) -> str:
-    """The text of a value: itself, its ``@value``, else the first of ``keys`` it has, else ``@id``."""
+    """The text of a value: itself, its ``@value``, else the first of ``keys`` it has, else ``@id``.
+
+    Nested ``@value`` literals are unwrapped in a loop, not by recursion: a payload written by
+    another tool may nest them without bound.
+    """
+    while isinstance(value, dict) and "@value" in value:
+        value, keys = value["@value"], ()
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, bool | int | float):
         return str(value)
     if isinstance(value, dict):
-        if "@value" in value:
-            return text_of(value["@value"])
         for key in keys:
             for inner in values(value, key):
                 text = text_of(inner)

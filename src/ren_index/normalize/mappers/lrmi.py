@@ -25,7 +25,12 @@ typicalAgeRange                          educational.typical_age_range
 license (URL or CreativeWork)            rights.licence_uri + rights.description
 isAccessibleForFree                      rights.cost (inverted)
 @type                                    resource_types
+ren:contextsNotLoaded (harvester)        issue JSONLD_REMOTE_CONTEXT
 =======================================  ===================================================
+
+``ren:contextsNotLoaded`` is not schema.org: the JSON-LD harvester writes there the context
+references it refused to load for this record (and removes the key from whatever else a source
+sent), so that the record carries the problem to a documentalist.
 """
 
 from __future__ import annotations
@@ -61,6 +66,8 @@ _ROLES = (
     ("publisher", "publisher"),
 )
 _LEVEL_ALIGNMENTS = ("educationallevel", "educational level")
+NOT_LOADED = "ren:contextsNotLoaded"
+"""The payload key of refused context references (``ren_index.harvest.jsonld.NOT_LOADED``)."""
 
 
 def _lang(doc: dict[str, Any]) -> str | None:
@@ -183,9 +190,16 @@ def _rights(doc: dict[str, Any]) -> Rights:
     return Rights(cost=cost, description=description, licence_uri=uri)
 
 
+def _not_loaded(doc: dict[str, Any]) -> list[Issue]:
+    listed = doc.get(NOT_LOADED)
+    refs = [r for r in listed if isinstance(r, str)] if isinstance(listed, list) else []
+    return [issues.jsonld_remote_context(refs)] if refs else []
+
+
 def map_lrmi(doc: dict[str, Any], provenance: Provenance) -> tuple[Resource, list[Issue]]:
     """Map one schema.org / LRMI node; problems come back as issues, never as exceptions."""
     date, found = _date(doc)
+    found = _not_loaded(doc) + found
     contexts, level_paths = _levels(doc)
     resource = Resource(
         provenance=provenance,

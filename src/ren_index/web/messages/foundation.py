@@ -28,10 +28,10 @@ FOUNDATION_MESSAGES: dict[str, dict[str, str]] = {
         "login.username": "Nom d'utilisateur",
         "login.password": "Mot de passe",
         "login.submit": "Se connecter",
-        "login.invalid": "Nom d'utilisateur ou mot de passe incorrect.",
-        "login.locked": (
-            "Ce compte est temporairement verrouillé après plusieurs échecs de connexion. "
-            "Réessayez dans {minutes} minutes ou demandez à un administrateur de le débloquer."
+        "login.invalid": (
+            "Nom d'utilisateur ou mot de passe incorrect. Après {failures} échecs, les connexions à ce "
+            "compte depuis cette adresse réseau sont suspendues pendant {minutes} minutes ; "
+            "un administrateur peut les rétablir."
         ),
         "login.logged_out": "Vous êtes déconnecté·e.",
         "login.required": "Connectez-vous pour continuer.",
@@ -75,10 +75,9 @@ FOUNDATION_MESSAGES: dict[str, dict[str, str]] = {
         "login.username": "User name",
         "login.password": "Password",
         "login.submit": "Sign in",
-        "login.invalid": "Incorrect user name or password.",
-        "login.locked": (
-            "This account is temporarily locked after several failed sign-ins. "
-            "Try again in {minutes} minutes or ask an administrator to unlock it."
+        "login.invalid": (
+            "Incorrect user name or password. After {failures} failures, sign-ins to this account from "
+            "this network address are suspended for {minutes} minutes; an administrator can restore them."
         ),
         "login.logged_out": "You are signed out.",
         "login.required": "Sign in to continue.",

@@ -21,6 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.config.languages import language_name
+from ren_index.config.rulebook import Rulebook
+from ren_index.config.rules import TextRules, load_text_rules
 from ren_index.ledger.models import Overlay, RawRecordRow, ResourceRow
 from ren_index.model import Status
 from ren_index.review import queries as review_queries
@@ -31,6 +33,7 @@ from ren_index.web.review.deps import PortalsDep, VocabulariesDep, record_url, r
 from ren_index.web.review.forms import PAGE_SIZES, encode, positive_int, queue_filters, service_filters
 from ren_index.web.review.history import actor_name, present_event
 from ren_index.web.review.view import (
+    bounded_line,
     capitalized,
     concept_label,
     form_values,
@@ -41,6 +44,20 @@ from ren_index.web.review.view import (
 )
 
 router = APIRouter(prefix="/review", tags=["review"])
+
+
+def _limits(request: Request) -> TextRules:
+    """The text limits of ``validation.yaml`` (lists show titles cut there), read once per app."""
+    state = request.app.state
+    rulebook: Rulebook | None = getattr(state, "rulebook", None)
+    if rulebook is not None:
+        return rulebook.policy.rules.text
+    limits: TextRules | None = getattr(state, "text_limits", None)
+    if limits is None:
+        limits = load_text_rules(state.settings.config_dir)
+        state.text_limits = limits
+    return limits
+
 
 # Dashboard ------------------------------------------------------------------------------------------
 
@@ -57,7 +74,9 @@ def dashboard_page(request: Request, user: CurrentUser) -> HTMLResponse:
     factory = get_ledger(request)
     data = review_queries.dashboard(factory)
     now = datetime.now(UTC)
+    limits = _limits(request)
     for item in data["oldest"]:
+        bounded_line(item, limits)
         item["waiting"] = _waiting(item["waiting_since"], now)
     context = {
         "data": data,
@@ -104,7 +123,9 @@ def queue_page(
     )
     names = source_names(factory)
     now = datetime.now(UTC)
+    limits = _limits(request)
     for item in result.items:
+        bounded_line(item, limits)
         item["waiting"] = _waiting(item["waiting_since"], now)
         item["link"] = record_url(item["id"], filters)
     statuses = _status_counts(factory)

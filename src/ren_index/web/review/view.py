@@ -1,5 +1,9 @@
 """What the review pages show, computed in Python so the templates stay plain.
 
+Lists (the queue, the dashboard's oldest records) show titles cut at ``text.title_max_chars``
+(:func:`bounded_line`): a source's 1 MB title would otherwise be in the page twice (the link and
+the check box's label) for each such record; the record page shows the whole text, to correct it.
+
 Harvested values reach the templates as plain strings and are escaped there by Jinja; the only
 markup passed through is ``controlled.description_html``, already sanitized by nh3 at validation.
 URLs become links only when they are http(s) (:func:`safe_url`), so a ``javascript:`` address in
@@ -19,7 +23,7 @@ from typing import Any
 from lxml import etree
 
 from ren_index.config.languages import language_name
-from ren_index.config.rules import PortalPolicy
+from ren_index.config.rules import PortalPolicy, TextRules, clip
 from ren_index.config.vocabularies import Concept, Vocabularies, Vocabulary, fold
 from ren_index.ledger.models import RawRecordRow, ResourceRow
 from ren_index.model import Resource, pick_lang
@@ -68,6 +72,20 @@ def portal_name(portals: Mapping[str, PortalPolicy], portal: str, lang: str) -> 
     """A portal's name (``config/portals.yaml``) in ``lang``, or its id when it is not configured."""
     policy = portals.get(portal)
     return policy.label(lang) if policy is not None else portal
+
+
+def bounded_line(item: dict[str, Any], limits: TextRules) -> dict[str, Any]:
+    """A queue or dashboard line (record view) with its titles and licence text cut for a list."""
+    title = item.get("title")
+    if isinstance(title, dict):
+        item["title"] = {
+            lang: clip(text, limits.title_max_chars) if isinstance(text, str) else text
+            for lang, text in title.items()
+        }
+    licence = item.get("licence")
+    if isinstance(licence, dict) and isinstance(licence.get("raw"), str):
+        item["licence"] = {**licence, "raw": clip(licence["raw"], limits.title_max_chars)}
+    return item
 
 
 def safe_url(url: object) -> str | None:
