@@ -131,7 +131,7 @@ def test_a_portal_can_reject_what_another_accepts() -> None:
         ),
     ],
 )
-def test_effects_from_validation_yaml(effects: dict, issue: Issue, expected: Status) -> None:
+def test_effects_from_validation_yaml(effects: dict[str, str], issue: Issue, expected: Status) -> None:
     d = decide(record(["primaire"]), [issue], vocabularies=VOCABS, policy=policy(effects=effects))
     assert d.status is expected
     if expected is not Status.APPROVED:
@@ -155,3 +155,38 @@ def test_portal_language_policy() -> None:
     p = Policy(rules=ValidationRules(), portals=portals)
     d = decide(record(["collegial"], languages=("es",)), [], vocabularies=VOCABS, policy=p)
     assert [i.code for i in d.issues] == ["LANGUAGE_NOT_ACCEPTED"]
+
+
+def test_portal_policies_run_for_a_record_without_a_portal() -> None:
+    """A closed licence is told to the documentalist before the level is chosen, not after."""
+    d = decide(record(["autre"], licence=INC), [], vocabularies=VOCABS, policy=policy())
+    assert [(i.code, i.portal) for i in d.issues] == [("NO_PORTAL", None), ("LICENCE_NOT_OPEN", "pavillon")]
+    licence = d.issues[1]
+    assert licence.message_fr.startswith("Si la notice va au portail Pavillon : ")
+    assert licence.message_en.startswith("If the record goes to the Pavillon portal: ")
+    # informs only: the status and the reasons are those NO_PORTAL gives
+    assert d.status is Status.NEEDS_REVIEW and d.reasons == ["NO_PORTAL"]
+
+
+def test_without_a_portal_only_the_sources_portals_are_checked() -> None:
+    school_only = decide(
+        record(["autre"], licence=INC),
+        [],
+        vocabularies=VOCABS,
+        policy=policy(),
+        source_portals=["ecole-ouverte"],
+    )
+    assert [i.code for i in school_only.issues] == ["NO_PORTAL"]
+
+
+def test_potential_portal_issues_never_change_the_status_without_a_portal() -> None:
+    harsh = policy(effects={"LICENCE_NOT_OPEN": "reject"})
+    d = decide(record(["autre"], licence=INC), [], vocabularies=VOCABS, policy=harsh)
+    assert d.status is Status.NEEDS_REVIEW
+    assert "LICENCE_NOT_OPEN" in [i.code for i in d.issues]
+
+
+def test_routed_records_keep_their_plain_portal_messages() -> None:
+    strict = policy(effects={"LICENCE_NOT_OPEN": "review"})
+    d = decide(record(["collegial"], licence=INC), [], vocabularies=VOCABS, policy=strict)
+    assert d.issues[0].message_fr.startswith("Le portail Pavillon exige")

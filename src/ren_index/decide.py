@@ -5,6 +5,11 @@ Pure: :func:`decide` sees values only. In order:
 1. **Routing** — the record goes to the portals whose level collection (``portals.yaml``) holds
    one of its levels or a broader one, narrowed by the source's ``portals:``. No portal → the
    ``NO_PORTAL`` issue: such a record cannot be approved by rules.
+   The portal rules of step 2 still run for it, over the portals it could go to — the source's
+   ``portals:`` when it has some, else every portal — as warnings whose message starts with "if
+   the record goes to portal X": the documentalist who picks the level learns in the same pass
+   what would still block publication (a closed licence for a portal that requires open ones).
+   They do not change its status (``NO_PORTAL`` already decides it) nor its reasons.
 2. **Portal rules** — a portal that requires open licences adds ``LICENCE_NOT_OPEN`` when the
    record's licence does not allow reuse; a portal limited to some languages adds
    ``LANGUAGE_NOT_ACCEPTED``.
@@ -44,10 +49,24 @@ def route(
     return found
 
 
-def portal_issues(resource: Resource, portal: str, vocabularies: Vocabularies, policy: Policy) -> list[Issue]:
-    """Issues that exist only because of one portal's policy."""
+def portal_issues(
+    resource: Resource, portal: str, vocabularies: Vocabularies, policy: Policy, *, routed: bool = True
+) -> list[Issue]:
+    """Issues that exist only because of one portal's policy.
+
+    ``routed=False``: the record has no portal yet; the messages say what would block it *if* it
+    went to this portal (see the module docstring).
+    """
     rules = policy.portals[portal]
     issues: list[Issue] = []
+    if_fr, if_en = (
+        ("", "")
+        if routed
+        else (
+            f"Si la notice va au portail {rules.name} : ",
+            f"If the record goes to the {rules.name} portal: ",
+        )
+    )
     licence = resource.controlled.licence
     if rules.licence == "open-required" and licence is not None:
         concept = vocabularies.licences.get(licence)
@@ -57,9 +76,10 @@ def portal_issues(resource: Resource, portal: str, vocabularies: Vocabularies, p
                     code="LICENCE_NOT_OPEN",
                     severity="warning",
                     field="rights.licence",
-                    message_fr=f"Le portail {rules.name} exige une licence ouverte ;"
+                    message_fr=f"{if_fr}Le portail {rules.name} exige une licence ouverte ;"
                     f" « {concept.label('fr')} » ne permet pas la réutilisation.",
-                    message_en=f"The {rules.name} portal requires an open licence; '{concept.label('en')}'"
+                    message_en=f"{if_en}The {rules.name} portal requires an open licence;"
+                    f" '{concept.label('en')}'"
                     " does not allow reuse.",
                     value=resource.controlled.licence_raw or licence,
                     suggestion="Publier dans un autre portail ou obtenir une licence ouverte. /"
@@ -75,8 +95,8 @@ def portal_issues(resource: Resource, portal: str, vocabularies: Vocabularies, p
                     code="LANGUAGE_NOT_ACCEPTED",
                     severity="warning",
                     field="general.language",
-                    message_fr=f"Le portail {rules.name} ne publie pas dans cette langue.",
-                    message_en=f"The {rules.name} portal does not publish in this language.",
+                    message_fr=f"{if_fr}Le portail {rules.name} ne publie pas dans cette langue.",
+                    message_en=f"{if_en}The {rules.name} portal does not publish in this language.",
                     value=", ".join(sorted(primaries)),
                     portal=portal,
                 )
@@ -115,6 +135,9 @@ def decide(
     if not candidates:
         extra.append(NO_PORTAL)
         effects = [_effect(i, "", policy.rules, review) for i in [*issues, *extra]]
+        for portal in source_portals or list(policy.portals):
+            if portal in policy.portals:  # the status is already decided: these only inform
+                extra.extend(portal_issues(resource, portal, vocabularies, policy, routed=False))
         worst = max(effects, key=EFFECT_ORDER.__getitem__)
         status = Status.REJECTED if review == "never" or worst == "reject" else Status.NEEDS_REVIEW
         return Decision(

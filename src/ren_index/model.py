@@ -86,6 +86,9 @@ class General(_Model):
 
     identifiers: list[Identifier] = Field(default_factory=list)
     title: LangString = Field(default_factory=dict)
+    """Plain text (markup stripped at normalization: it is what is validated, indexed and shown)."""
+    title_raw: LangString = Field(default_factory=dict)
+    """The title exactly as harvested, set only when it held markup (TITLE_MARKUP)."""
     description: LangString = Field(default_factory=dict)
     """Plain text (markup stripped by the mapper)."""
     description_raw: LangString = Field(default_factory=dict)

@@ -91,7 +91,8 @@ def apply_text_overlays(resource: Resource, overlays: Overlays) -> Resource:
     general = resource.general
     technical = resource.technical
     if "title" in overlays:
-        general = general.model_copy(update={"title": dict(overlays["title"][0] or {})})
+        # The raw (HTML) title was the source's; the corrected title replaces both.
+        general = general.model_copy(update={"title": dict(overlays["title"][0] or {}), "title_raw": {}})
     if "description" in overlays:
         # The raw (HTML) description was the source's; the corrected text replaces both.
         update = {"description": dict(overlays["description"][0] or {}), "description_raw": {}}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -33,6 +35,7 @@ RECORD_KEYS = {
     "levels",
     "licence",
     "issues",
+    "quality",
 }
 ISSUE_KEYS = {"code", "severity", "field", "value", "suggestion", "message_fr", "message_en"}
 
@@ -103,6 +106,10 @@ def test_harvest_process_queue_show_in_json(workspace: tuple[dict[str, str], Dem
 
     shown = json.loads(ren(env, "review", "show", items[0]["id"][:10], "--json").stdout)
     assert shown["id"] == items[0]["id"] and shown["issues"] == items[0]["issues"]
+    assert shown["quality"] == items[0]["quality"]
+    assert all(0 <= i["quality"]["score"] <= 100 for i in items)
+    missing = [m for i in items for m in i["quality"]["missing"]]
+    assert missing and all(set(m) == {"code", "points", "label_fr", "label_en"} for m in missing)
 
     approved = ren(env, "review", "approve", items[0]["id"], "--as", "marie")
     assert approved.returncode == 0, approved.stderr  # the decision is taken: its job is done
@@ -164,3 +171,40 @@ def test_review_decisions_are_published_at_once(
         assert not client.exists(index=alias, id=target)
     finally:
         client.indices.delete(index=f"{env['REN_INDEX_PREFIX']}-*", ignore_unavailable=True)
+
+
+def test_sources_report_in_csv_and_json(workspace: tuple[dict[str, str], DemoOaiServer]) -> None:
+    env, _ = workspace
+    assert ren(env, "harvest", "demo-lom").returncode == 0
+    assert ren(env, "process", "demo-lom").returncode == 0
+    listing = json.loads(ren(env, "sources", "list", "--json").stdout)
+    total = next(s for s in listing if s["id"] == "demo-lom")["counts"]["total"]
+
+    as_json = ren(env, "sources", "report", "demo-lom", "--format", "json")
+    assert as_json.returncode == 0, as_json.stderr
+    report = json.loads(as_json.stdout)
+    assert report["source"] == "demo-lom" and len(report["records"]) == total  # every record
+    record = next(r for r in report["records"] if r["issues"])
+    assert set(record) == {"id", "source_identifier", "title", "status", "portals", "issues", "quality"}
+    assert record["issues"][0]["message_fr"] and record["issues"][0]["message_en"]
+    assert sum(report["quality"]["distribution"].values()) == report["quality"]["records"]
+    assert report["quality"]["weakest"][0]["label_fr"]
+
+    as_csv = subprocess.run(
+        [sys.executable, "-m", "ren_index", "sources", "report", "demo-lom"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert as_csv.returncode == 0, as_csv.stderr
+    assert as_csv.stdout.startswith("\ufeff".encode())  # UTF-8 with a BOM, for Excel
+    rows = list(csv.reader(io.StringIO(as_csv.stdout.decode("utf-8-sig"))))
+    assert rows[0][:6] == ["id", "source_identifier", "title", "status", "portals", "quality_score"]
+    assert len(rows) == total + 1
+    by_id = {row[0]: row for row in rows[1:]}
+    line = by_id[record["id"]]
+    assert line[5] == str(record["quality"]["score"])
+    assert record["issues"][0]["code"] in line[6]
+
+    unknown = ren(env, "sources", "report", "nope")
+    assert unknown.returncode == 1 and len(unknown.stderr.strip().splitlines()) == 1

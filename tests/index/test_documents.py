@@ -205,3 +205,10 @@ def test_v2_facets_from_the_vocabularies() -> None:
     assert doc["licence_family"] == "non-commercial"
     assert doc["disciplines"] == ["Mathématique", "sci"]
     assert doc["date_modified"] == doc["datestamp"]
+
+
+def test_v3_carries_the_quality_score_when_the_ledger_has_one() -> None:
+    scored = to_document(FULL, record_id="x", status="approved", portals=[], quality=73)
+    unscored = to_document(FULL, record_id="x", status="approved", portals=[])
+    assert scored["quality"] == 73 and "quality" not in unscored  # not scored yet: left out, not 0
+    assert document_hash(scored) != document_hash(unscored)  # a new score is re-sent

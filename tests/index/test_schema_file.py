@@ -19,9 +19,9 @@ from ren_index.model import General, Provenance, Resource
 from ren_index.search.query import SEARCH_FIELDS, build_query
 
 
-@pytest.fixture(scope="module", params=["v1", "v2"])
+@pytest.fixture(scope="module", params=["v1", "v2", "v3"])
 def definition(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Both versions stay loadable: a v1 index may still serve until it is rebuilt."""
+    """Every version stays loadable: an older index may still serve until it is rebuilt."""
     version: str = request.param
     return load_definition(version)
 
@@ -81,6 +81,15 @@ def test_v2_adds_facets_dates_and_type_ahead() -> None:
     assert props["keywords_en"]["fields"]["exact"]["normalizer"] == "ren_folded"
 
 
+def test_v3_is_v2_plus_the_quality_score() -> None:
+    v2, v3 = load_definition("v2"), load_definition("v3")
+    assert v3["settings"] == v2["settings"]
+    props = v3["mappings"]["properties"]
+    assert props["quality"] == {"type": "integer"}
+    assert {k: v for k, v in props.items() if k != "quality"} == v2["mappings"]["properties"]
+    assert DEFAULT_VERSION == "v3"
+
+
 def test_every_document_field_is_mapped() -> None:
     """``dynamic: strict`` refuses unknown fields, so documents.py may emit only mapped ones."""
     props = load_definition(DEFAULT_VERSION)["mappings"]["properties"]
@@ -88,14 +97,15 @@ def test_every_document_field_is_mapped() -> None:
         provenance=Provenance(source="s", identifier="i", metadata_format="x", datestamp="2024"),
         general=General(title={"fr": "a", "en": "b", "und": "c"}, description={"fr": "d"}),
     )
-    doc = to_document(resource, record_id="x", status="approved", portals=["pavillon"])
+    doc = to_document(resource, record_id="x", status="approved", portals=["pavillon"], quality=57)
+    assert doc["quality"] == 57
     assert set(doc) | {"indexed_at"} <= set(props)
     for spec in SEARCH_FIELDS:
         assert spec.split("^")[0] in props
 
 
 def test_names() -> None:
-    assert index_name("ren") == "ren-resources-v2"
+    assert index_name("ren") == "ren-resources-v3"
     assert index_version("ren-resources-v1") == "v1"
     assert index_version("ren-resources-v2-20260101120000123456") == "v2"
     assert index_version("ren-pavillon") is None

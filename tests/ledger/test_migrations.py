@@ -41,3 +41,43 @@ def test_models_and_migrations_agree(ledger_url: Callable[..., str]) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diff == [], f"models changed without a migration: {diff}"
+
+
+def test_0006_adds_quality_score_and_asks_for_every_record_to_be_processed_again(
+    ledger_url: Callable[..., str], tmp_path: Path
+) -> None:
+    """Rows from before 0006 have no score: the upgrade clears ``processed_with`` so the next
+    ``process`` scores them (the way a change of rules does), and downgrading drops the column."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from ren_index.ledger.db import alembic_config
+
+    url = ledger_url(folder=tmp_path / "q")
+    engine = make_engine(url)
+    cfg = alembic_config(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0005")
+        conn.execute(
+            text(
+                "INSERT INTO sources (id, name, type, url, config, created_at, updated_at) "
+                "VALUES ('s', 's', 'oai', 'https://e.org', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO raw_records (source_id, identifier, deleted, metadata_prefix, set_specs, "
+                "content_hash, processed_hash, processed_with, first_seen, last_seen) VALUES "
+                "('s', 'i', false, 'lom', '[]', 'h', 'h', 'rules-fingerprint', "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0006")
+        assert "quality_score" in {c["name"] for c in inspect(conn).get_columns("resources")}
+        assert conn.execute(text("SELECT processed_with FROM raw_records")).scalar_one() is None
+        command.downgrade(cfg, "0005")
+        assert "quality_score" not in {c["name"] for c in inspect(conn).get_columns("resources")}
+    engine.dispose()

@@ -94,3 +94,19 @@ def test_dashboard_numbers_equal_direct_counts(pipeline: Pipeline) -> None:
     oldest = sorted(rows, key=lambda r: (r.decided_at, r.id))[:10]
     assert [o["id"] for o in board["oldest"]] == [r.id for r in oldest]
     assert all({"title", "source", "waiting_since"} <= set(o) for o in board["oldest"])
+
+
+def test_queue_sorts_by_quality_score_unscored_last(pipeline: Pipeline) -> None:
+    rows = waiting(pipeline)
+    unscored = rows[0].id
+    with pipeline.ledger.begin() as session:
+        session.get_one(ResourceRow, unscored).quality_score = None  # as after migration 0006
+    for sort in ("score_low", "score_high"):
+        items = queue(pipeline.ledger, sort=sort, size=200, vocabularies=VOCABS).items
+        scores = [i["quality"]["score"] for i in items[:-1]]
+        assert scores == sorted(scores, reverse=sort == "score_high")
+        assert items[-1]["id"] == unscored  # not scored yet: last, whichever way
+        middle = items[len(items) // 2]["id"]
+        before, after = neighbours(pipeline.ledger, middle, sort=sort, vocabularies=VOCABS)
+        ids = [i["id"] for i in items]
+        assert (before, after) == (ids[ids.index(middle) - 1], ids[ids.index(middle) + 1])

@@ -199,7 +199,7 @@ def test_rebuild_keeps_answering(
     assert len(answers) > 10 and min(answers) > 0
     after = alias_targets(client, f"{prefix}-resources")
     assert after == [reports[-1]["index"]] and after != before
-    assert after[0].startswith(f"{prefix}-resources-v2-")
+    assert after[0].startswith(f"{prefix}-resources-v3-")
     for alias in ("pavillon", "ecole-ouverte"):
         assert alias_targets(client, f"{prefix}-{alias}") == after
     assert not client.indices.exists(index=before[0])
@@ -228,3 +228,39 @@ def test_a_v1_index_is_not_moved_silently_and_rebuild_upgrades_it(
         assert again["counts"]["errors"] == 0
     finally:
         client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True)
+
+
+def test_indexed_documents_carry_the_quality_score_and_the_documented_boost_works(
+    demo: tuple[Settings, OpenSearch, sessionmaker[Session]],
+) -> None:
+    settings, client, ledger = demo
+    alias = f"{settings.index_prefix}-resources"
+    with ledger() as session:
+        stored = dict(
+            session.execute(
+                select(ResourceRow.id, ResourceRow.quality_score).where(ResourceRow.status == "approved")
+            ).all()
+        )
+    hits = client.search(index=alias, body={"size": 500, "_source": ["id", "quality"]})["hits"]["hits"]
+    assert hits and all(h["_source"]["quality"] == stored[h["_source"]["id"]] for h in hits)
+    # The boost docs/validation.md offers portals: same records, better-documented ones first.
+    boosted = client.search(
+        index=alias,
+        body={
+            "size": 500,
+            "query": {
+                "function_score": {
+                    "query": {"match_all": {}},
+                    "field_value_factor": {
+                        "field": "quality",
+                        "factor": 0.01,
+                        "modifier": "ln2p",
+                        "missing": 0,
+                    },
+                    "boost_mode": "multiply",
+                }
+            },
+        },
+    )["hits"]["hits"]
+    scores = [h["_source"]["quality"] for h in boosted]
+    assert scores == sorted(scores, reverse=True) and len(boosted) == len(hits)

@@ -128,3 +128,26 @@ def test_rule_changes_reprocess_everything_but_keep_person_decisions(
             if any(i["code"] == "HTML_IN_DESCRIPTION" for i in r.issues) and r.decided_by == "rules"
         ]
     assert html and all(r.status == "rejected" for r in html)  # the new rule applied
+
+
+def test_the_quality_score_is_stored_and_agrees_with_the_json_contract(
+    ledger: sessionmaker[Session], settings: Settings, demo_server: DemoOaiServer, lom_records: list
+) -> None:
+    from ren_index.ledger.record_json import record_view
+
+    source = source_for(demo_server.url)
+    harvest_source(ledger, source, settings)
+    process_source(ledger, source, RULEBOOK)
+    with ledger() as session:
+        rows = session.scalars(select(ResourceRow).where(ResourceRow.status != "deleted")).all()
+        assert rows
+        for row in rows:
+            assert row.quality_score is not None and 0 <= row.quality_score <= 100
+            view = record_view(row, vocabularies=RULEBOOK.vocabularies)
+            assert view["quality"]["score"] == row.quality_score  # stored and shown: one number
+            assert all(
+                {"code", "points", "label_fr", "label_en"} == set(m) for m in view["quality"]["missing"]
+            )
+        assert len({row.quality_score for row in rows}) > 1  # the demo's records differ in quality
+        deleted = session.scalars(select(ResourceRow).where(ResourceRow.status == "deleted")).all()
+        assert all(row.quality_score is None for row in deleted)

@@ -53,7 +53,7 @@ def _mapped(name: str, prefix: str) -> Resource:
         ({"fr": "Exercices."}, [("DESCRIPTION_TOO_SHORT", "warning")]),
         ({"fr": "Les fractions"}, SHORT_AND_SAME),
         ({"fr": "LES FRACTIONS."}, SHORT_AND_SAME),
-        ({"fr": LONG, "en": "Fractions."}, [("DESCRIPTION_TOO_SHORT", "warning")]),
+        ({"fr": LONG, "en": "Exercises."}, [("DESCRIPTION_TOO_SHORT", "warning")]),
     ],
 )
 def test_description_table(description: dict[str, str], expected: list[tuple[str, str]]) -> None:
@@ -61,6 +61,63 @@ def test_description_table(description: dict[str, str], expected: list[tuple[str
     assert updates == {}
     assert [(i.code, i.severity) for i in issues] == expected
     assert all(i.field == "general.description" for i in issues)
+
+
+NOT_MEANINGFUL = [("DESCRIPTION_NOT_MEANINGFUL", "warning")]
+TITLE = {"fr": "Les fractions au primaire : comparer et ordonner"}
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        # Stand-ins a depositing tool or a hurried person leaves: they say nothing, and are one
+        # finding (not also "too short").
+        ("Description", NOT_MEANINGFUL),
+        ("DESCRIPTION :", NOT_MEANINGFUL),
+        ("À venir", NOT_MEANINGFUL),
+        ("à venir...", NOT_MEANINGFUL),
+        ("N/A", NOT_MEANINGFUL),
+        ("n.a.", NOT_MEANINGFUL),
+        ("TBD", NOT_MEANINGFUL),
+        ("Aucune description.", NOT_MEANINGFUL),
+        ("Pas de description", NOT_MEANINGFUL),
+        ("No description", NOT_MEANINGFUL),
+        ("Résumé", NOT_MEANINGFUL),
+        ("...", NOT_MEANINGFUL),
+        ("- - -", NOT_MEANINGFUL),
+        ("???", NOT_MEANINGFUL),
+        # Short but real words stay "too short" only; a real text that starts like a stand-in is fine.
+        ("Jeu de cartes.", [("DESCRIPTION_TOO_SHORT", "warning")]),
+        ("Description des étapes de la mitose pour les élèves de 4e secondaire.", []),
+        ("À venir : une série de capsules sur la photosynthèse au 2e cycle.", []),
+        # The description is the title, or a part of it (whole words): nothing new for a reader.
+        ("Les fractions au primaire : comparer et ordonner", [("DESCRIPTION_SAME_AS_TITLE", "info")]),
+        ("Fractions au primaire", SHORT_AND_SAME),
+        ("comparer et ordonner", SHORT_AND_SAME),
+        ("LES FRACTIONS", SHORT_AND_SAME),
+        # Sharing words is not being contained: a word cut in the middle, or words the title lacks.
+        ("Fract", [("DESCRIPTION_TOO_SHORT", "warning")]),
+        ("Les fractions équivalentes", [("DESCRIPTION_TOO_SHORT", "warning")]),
+        ("Comparer et ordonner des fractions au primaire avec des bandes de papier.", []),
+    ],
+)
+def test_problem_patterns_table(description: str, expected: list[tuple[str, str]]) -> None:
+    _, issues = check_description(_resource({"fr": description}, TITLE), _ctx())
+    assert [(i.code, i.severity) for i in issues] == expected
+
+
+def test_not_meaningful_speaks_both_languages_and_quotes_the_value() -> None:
+    _, issues = check_description(_resource({"fr": "  À venir  "}), _ctx())
+    assert issues[0].value == "À venir"
+    assert "À venir" in issues[0].message_fr and "À venir" in issues[0].message_en
+
+
+def test_not_meaningful_values_come_from_the_rules() -> None:
+    rules = ValidationRules(text=TextRules(description_placeholders=["voir le document"]))
+    _, issues = check_description(_resource({"fr": "Voir le document."}), _ctx(rules))
+    assert [i.code for i in issues] == ["DESCRIPTION_NOT_MEANINGFUL"]
+    _, issues = check_description(_resource({"fr": "À venir"}), _ctx(rules))
+    assert [i.code for i in issues] == ["DESCRIPTION_TOO_SHORT"]
 
 
 def test_same_as_title_in_another_language() -> None:

@@ -2,11 +2,15 @@
 
 A broken entry of ``sources.yaml`` is listed too, in its place, with its error: the list is where a
 librarian looks first when a source does not run (``--json`` carries ``"error"``, null when valid).
+
+``sources report SOURCE`` is the feedback file for a partner (:mod:`ren_index.review.source_report`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from enum import StrEnum
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -14,6 +18,8 @@ from rich.text import Text
 
 from ren_index.cli.support import AppContext, JsonOpt, handles_errors, line, out_console, print_json
 from ren_index.ledger import store
+from ren_index.review.queries import CSV_BOM
+from ren_index.review.source_report import iter_report_csv, report_json
 from ren_index.runs.report import run_report
 
 app = typer.Typer(help="Les sources configurées / configured sources.", no_args_is_help=True)
@@ -75,3 +81,36 @@ def sources_list(json_out: JsonOpt = False) -> None:
     for r in rows:
         if r["error"]:
             out_console.print(line((BROKEN, "bold red"), f" {r['id']}: {r['error']}"), soft_wrap=True)
+
+
+class ReportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+@app.command("report")
+@handles_errors
+def sources_report(
+    source_id: Annotated[str, typer.Argument(metavar="SOURCE")],
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="csv (Excel, UTF-8 avec BOM) | json")] = (
+        ReportFormat.csv
+    ),
+) -> None:
+    """Le rapport à envoyer au partenaire / the report to send to the partner.
+
+    Every record of the source: status, portals, issues (French and English messages), quality score
+    and what would raise it. A broken entry of sources.yaml is reported too (its records are still
+    in the ledger); an unknown source is one line and exit 1.
+    """
+    ctx = AppContext()
+    if source_id not in ctx.sources.broken:
+        ctx.source(source_id)
+    document = report_json(ctx.ledger, source_id, ctx.vocabularies)
+    if fmt is ReportFormat.json:
+        print_json(document)
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(CSV_BOM.encode())  # UTF-8 whatever the terminal's locale: it is a file
+    for chunk in iter_report_csv(document["records"]):
+        sys.stdout.buffer.write(chunk.encode("utf-8"))
+    sys.stdout.buffer.flush()

@@ -57,10 +57,47 @@ class TextRules(_Rules):
             "none",
             "a venir",
             "to be announced",
+            "nouvelle ressource",
+            "new resource",
+            "nouveau document",
+            "new document",
+            "document sans titre",
+            "untitled document",
+            "sans nom",
+            "no title",
         ]
     )
     title_min_chars: int = 3
     description_min_chars: int = 40
+    description_placeholders: list[str] = Field(
+        default_factory=lambda: [
+            "description",
+            "resume",
+            "summary",
+            "abstract",
+            "a venir",
+            "a completer",
+            "to be announced",
+            "coming soon",
+            "tbd",
+            "tba",
+            "todo",
+            "n a",
+            "na",
+            "none",
+            "aucune",
+            "aucun",
+            "aucune description",
+            "pas de description",
+            "no description",
+            "sans description",
+            "description a venir",
+            "test",
+        ]
+    )
+    """Folded descriptions that say nothing (DESCRIPTION_NOT_MEANINGFUL): a stand-in, not a text."""
+    title_repeated_min_records: int = Field(default=5, ge=2)
+    """This many records of one source with the same title → TITLE_REPEATED_IN_SOURCE on each."""
     title_max_chars: int = Field(default=300, ge=10)
     """A longer title is TITLE_TOO_LONG, and nothing public shows more of it than this.
 

@@ -3,7 +3,10 @@
 Version 2 of the definition (``resources-v2.json``) adds ``licence_family`` (the licence
 concept's ``ren:family``), ``disciplines`` (classification entries whose purpose is discipline),
 ``date_modified`` (what the portals sort "newest first" on) and ``suggest`` (titles, for
-type-ahead).
+type-ahead). Version 3 (``resources-v3.json``) adds ``quality``, the record's documentary quality
+score (0–100, :mod:`ren_index.quality.score`, read from the ledger row the process step wrote) so
+portals can filter, sort or boost on it; an existing deployment runs ``ren-index index --rebuild``
+once.
 
 Text is split by language into ``_fr`` / ``_en`` / ``_other`` fields because each language
 needs its own analyzer (French elision and stemming would mangle English, and the reverse);
@@ -55,6 +58,7 @@ def to_document(
     status: str,
     portals: list[str],
     vocabularies: Vocabularies | None = None,
+    quality: int | None = None,
 ) -> dict[str, Any]:
     """The document for one record. Empty text fields are left out; facet lists are always there.
 
@@ -85,6 +89,7 @@ def to_document(
     _put(doc, "licence", licence)
     doc["licence_family"] = _licence_family(controlled.licence, vocabularies)
     doc["disciplines"] = _disciplines(resource)
+    _put(doc, "quality", quality)
     _put(doc, "url", resource.url)
     _put(doc, "datestamp", _iso_date(resource.provenance.datestamp))
     harvested = resource.provenance.harvested_at

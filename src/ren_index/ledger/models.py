@@ -141,6 +141,9 @@ class ResourceRow(Base):
     """Hash of the document last sent to OpenSearch; ``None`` = not in the index."""
     indexed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    quality_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """Documentary quality 0–100 (:mod:`ren_index.quality.score`), written by the process step so the
+    queue sorts by it; ``None`` until the record is processed after migration 0006."""
 
 
 class Event(Base):

@@ -3,6 +3,10 @@
 Used by ``queue --json``, ``review show --json``, ``search --json`` and later the web app, so
 every surface shows the same record the same way. Levels and licence carry their SKOS labels in
 French and English when the vocabularies are given.
+
+Records with their issues (``queue --json``, ``review show --json``) also carry
+``quality: {score, missing: [...]}`` (:mod:`ren_index.quality.score`), computed here from the same
+record and issues the process step scored, so the number and its explanation always agree.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from typing import Any
 
 from ren_index.config.vocabularies import Vocabularies, Vocabulary
 from ren_index.ledger.models import RawRecordRow, ResourceRow
-from ren_index.model import Resource, pick_lang
+from ren_index.model import Issue, Resource, pick_lang
+from ren_index.quality.score import score
 
 
 def record_view(
@@ -39,7 +44,17 @@ def record_view(
     }
     if with_issues:
         view["issues"] = list(row.issues or [])
+        view["quality"] = quality_view(resource, row.issues or [], vocabularies)
     return view
+
+
+def quality_view(
+    resource: Resource | None, issues: list[dict[str, Any]], vocabularies: Vocabularies | None
+) -> dict[str, object] | None:
+    """``{score, missing: [{code, points, label_fr, label_en}]}``; ``None`` for a record never built."""
+    if resource is None:
+        return None
+    return score(resource, [Issue.model_validate(i) for i in issues], vocabularies).as_json()
 
 
 def _fr_en(text: dict[str, str]) -> dict[str, str | None]:

@@ -29,6 +29,7 @@ from ren_index.normalize.mappers.lom import map_lom
 from ren_index.normalize.mappers.lrmi import map_lrmi
 from ren_index.normalize.mappers.oai_dc import map_oai_dc
 from ren_index.normalize.mappers.rss import map_rss
+from ren_index.normalize.mappers.text import titles_without_markup
 from ren_index.xmlsafe import UnsafeXmlError, parse_xml
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,20 @@ def _normalize_json(payload: str, provenance: Provenance) -> tuple[Resource, lis
 
 def _run(fmt: str, document: Any, used: Provenance) -> tuple[Resource, list[Issue]]:
     try:
-        return MAPPERS[fmt](document, used)
+        return _plain_titles(*MAPPERS[fmt](document, used))
     except Exception as error:  # a bug or an unforeseen shape: data, not a crashed run
         log.exception("mapper %s failed on %s/%s", fmt, used.source, used.identifier)
         return Resource(provenance=used), [issues.mapping_failed(fmt, error)]
+
+
+def _plain_titles(resource: Resource, found: list[Issue]) -> tuple[Resource, list[Issue]]:
+    """Titles without HTML tags for every format at once (the raw kept in ``title_raw``).
+
+    Here rather than in each mapper: whatever the format, a title is one text with no markup
+    allowed, and every crosswalk reads it the same way.
+    """
+    plain, raw = titles_without_markup(resource.general.title)
+    if not raw:
+        return resource, found
+    general = resource.general.model_copy(update={"title": plain, "title_raw": raw})
+    return resource.model_copy(update={"general": general}), found

@@ -31,7 +31,9 @@ from ren_index.ledger.record_json import record_view
 from ren_index.model import Status
 from ren_index.review.decisions import find_resource
 
-Sort = Literal["oldest", "newest"]
+Sort = Literal["oldest", "newest", "score_low", "score_high"]
+"""Waiting time (oldest first, newest first) or quality score (lowest first: the records that most
+need a documentalist; highest first). Records not yet scored (``None``) come last either way."""
 DIMENSIONS = ("source", "portal", "issue", "level", "language")
 MAX_PAGE_SIZE = 200
 
@@ -55,6 +57,7 @@ class _Line:
     id: str
     waiting_since: datetime
     values: dict[str, frozenset[str]]
+    quality: int | None = None
 
 
 def _scan(session: Session, status: str) -> list[_Line]:
@@ -66,11 +69,12 @@ def _scan(session: Session, status: str) -> list[_Line]:
         ResourceRow.issues,
         ResourceRow.record[("controlled", "levels")],  # JSON path: json_extract / #>, never the record
         ResourceRow.record[("controlled", "languages")],
+        ResourceRow.quality_score,
     )
     if status != "all":
         query = query.where(ResourceRow.status == status)
     lines = []
-    for rid, since, source, portals, issues, levels, languages in session.execute(query):
+    for rid, since, source, portals, issues, levels, languages, quality in session.execute(query):
         values = {
             "source": frozenset([source]),
             "portal": frozenset(portals or ()),
@@ -78,7 +82,7 @@ def _scan(session: Session, status: str) -> list[_Line]:
             "level": frozenset(levels or ()),
             "language": frozenset(str(t).split("-")[0].lower() for t in languages or ()),
         }
-        lines.append(_Line(rid, since, values))
+        lines.append(_Line(rid, since, values, quality))
     return lines
 
 
@@ -108,8 +112,20 @@ def _filtered(
     return kept, {dim: dict(c.most_common()) for dim, c in counts.items()}
 
 
+def _key(sort: Sort, waiting_since: datetime, quality: int | None, rid: str) -> tuple[Any, ...]:
+    """The order of the queue (``newest`` is ``oldest`` reversed); ties are broken by age, then id."""
+    if sort in ("score_low", "score_high"):
+        value = quality or 0
+        return (quality is None, value if sort == "score_low" else -value, waiting_since, rid)
+    return (waiting_since, rid)
+
+
 def _sorted(lines: list[_Line], sort: Sort) -> list[_Line]:
-    return sorted(lines, key=lambda line: (line.waiting_since, line.id), reverse=sort == "newest")
+    return sorted(
+        lines,
+        key=lambda line: _key(sort, line.waiting_since, line.quality, line.id),
+        reverse=sort == "newest",
+    )
 
 
 def queue(
@@ -126,7 +142,7 @@ def queue(
     size: int = 25,
     vocabularies: Vocabularies | None = None,
 ) -> QueuePage:
-    """One page of the records in ``status`` (``all`` = every status), filtered, sorted by age."""
+    """One page of the records in ``status`` (``all`` = every status), filtered, sorted by age or score."""
     filters = {"source": source, "portal": portal, "issue": issue, "level": level, "language": language}
     size = max(1, min(size, MAX_PAGE_SIZE))
     with factory() as session:
@@ -181,12 +197,16 @@ def neighbours(
     filters = {"source": source, "portal": portal, "issue": issue, "level": level, "language": language}
     with factory() as session:
         row = find_resource(session, record_id)
-        key = (row.decided_at, row.id)
+        key = _key(sort, row.decided_at, row.quality_score, row.id)
         lines, _counts = _filtered(_scan(session, status), filters, vocabularies)
-    before = [line for line in lines if (line.waiting_since, line.id) < key]
-    after = [line for line in lines if (line.waiting_since, line.id) > key]
-    earlier = max(before, key=lambda line: (line.waiting_since, line.id), default=None)
-    later = min(after, key=lambda line: (line.waiting_since, line.id), default=None)
+
+    def line_key(line: _Line) -> tuple[Any, ...]:
+        return _key(sort, line.waiting_since, line.quality, line.id)
+
+    before = [line for line in lines if line_key(line) < key]
+    after = [line for line in lines if line_key(line) > key]
+    earlier = max(before, key=line_key, default=None)
+    later = min(after, key=line_key, default=None)
     if sort == "newest":
         earlier, later = later, earlier
     return (earlier.id if earlier else None, later.id if later else None)
@@ -269,10 +289,16 @@ CSV_COLUMNS = (
     "comment",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_BOM = "\ufeff"
+"""Written first in every CSV file we hand out, so spreadsheets (Excel) read UTF-8 accents right."""
 
 
-def _cell(value: Any) -> str:
-    """One CSV cell: JSON for structures, and never a formula a spreadsheet would run."""
+def csv_cell(value: Any) -> str:
+    """One CSV cell: JSON for structures, and never a formula a spreadsheet would run.
+
+    The one cell writer of every CSV export (audit trail, a source's report): a title or an issue
+    value starting with ``=``, ``+``, ``-`` or ``@`` comes from a partner and must stay text.
+    """
     if value is None:
         text = ""
     elif isinstance(value, (dict, list)):
@@ -293,7 +319,7 @@ def iter_events_csv(factory: sessionmaker[Session], record_id: str | None = None
             query = query.where(Event.resource_id == find_resource(session, record_id).id)
         for n, event in enumerate(session.scalars(query.execution_options(yield_per=500)), 1):
             row = _event(event)
-            writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
+            writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
             if n % 500 == 0:
                 yield out.getvalue()
                 out.seek(0)

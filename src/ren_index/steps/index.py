@@ -105,6 +105,7 @@ def index_changes(
                     status=row.status,
                     portals=list(row.portals),
                     vocabularies=vocabularies,
+                    quality=row.quality_score,
                 )
                 digest = document_hash(doc)
                 if digest == row.indexed_hash:
@@ -207,6 +208,7 @@ def rebuild_index(
                     status=row.status,
                     portals=list(row.portals),
                     vocabularies=vocabularies,
+                    quality=row.quality_score,
                 )
                 upserts.append((row.id, doc))
                 hashes[row.id] = document_hash(doc)

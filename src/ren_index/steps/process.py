@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.config.rulebook import Rulebook
 from ren_index.config.sources import SourceConfig
+from ren_index.config.vocabularies import Vocabularies
 from ren_index.decide import decide
 from ren_index.ledger import store
 from ren_index.ledger.models import HarvestRun, Overlay, RawRecordRow, ResourceRow, SourceRow, utcnow
@@ -40,8 +42,10 @@ from ren_index.overlays import (
     apply_text_overlays,
     source_changes,
 )
+from ren_index.quality.score import score
 from ren_index.runs.report import RunReport, run_report
 from ren_index.validate import ValidationContext, validate
+from ren_index.validate.patterns import title_keys, title_keys_of
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,7 @@ def process_record(
     rulebook: Rulebook,
     duplicate_of: Callable[[str], str | None] = lambda _url: None,
     overlays: Overlays | None = None,
+    same_title_count: Callable[[str], int] = lambda _key: 0,
 ) -> tuple[Resource | None, list[Issue], Decision]:
     """The pure core of the step for one raw record: normalize, correct, validate, decide.
 
@@ -65,7 +70,7 @@ def process_record(
     if raw.deleted:
         return None, [], Decision(status=Status.DELETED, reasons=["deleted at source"])
     resource, issues = normalized(raw)
-    ctx = _context(source, rulebook, duplicate_of)
+    ctx = _context(source, rulebook, duplicate_of, same_title_count)
     overlays = overlays or {}
     text = {f: v for f, v in overlays.items() if f in TEXT_FIELDS}
     validated, found = validate(apply_text_overlays(resource, text), ctx)
@@ -119,14 +124,56 @@ def source_resource(
 
 
 def _context(
-    source: SourceConfig, rulebook: Rulebook, duplicate_of: Callable[[str], str | None]
+    source: SourceConfig,
+    rulebook: Rulebook,
+    duplicate_of: Callable[[str], str | None],
+    same_title_count: Callable[[str], int] = lambda _key: 0,
 ) -> ValidationContext:
     return ValidationContext(
         vocabularies=rulebook.vocabularies,
         rules=rulebook.policy.rules,
         defaults=dict(source.defaults),
         duplicate_of=duplicate_of,
+        same_title_count=same_title_count,
     )
+
+
+def source_title_counts(session: Session, source_id: str) -> Counter[str]:
+    """How many live records of a source carry each title key (TITLE_REPEATED_IN_SOURCE).
+
+    Built once per process pass (a check sees one record). A record whose harvested payload has
+    not changed counts with the title it was last built with (read from the ledger: cheap); one
+    waiting to be processed is normalized here first, so a first pass already sees its repeats.
+    With :func:`ren_index.validate.patterns.repeated_titles` it is also the source-level list
+    of repeated titles for a source's report.
+    """
+    counts: Counter[str] = Counter()
+    stored = session.execute(
+        select(ResourceRow.record["general"]["title"])
+        .join(RawRecordRow, ResourceRow.raw_id == RawRecordRow.id)
+        .where(
+            RawRecordRow.source_id == source_id,
+            RawRecordRow.deleted.is_(False),
+            RawRecordRow.processed_hash == RawRecordRow.content_hash,
+            ResourceRow.status != Status.DELETED.value,
+        )
+    ).scalars()
+    for titles in stored:
+        if isinstance(titles, dict):
+            counts.update(title_keys_of(str(t) for t in titles.values()))
+    pending = session.scalars(
+        select(RawRecordRow).where(
+            RawRecordRow.source_id == source_id,
+            RawRecordRow.deleted.is_(False),
+            or_(
+                RawRecordRow.processed_hash.is_(None),
+                RawRecordRow.processed_hash != RawRecordRow.content_hash,
+            ),
+        )
+    )
+    for raw in pending.yield_per(BATCH):
+        counts.update(title_keys(normalized(raw)[0]))
+    return counts
 
 
 def load_overlays(session: Session, resource_ids: Iterable[str]) -> dict[str, dict[str, tuple[Any, Any]]]:
@@ -155,8 +202,11 @@ def reprocess_resource(session: Session, row: ResourceRow, rulebook: Rulebook) -
     raw = session.get_one(RawRecordRow, row.raw_id)
     source = source_config(session, raw.source_id)
     overlays = load_overlays(session, [row.id]).get(row.id, {})
-    result = process_record(raw, source, rulebook, _duplicate_finder(session, raw), overlays)
-    return _save(session, raw, result, None, rulebook.fingerprint)
+    same_titles = source_title_counts(session, raw.source_id)
+    result = process_record(
+        raw, source, rulebook, _duplicate_finder(session, raw), overlays, same_titles.__getitem__
+    )
+    return _save(session, raw, result, None, rulebook.fingerprint, rulebook.vocabularies)
 
 
 PAYLOAD_MISSING = Issue(
@@ -202,8 +252,10 @@ def _save(
     result: tuple[Resource | None, list[Issue], Decision],
     run_id: int | None,
     fingerprint: str,
+    vocabularies: Vocabularies | None = None,
 ) -> str:
     resource, issues, decision = result
+    quality = score(resource, issues, vocabularies).score if resource is not None else None
     rid = store.resource_id(raw.source_id, raw.identifier)
     row = session.get(ResourceRow, rid)
     before = {"status": row.status, "portals": row.portals} if row else None
@@ -214,6 +266,7 @@ def _save(
             row.record = resource.model_dump(mode="json")
             row.url_key = url_key(resource.controlled.url)
         row.issues = [i.model_dump(mode="json") for i in issues]
+        row.quality_score = quality
         row.updated_at = utcnow()
         raw.processed_with = fingerprint
         return row.status
@@ -224,6 +277,7 @@ def _save(
         row.record = resource.model_dump(mode="json")
         row.url_key = url_key(resource.controlled.url)
     row.issues = [i.model_dump(mode="json") for i in issues]
+    row.quality_score = quality
     if row.status != decision.status.value or row.decided_by != "rules":
         row.decided_at = utcnow()  # unchanged outcome: keep the date, so "waiting since" stays true
     row.status = decision.status.value
@@ -268,6 +322,8 @@ def process_source(
         run_id = run.id
     counts = dict.fromkeys(PROCESS_COUNTS, 0)
     last_id = 0
+    with factory.begin() as session:
+        same_titles = source_title_counts(session, source.id)
     while True:
         with factory.begin() as session:
             rows = session.scalars(
@@ -291,8 +347,15 @@ def process_source(
             for raw in rows:
                 last_id = raw.id
                 corrections = overlays.get(store.resource_id(raw.source_id, raw.identifier))
-                result = process_record(raw, source, rulebook, _duplicate_finder(session, raw), corrections)
-                status = _save(session, raw, result, run_id, rulebook.fingerprint)
+                result = process_record(
+                    raw,
+                    source,
+                    rulebook,
+                    _duplicate_finder(session, raw),
+                    corrections,
+                    same_titles.__getitem__,
+                )
+                status = _save(session, raw, result, run_id, rulebook.fingerprint, rulebook.vocabularies)
                 counts["processed"] += 1
                 counts[status] += 1
         if on_batch is not None:

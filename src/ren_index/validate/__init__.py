@@ -17,6 +17,7 @@ from ren_index.validate.duplicates import check_duplicates
 from ren_index.validate.languages import check_languages
 from ren_index.validate.levels import check_levels
 from ren_index.validate.licences import check_licence
+from ren_index.validate.patterns import check_patterns
 from ren_index.validate.resource_types import check_resource_types
 from ren_index.validate.titles import check_title
 from ren_index.validate.urls import check_url
@@ -27,6 +28,7 @@ __all__ = ["CHECKS", "Check", "CheckResult", "ValidationContext", "validate"]
 CHECKS: tuple[Check, ...] = (
     check_title,
     check_description,
+    check_patterns,  # problem patterns across fields and records (after titles, descriptions)
     check_languages,
     check_levels,
     check_licence,

@@ -19,6 +19,10 @@ def _no_duplicates(url: str) -> str | None:
     return None
 
 
+def _no_title_counts(title_key: str) -> int:
+    return 0
+
+
 @dataclass(frozen=True)
 class ValidationContext:
     """What the checks may consult besides the record itself."""
@@ -29,6 +33,9 @@ class ValidationContext:
     """The source's ``defaults:`` (e.g. ``{"language": "fr"}``)."""
     duplicate_of: Callable[[str], str | None] = _no_duplicates
     """Normalized URL → id of another record that already has it (None when free)."""
+    same_title_count: Callable[[str], int] = _no_title_counts
+    """Title key (:func:`ren_index.validate.patterns.title_key`) → how many records of the
+    source carry it (0 when unknown: a record checked alone is never a repeat)."""
 
 
 CheckResult = tuple[dict[str, Any], list[Issue]]

@@ -7,6 +7,14 @@ is still worth publishing, a documentalist may improve it. One longer than
 ``DESCRIPTION_TOO_LONG``, to review, quoting only its beginning so that the issue stays small
 (the portals' API shows no more than the limit of it either).
 
+Europeana's "problem patterns" add two: a description that says nothing ("Description",
+"À venir", "N/A", "TBD", "...": the folded values of ``text.description_placeholders``, or no letter
+or digit at all) is ``DESCRIPTION_NOT_MEANINGFUL``, a ``warning`` that approves like
+``DESCRIPTION_MISSING`` — it *is* a missing description, so it is not also "too short"; and a
+description equal to the title *or contained in it* (whole words: "Fractions" under the title
+"Les fractions au primaire") is ``DESCRIPTION_SAME_AS_TITLE``, an ``info``: it adds nothing a
+result list does not already show.
+
 The mapper keeps the plain text in ``general.description`` and, when the source sent markup, the
 harvested value in ``general.description_raw``. The markup is worth keeping for display
 (paragraphs, lists, links), so it is passed through the allow-list sanitizer into
@@ -17,6 +25,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from typing import Any
 
 from ren_index.config.rules import clip
@@ -90,6 +99,23 @@ def _too_long(text: str, limit: int) -> Issue:
     )
 
 
+@lru_cache(maxsize=8)
+def _placeholders(configured: tuple[str, ...]) -> frozenset[str]:
+    """The folded stand-in descriptions of ``validation.yaml``, folded once per rule set."""
+    return frozenset(fold(p) for p in configured)
+
+
+def _not_meaningful(text: str) -> Issue:
+    return Issue(
+        code="DESCRIPTION_NOT_MEANINGFUL",
+        severity="warning",
+        field=FIELD,
+        message_fr=f"La description « {text} » ne dit rien de la ressource : écrivez-en une vraie.",
+        message_en=f'The description "{text}" says nothing about the resource: write a real one.',
+        value=text,
+    )
+
+
 def _text_issues(resource: Resource, ctx: ValidationContext) -> list[Issue]:
     descriptions = {lang: text for lang, text in resource.general.description.items() if text.strip()}
     if not descriptions:
@@ -104,12 +130,17 @@ def _text_issues(resource: Resource, ctx: ValidationContext) -> list[Issue]:
         ]
     minimum = ctx.rules.text.description_min_chars
     maximum = ctx.rules.text.description_max_chars
-    titles = {fold(t) for t in resource.general.title.values() if t.strip()}
+    titles = [f" {fold(t)} " for t in resource.general.title.values() if t.strip()]
+    placeholders = _placeholders(tuple(ctx.rules.text.description_placeholders))
     issues: list[Issue] = []
     for text in descriptions.values():
         if len(text.strip()) > maximum:
             issues.append(_too_long(text.strip(), maximum))
             continue  # neither too short nor a title (a title that long is TITLE_TOO_LONG)
+        folded = fold(text)
+        if not folded or folded in placeholders:
+            issues.append(_not_meaningful(_snippet(text.strip())))
+            continue  # a stand-in is a missing description, not a short one
         if len(text.strip()) < minimum:
             issues.append(
                 Issue(
@@ -121,7 +152,7 @@ def _text_issues(resource: Resource, ctx: ValidationContext) -> list[Issue]:
                     value=text,
                 )
             )
-        if fold(text) in titles:
+        if any(f" {folded} " in title for title in titles):
             issues.append(
                 Issue(
                     code="DESCRIPTION_SAME_AS_TITLE",
@@ -136,7 +167,8 @@ def _text_issues(resource: Resource, ctx: ValidationContext) -> list[Issue]:
 
 
 def check_description(resource: Resource, ctx: ValidationContext) -> tuple[dict[str, Any], list[Issue]]:
-    """DESCRIPTION_MISSING / _TOO_SHORT / _TOO_LONG / _SAME_AS_TITLE, HTML_IN_DESCRIPTION,
+    """DESCRIPTION_MISSING / _NOT_MEANINGFUL / _TOO_SHORT / _TOO_LONG / _SAME_AS_TITLE,
+    HTML_IN_DESCRIPTION,
     ``description_html``."""
     safe, html_issues = _html(resource)
     updates: dict[str, Any] = {"description_html": safe} if safe else {}

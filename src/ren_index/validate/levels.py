@@ -19,6 +19,11 @@ small words (``du``) and word order: ``Sec. 3``, ``Secondaire III``, ``3e second
 every label are computed once per :class:`Vocabulary` (the whole validation must do 2,000 records
 a second): a look-up is a dictionary access.
 
+A value that is not a whole label goes through :mod:`~ren_index.validate.level_parser` (ranges,
+separators, brackets, qualifiers, years of a cycle, other countries' systems): each part is
+matched like a whole value, and the outcome of every distinct raw value is kept in the index's
+memo, so the parser costs once per spelling, not once per record.
+
 Choices worth knowing:
 
 * The result keeps the **most specific** levels: ``school`` + ``education secondaire`` gives
@@ -32,32 +37,28 @@ Choices worth knowing:
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from functools import lru_cache
 
-from ren_index.config.vocabularies import Concept, Vocabulary, fold
+from ren_index.config.vocabularies import Vocabulary, fold
 from ren_index.model import Issue, Resource, Term
 from ren_index.validate.context import CheckResult, ValidationContext
+from ren_index.validate.level_index import Found, LevelIndex, level_index, namespace
+from ren_index.validate.level_parser import (
+    is_foreign,
+    level_key,
+    names_a_year_of_a_cycle,
+    parse_level,
+    tokens_of,
+)
 
-_ORDINAL = re.compile(r"^(\d{1,2})(?:er|re|ere|iere|e|eme|ieme|nd|nde|de|d|rd|th|st)?$")
-_WORDS: dict[str, str] = {
-    **dict.fromkeys(("premier", "premiere", "first", "one", "i"), "1"),
-    **dict.fromkeys(("deuxieme", "second", "seconde", "two", "deux", "ii"), "2"),
-    **dict.fromkeys(("troisieme", "third", "three", "trois", "iii"), "3"),
-    **dict.fromkeys(("quatrieme", "fourth", "four", "quatre", "iv"), "4"),
-    **dict.fromkeys(("cinquieme", "fifth", "five", "cinq", "v"), "5"),
-    **dict.fromkeys(("sixieme", "sixth", "six", "vi"), "6"),
-    **dict.fromkeys(("sec", "secondary"), "secondaire"),
-    **dict.fromkeys(("elementary", "primary"), "primaire"),
-    **dict.fromkeys(("universite", "university"), "universitaire"),
-    "annees": "annee",
-}
-"""Token → canonical token: ordinal words and roman numerals to digits, abbreviations and synonyms."""
-_STOP = frozenset({"de", "du", "des", "la", "le", "les", "au", "aux", "en", "of", "the", "in"})
-_LEVEL_WORDS = frozenset({"primaire", "secondaire"})
-"""Beside one of these, ``annee`` says nothing more (``3e année du secondaire`` = ``3e secondaire``)."""
+__all__ = [
+    "check_levels",
+    "level_index",
+    "level_key",
+    "match_level",
+    "portals_for_levels",
+    "suggest_from_ages",
+]
 
 _NO_LEVEL_TEXT = (
     "autre|autres|other|others|tous|tous niveaux|tous les niveaux|tout niveau|all|all levels|any|"
@@ -67,8 +68,6 @@ _NO_LEVEL_TEXT = (
 _NO_LEVEL = frozenset(fold(t) for t in _NO_LEVEL_TEXT.split("|"))
 """Folded values that state no level on purpose: ignored without an issue."""
 
-_KEYWORD_UNSAFE = frozenset({"technique", "licence", "majeure", "mineure", "college", "asp", "acs"})
-"""Level labels that are also everyday topic words (or software acronyms): as a keyword, not a level."""
 _SUGGEST_ONLY = frozenset({"college"})
 """Keys too ambiguous to decide on anywhere: "collège" is a cégep, a private secondary school or a
 French lower secondary. They give LEVEL_UNMAPPED with their concept as the suggestion."""
@@ -79,160 +78,12 @@ _PURPOSES_TEXT = (
 )
 _LEVEL_PURPOSES = frozenset(_PURPOSES_TEXT.split("|"))
 """Folded LOM 9.1 purposes (or the last segment of a purpose URI) of a classification by level."""
-_COMPOUND = re.compile(r"\s*(?:,|/|&|\+|\bet\b|\band\b)\s*", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[;|\n]+")
 _AGE_RANGE = re.compile(r"(\d{1,2})\s*(?:-|–|à|to)\s*(\d{1,2})")
 _AGE_OPEN = re.compile(
     r"\d{1,2}\s*(?:\+|[-–]\s*$|ans? et plus|et plus|and (?:up|over)|or older)", re.IGNORECASE
 )
 _AGE = re.compile(r"\d{1,2}")
-
-
-@lru_cache(maxsize=8192)
-def level_key(text: str) -> str:
-    """The canonical key of a level phrase: folded, ordinals as digits, small words out, sorted.
-
-    ``"Secondaire III"``, ``"3e secondaire"`` and ``"Sec. 3"`` → ``"3 secondaire"``. Cached: a
-    harvest repeats a few dozen spellings thousands of times.
-    """
-    tokens = _tokens(text)
-    if "annee" in tokens and _LEVEL_WORDS & set(tokens):
-        tokens = [t for t in tokens if t != "annee"]
-    return " ".join(sorted(set(tokens)))
-
-
-def _tokens(text: str) -> list[str]:
-    out: list[str] = []
-    for token in fold(text).split():
-        match = _ORDINAL.match(token)
-        if match:
-            out.append(str(int(match.group(1))))
-        elif token not in _STOP:
-            out.append(_WORDS.get(token, token))
-    return out
-
-
-@dataclass(frozen=True)
-class LevelIndex:
-    """Look-ups precomputed from one levels :class:`Vocabulary`."""
-
-    keys: dict[str, tuple[str, ...]]
-    """Canonical key of every label and notation → concept URIs."""
-    keyword_keys: dict[str, tuple[str, ...]]
-    """Canonical key of labels safe to read from keywords → concept URIs."""
-    uris: dict[str, str]
-    """Concept URI, or an exactMatch / closeMatch target → concept URI."""
-    mapped_namespaces: frozenset[str]
-    """Namespaces of the mapping targets: schemes we crosswalk, whose other concepts have no match."""
-    rank: dict[str, int]
-    """Concept URI → position in the vocabulary (broad before narrow, young before old)."""
-    ancestors: dict[str, frozenset[str]]
-    ages: tuple[tuple[str, int, int], ...]
-    """(concept URI, typical minimum age, maximum age) for the concepts that have both."""
-    longest_key: int
-
-
-_INDEXES: dict[int, tuple[weakref.ref[Vocabulary], LevelIndex]] = {}
-
-
-def level_index(vocab: Vocabulary) -> LevelIndex:
-    """The look-ups of ``vocab``, built on first use and kept as long as the vocabulary lives."""
-    entry = _INDEXES.get(id(vocab))
-    if entry is not None and entry[0]() is vocab:
-        return entry[1]
-    index = _build_index(vocab)
-    key = id(vocab)
-    _INDEXES[key] = (weakref.ref(vocab, lambda _ref: _INDEXES.pop(key, None)), index)
-    return index
-
-
-def _namespace(uri: str) -> str:
-    return uri[: max(uri.rfind("/"), uri.rfind("#")) + 1]
-
-
-def _age(concept: Concept, name: str) -> int | None:
-    value = concept.prop(name)
-    return int(value) if value is not None and value.isdigit() else None
-
-
-def _build_index(vocab: Vocabulary) -> LevelIndex:
-    keys: dict[str, set[str]] = {}
-    keyword_keys: dict[str, set[str]] = {}
-    uris: dict[str, str] = {}
-    for uri, concept in vocab.concepts.items():
-        labels = [*concept.pref_labels.values(), *(text for _, text in concept.alt_labels)]
-        for text in [*labels, *concept.notations]:
-            keys.setdefault(level_key(text), set()).add(uri)
-        for text in labels:
-            key = level_key(text)
-            if key not in _KEYWORD_UNSAFE:
-                keyword_keys.setdefault(key, set()).add(uri)
-        uris[uri] = uri
-        for prop in ("exactMatch", "closeMatch"):
-            for target in concept.mappings.get(prop, ()):
-                uris.setdefault(target, uri)
-    keys.pop("", None)
-    ancestors = {uri: frozenset(vocab.ancestors(uri)) for uri in vocab.concepts}
-    ages = tuple(
-        (uri, low, high)
-        for uri, c in vocab.concepts.items()
-        if (low := _age(c, "ageMin")) is not None and (high := _age(c, "ageMax")) is not None
-    )
-    return LevelIndex(
-        keys={k: tuple(sorted(v)) for k, v in keys.items()},
-        keyword_keys={k: tuple(sorted(v)) for k, v in keyword_keys.items() if k},
-        uris=uris,
-        mapped_namespaces=frozenset(_namespace(t) for t, u in uris.items() if t != u),
-        rank=_ranks(vocab),
-        ancestors=ancestors,
-        ages=ages,
-        longest_key=max((len(k.split()) for k in keys), default=1),
-    )
-
-
-def _ranks(vocab: Vocabulary) -> dict[str, int]:
-    """Pre-order over the hierarchy, siblings by the youngest age they cover, then by URI.
-
-    A child with several parents (FP is scolaire and formation) does not pull its other parents
-    forward: formation, whose own children are adults, comes after enseignement supérieur.
-    """
-    youngest: dict[str, int] = {}
-
-    def low(uri: str) -> int:
-        if uri not in youngest:
-            youngest[uri] = 99  # guards against cycles
-            concept = vocab.concepts[uri]
-            own = _age(concept, "ageMin")
-            below = [
-                low(n)
-                for n in concept.narrower
-                if n in vocab.concepts and len(vocab.concepts[n].broader) == 1
-            ]
-            youngest[uri] = min([own if own is not None else 99, *below])
-        return youngest[uri]
-
-    order: dict[str, int] = {}
-    stack = sorted((u for u, c in vocab.concepts.items() if not c.broader), key=lambda u: (low(u), u))[::-1]
-    while stack:
-        uri = stack.pop()
-        if uri in order:
-            continue
-        order[uri] = len(order)
-        children = [n for n in vocab.concepts[uri].narrower if n in vocab.concepts]
-        stack.extend(sorted(children, key=lambda u: (low(u), u))[::-1])
-    for uri in sorted(vocab.concepts):
-        order.setdefault(uri, len(order))
-    return order
-
-
-# Matching one raw value ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Found:
-    uris: tuple[str, ...] = ()
-    no_level: bool = False
-    """The value says, on purpose, that there is no level (``autre``)."""
 
 
 def _is_uri(text: str) -> bool:
@@ -244,26 +95,63 @@ def match_level(text: str, index: LevelIndex) -> tuple[str, ...]:
     return _match(text, index).uris
 
 
-def _match(text: str, index: LevelIndex) -> _Found:
-    text = text.strip()
+_MEMO_LIMIT = 50_000
+"""Distinct raw values remembered per index; past it the memo starts over (hostile harvests)."""
+
+
+def _match(text: str, index: LevelIndex, keyword: bool = False) -> Found:
+    """What one raw value stands for, parsed once per distinct value (``keyword``: safe labels only)."""
+    memo_key = (text, keyword)
+    found = index.memo.get(memo_key)
+    if found is None:
+        if len(index.memo) >= _MEMO_LIMIT:
+            index.memo.clear()
+        found = index.memo[memo_key] = _match_uncached(text.strip(), index, keyword)
+    return found
+
+
+def _match_uncached(text: str, index: LevelIndex, keyword: bool) -> Found:
+    keys = index.keyword_keys if keyword else index.keys
     if _is_uri(text):
         uri = text.rstrip("/") if text.rstrip("/") in index.uris else text
         if uri in index.uris:
-            return _Found((index.uris[uri],))
-        if _namespace(text) in index.mapped_namespaces:
-            return _Found()  # a concept of a scheme we crosswalk that has no Québec equivalent
+            return Found((index.uris[uri],))
+        if namespace(text) in index.mapped_namespaces:
+            return Found()  # a concept of a scheme we crosswalk that has no Québec equivalent
         text = re.split(r"[/#]", text.rstrip("/#"))[-1]
     key = level_key(text)
-    if key in index.keys and key not in _SUGGEST_ONLY:
-        return _Found(index.keys[key])
+    if key in keys and key not in _SUGGEST_ONLY and not names_a_year_of_a_cycle(text):
+        return Found(keys[key])
     if fold(text) in _NO_LEVEL or not key:
-        return _Found(no_level=True)
-    parts = [p for p in _COMPOUND.split(text) if p.strip()]
-    if len(parts) > 1:
-        found = [index.keys.get(level_key(p)) for p in parts]
-        if all(found):
-            return _Found(tuple(u for uris in found if uris for u in uris))
-    return _Found()
+        return Found(no_level=True)
+    parsed = parse_level(text)
+    if parsed.foreign:
+        return Found(foreign=True)
+    main = [_map_part(readings, keys) for readings in parsed.parts]
+    equivalent = [_map_part(readings, keys) for readings in parsed.equivalents]
+    main_uris = tuple(u for uris in main for u in uris) if main and all(main) else ()
+    other_uris = tuple(u for uris in equivalent for u in uris) if equivalent and all(equivalent) else ()
+    if main_uris and other_uris and not _agree(main_uris, other_uris, index):
+        return Found(tuple(dict.fromkeys((*main_uris, *other_uris))), ambiguous=(main_uris, other_uris))
+    return Found(tuple(dict.fromkeys((*main_uris, *other_uris))))
+
+
+def _map_part(readings: tuple[str, ...], keys: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The concepts of the first reading of a part that is a level label (empty: none is)."""
+    for reading in readings:
+        key = level_key(reading)
+        if key in keys and key not in _SUGGEST_ONLY:
+            return keys[key]
+    return ()
+
+
+def _agree(main: tuple[str, ...], other: tuple[str, ...], index: LevelIndex) -> bool:
+    """Every bracketed reading is the same level as, or broader / narrower than, a main one."""
+
+    def related(a: str, b: str) -> bool:
+        return a == b or a in index.ancestors.get(b, ()) or b in index.ancestors.get(a, ())
+
+    return all(any(related(o, m) for m in main) for o in other)
 
 
 def _first_match(texts: Iterable[str], index: LevelIndex) -> tuple[str, ...]:
@@ -274,7 +162,7 @@ def _guess(text: str, index: LevelIndex) -> str | None:
     """The concept of the longest run of words inside ``text`` that is a level label, if any.
 
     Reads the first 64 words only: harvested text is hostile until proven otherwise."""
-    tokens = _tokens(text)[:64]
+    tokens = tokens_of(text)[:64]
     for size in range(min(len(tokens), index.longest_key), 0, -1):
         for start in range(len(tokens) - size + 1):
             key = " ".join(sorted(set(tokens[start : start + size])))
@@ -342,10 +230,14 @@ def check_levels(resource: Resource, ctx: ValidationContext) -> CheckResult:
     for term in resource.educational.contexts:
         for text in _split(term.value):
             result = _match(text, index)
+            if result.ambiguous is not None:
+                issues.append(_ambiguous("educational.context", text, *result.ambiguous, vocab))
             if result.uris:
                 found.extend(result.uris)
             elif result.no_level:
                 no_level.append(text)
+            elif result.foreign:
+                issues.append(_unmapped("educational.context", text, None, foreign=True))
             else:
                 issues.append(_unmapped("educational.context", text, _guess(text, index)))
 
@@ -354,11 +246,16 @@ def check_levels(resource: Resource, ctx: ValidationContext) -> CheckResult:
         for uris in matched:
             found.extend(uris)
         if not matched:
+            if is_foreign(shown):
+                issues.append(_unmapped("classification", shown, None, foreign=True))
+                continue
             guess = next((g for texts in readings if (g := _guess(texts[0], index))), None)
             issues.append(_unmapped("classification", shown, guess))
 
     for text in _keyword_values(resource):
-        found.extend(index.keyword_keys.get(level_key(text), ()))
+        result = _match(text, index, keyword=True)
+        if result.ambiguous is None:
+            found.extend(result.uris)
 
     levels = _most_specific(found, index)
     suggestions = [
@@ -406,7 +303,18 @@ def suggest_from_ages(ranges: Iterable[str], index: LevelIndex) -> list[str]:
     return out
 
 
-def _unmapped(field: str, value: str, suggestion: str | None) -> Issue:
+def _unmapped(field: str, value: str, suggestion: str | None, foreign: bool = False) -> Issue:
+    if foreign:
+        return Issue(
+            code="LEVEL_UNMAPPED",
+            severity="warning",
+            field=field,
+            message_fr=f"Niveau « {value} » d'un autre système scolaire (France) : il n'a pas"
+            " d'équivalent sûr au Québec et aucun niveau n'est proposé. Choisir le niveau à la main.",
+            message_en=f"Level '{value}' belongs to another school system (France): it has no sure"
+            " Québec equivalent and no level is suggested. Choose the level by hand.",
+            value=value,
+        )
     return Issue(
         code="LEVEL_UNMAPPED",
         severity="warning",
@@ -417,6 +325,27 @@ def _unmapped(field: str, value: str, suggestion: str | None) -> Issue:
         " vocabulary. Choose the level by hand.",
         value=value,
         suggestion=suggestion,
+    )
+
+
+def _ambiguous(
+    field: str, value: str, main: tuple[str, ...], other: tuple[str, ...], vocab: Vocabulary
+) -> Issue:
+    """Both readings are kept as levels (the record still routes); a person picks the right one."""
+
+    def labels(uris: tuple[str, ...], lang: str) -> str:
+        return ", ".join(c.label(lang) if (c := vocab.get(u)) is not None else u for u in uris)
+
+    return Issue(
+        code="LEVEL_AMBIGUOUS",
+        severity="warning",
+        field=field,
+        message_fr=f"Niveau « {value} » ambigu : il se lit « {labels(main, 'fr')} », mais l'équivalence"
+        f" entre parenthèses se lit « {labels(other, 'fr')} ». Garder le bon niveau.",
+        message_en=f"Level '{value}' is ambiguous: it reads '{labels(main, 'en')}', but the equivalence"
+        f" in brackets reads '{labels(other, 'en')}'. Keep the right level.",
+        value=value,
+        suggestion=main[0],
     )
 
 

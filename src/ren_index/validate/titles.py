@@ -9,6 +9,14 @@ form as the suggestion (a documentalist restores the proper nouns).
 Each language's title is judged on its own: an English "Untitled" next to a good French title is
 still worth fixing.
 
+Capitals are judged on the letters that have a case only: Inuktitut and Cree syllabics,
+Chinese, Arabic or Hebrew have none, so a title in those scripts is never "in capitals" (an
+``upper()`` test alone says it is, since upper-casing changes nothing).
+
+A title harvested with HTML tags (a rich-text editor's ``<p><strong>…</strong></p>``) is read as
+plain text at normalization, so the portals never show the tags; ``TITLE_MARKUP`` (``info``) tells
+the documentalist, quoting the raw value, that the source should send plain text.
+
 A title longer than ``text.title_max_chars`` (300 by default) is a description or a whole
 document pasted into the wrong field: a ``warning`` (to review), whose value quotes only the
 beginning so that the issue itself stays small. It is the only finding on that title: whatever
@@ -66,9 +74,15 @@ def _placeholders(configured: tuple[str, ...]) -> frozenset[str]:
 
 
 def _all_caps(title: str) -> bool:
-    """Capitals only, several words, enough letters not to be an acronym ("PDF", "UQAM")."""
-    letters = sum(map(str.isalpha, title))  # counted in C
-    return letters >= _MIN_CAPS_LETTERS and len(title.split()) > 1 and title.upper() == title
+    """Capitals only, several words, enough letters not to be an acronym ("PDF", "UQAM").
+
+    Only letters that have a case count, and they must be most of the letters: a syllabic title
+    with a Latin acronym in it ("ᐃᓄᒃᑎᑐᑦ ᐅᖃᐅᓯᖅ NUNAVUT") is not shouting.
+    """
+    if title.upper() != title or len(title.split()) < 2:
+        return False
+    upper = sum(map(str.isupper, title))  # counted in C; a lower-case letter was ruled out above
+    return upper >= _MIN_CAPS_LETTERS and 2 * upper >= sum(map(str.isalpha, title))
 
 
 def _sentence_case(title: str) -> str:
@@ -102,12 +116,36 @@ def _too_long(title: str, limit: int) -> Issue:
     )
 
 
+MARKUP_SNIPPET_CHARS = 200
+"""TITLE_MARKUP quotes at most this much of the raw title: enough to recognize the tags."""
+
+
+def _markup(raw: str, title: str | None) -> Issue:
+    return Issue(
+        code="TITLE_MARKUP",
+        severity="info",
+        field=FIELD,
+        message_fr=(
+            "Le titre moissonné contenait des balises HTML : elles ont été retirées (le titre "
+            "affiché et indexé est le texte seul). Demandez à la source d'envoyer du texte brut."
+        ),
+        message_en=(
+            "The harvested title held HTML tags: they were removed (the title shown and indexed is "
+            "the text alone). Ask the source to send plain text."
+        ),
+        value=clip(raw, MARKUP_SNIPPET_CHARS),
+        suggestion=title,
+    )
+
+
 def check_title(resource: Resource, ctx: ValidationContext) -> tuple[dict[str, Any], list[Issue]]:
-    """TITLE_MISSING, TITLE_TOO_LONG, TITLE_PLACEHOLDER (one per language), TITLE_ALL_CAPS."""
+    """TITLE_MISSING, TITLE_TOO_LONG, TITLE_PLACEHOLDER (one per language), TITLE_ALL_CAPS,
+    TITLE_MARKUP."""
     titles = {lang: text.strip() for lang, text in resource.general.title.items() if text.strip()}
+    raw = resource.general.title_raw
+    issues: list[Issue] = [_markup(raw[lang], titles.get(lang)) for lang in raw if raw[lang].strip()]
     if not titles:
-        return {}, [TITLE_MISSING]
-    issues: list[Issue] = []
+        return {}, [TITLE_MISSING, *issues]
     limit = ctx.rules.text.title_max_chars
     for title in titles.values():
         if len(title) > limit:

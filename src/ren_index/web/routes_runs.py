@@ -3,6 +3,9 @@
 Librarians watch how runs go: a glance must show a source whose harvest suddenly brought far
 fewer records, or errors. The chart is an SVG drawn on the server (points computed here, markup
 in ``runs.html`` with autoescaping), so the page needs no script and passes the CSP.
+Each source also shows its documentary quality — how its records' scores spread over bands and
+the elements most of them lack (:func:`ren_index.review.source_report.source_quality`) — and links
+the report a librarian sends to the partner (``/review/sources/{id}/report.csv``).
 The words live here rather than in the shared catalogue, beside the only page that uses them.
 """
 
@@ -18,9 +21,12 @@ from sqlalchemy import select
 
 from ren_index.ledger.models import HarvestRun, SourceRow
 from ren_index.orchestration.schedules import MONTREAL
+from ren_index.quality.summary import SourceQuality
+from ren_index.review.source_report import source_quality
 from ren_index.web.auth import CurrentUser
 from ren_index.web.deps import DbSession, render
 from ren_index.web.i18n import language_of
+from ren_index.web.review.deps import VocabulariesDep
 
 router = APIRouter(prefix="/review", tags=["review: runs"])
 
@@ -50,6 +56,13 @@ WORDS: dict[str, dict[str, str]] = {
         "failed": "échouée",
         "held": "retenue",
         "running": "en cours",
+        "quality": "Qualité documentaire",
+        "quality_summary": "{records} notices, score moyen {mean}, médian {median}",
+        "quality_none": "Aucune notice à évaluer.",
+        "quality_band": "Score",
+        "quality_records": "Notices",
+        "quality_weakest": "Ce qui manque le plus souvent",
+        "report_csv": "Rapport pour le partenaire (CSV)",
     },
     "en": {
         "title": "Harvest runs",
@@ -70,6 +83,13 @@ WORDS: dict[str, dict[str, str]] = {
         "failed": "failed",
         "held": "held",
         "running": "running",
+        "quality": "Documentary quality",
+        "quality_summary": "{records} records, mean score {mean}, median {median}",
+        "quality_none": "No record to score.",
+        "quality_band": "Score",
+        "quality_records": "Records",
+        "quality_weakest": "What is missing most often",
+        "report_csv": "Report for the partner (CSV)",
     },
 }
 
@@ -83,6 +103,7 @@ class SourceRuns:
     runs: list[dict[str, Any]] = field(default_factory=list)
     lines: list[dict[str, str]] = field(default_factory=list)
     peak: int = 0
+    quality: SourceQuality | None = None
 
 
 def _duration(run: HarvestRun) -> str:
@@ -114,7 +135,9 @@ def chart_lines(runs: list[HarvestRun]) -> tuple[list[dict[str, str]], int]:
 
 
 @router.get("/runs", response_class=HTMLResponse, summary="Les moissons par source / runs per source")
-def runs_page(request: Request, user: CurrentUser, session: DbSession) -> HTMLResponse:
+def runs_page(
+    request: Request, user: CurrentUser, session: DbSession, vocabularies: VocabulariesDep
+) -> HTMLResponse:
     """Every source of the ledger with its last runs (any logged-in role reads it)."""
     words = WORDS.get(language_of(request), WORDS["fr"])
     sources: list[SourceRuns] = []
@@ -145,6 +168,7 @@ def runs_page(request: Request, user: CurrentUser, session: DbSession) -> HTMLRe
                 ],
                 lines=lines if len(runs) > 1 else [],
                 peak=peak,
+                quality=source_quality(session, row.id, vocabularies),
             )
         )
     return render(
@@ -153,6 +177,7 @@ def runs_page(request: Request, user: CurrentUser, session: DbSession) -> HTMLRe
         {
             "page_title": words["title"],
             "words": words,
+            "english": language_of(request) == "en",
             "sources": sources,
             "series": SERIES,
             "count_columns": COUNT_COLUMNS,

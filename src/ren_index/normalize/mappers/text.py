@@ -117,6 +117,33 @@ def markup_only(raw: LangString) -> LangString:
     return {lang: text for lang, text in raw.items() if has_markup(text)}
 
 
+_TITLE_TAG = re.compile(
+    r"</?(?:p|div|span|strong|b|em|i|u|s|strike|sup|sub|br|a|font|h[1-6]|small|big|mark|abbr|"
+    r"cite|q|code|li|ul|ol|center|del|ins)(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
+"""A whole HTML tag of the kinds editors leave in titles. Stricter than :data:`_MARKUP`: a title
+may hold a bare ``<`` ("x<y", "a<b<c") that is mathematics, not a tag, and must stay as written."""
+
+
+def titles_without_markup(title: LangString) -> tuple[LangString, LangString]:
+    """The titles as plain text, and the harvested value of those that held HTML tags.
+
+    A rich-text editor or a CMS export sends ``<p><strong>Fractions</strong> au primaire</p>``;
+    the title a portal shows, indexes and validates is "Fractions au primaire", and the raw value
+    is kept (``General.title_raw``) so the documentalist sees what the source sent (TITLE_MARKUP).
+    """
+    raw: LangString = {}
+    plain: LangString = {}
+    for lang, text in title.items():
+        if _TITLE_TAG.search(text) or ("&lt;" in text and _TITLE_TAG.search(html.unescape(text))):
+            raw[lang] = text
+            plain[lang] = html_to_text(text)
+        else:
+            plain[lang] = text
+    return (plain, raw) if raw else (title, raw)
+
+
 _PRIMARY = re.compile(r"[a-z]{2,3}")
 _SUBTAG = re.compile(r"[a-z0-9]{1,8}")
 

@@ -21,7 +21,7 @@ from ren_index.web.review.view import merged_text, record_address
 
 FILTER_KEYS = ("status", "source", "portal", "issue", "level", "language", "sort")
 STATUSES = (*(s.value for s in Status), "all")
-SORTS = ("oldest", "newest")
+SORTS = ("oldest", "newest", "score_low", "score_high")
 MAX_FILTER = 300
 PAGE_SIZES = (25, 50, 100)
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,9 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from ren_index.config.languages import language_name
 from ren_index.config.rulebook import Rulebook
 from ren_index.config.rules import TextRules, load_text_rules
-from ren_index.ledger.models import Overlay, RawRecordRow, ResourceRow
-from ren_index.model import Status
+from ren_index.config.vocabularies import Vocabularies
+from ren_index.ledger.models import Overlay, RawRecordRow, ResourceRow, SourceRow
+from ren_index.model import Issue, Resource, Status
+from ren_index.quality.score import PART_NAMES, score
 from ren_index.review import queries as review_queries
+from ren_index.review.source_report import iter_report_csv, report_records
 from ren_index.web.auth import CurrentUser
 from ren_index.web.deps import get_ledger, render
 from ren_index.web.i18n import language_of, t
@@ -209,6 +212,7 @@ def record_page(
         detail = record_detail(row, raw, vocabularies, portals, lang)
         payload_kind, payload = pretty_payload(raw.payload if raw else None)
         issues = [present_issue(issue, i, vocabularies, lang) for i, issue in enumerate(row.issues or [])]
+        quality = _quality(detail.get("resource"), row.issues or [], vocabularies, lang)
         source_id = row.source_id
         state = {
             "id": row.id,
@@ -233,6 +237,7 @@ def record_page(
         "record": state,
         "detail": detail,
         "issues": issues,
+        "quality": quality,
         "corrected": corrected,
         "payload": payload,
         "payload_kind": payload_kind,
@@ -249,6 +254,28 @@ def record_page(
     return render(request, "record.html", context)
 
 
+def _quality(
+    resource: Resource | None, issues: list[dict[str, Any]], vocabularies: Vocabularies, lang: str
+) -> dict[str, Any] | None:
+    """The record's score explained in the page's language: parts earned, penalty, what would raise it."""
+    if resource is None:
+        return None
+    found = score(resource, [Issue.model_validate(i) for i in issues], vocabularies)
+    english = lang == "en"
+    return {
+        "score": found.score,
+        "penalty": found.penalty,
+        "parts": [
+            {"name": PART_NAMES[p.code][english], "earned": p.earned, "weight": p.weight, "code": p.code}
+            for p in found.parts
+        ],
+        "missing": [
+            {"code": m.code, "points": m.points, "label": m.label_en if english else m.label_fr}
+            for m in found.missing
+        ],
+    }
+
+
 # Audit trail ----------------------------------------------------------------------------------------
 
 
@@ -256,7 +283,7 @@ def _csv(chunks: Iterator[str], filename: str) -> StreamingResponse:
     """CSV with a byte-order mark, so spreadsheets open the accents right."""
 
     def body() -> Iterator[bytes]:
-        yield "\ufeff".encode()
+        yield review_queries.CSV_BOM.encode()
         for chunk in chunks:
             yield chunk.encode("utf-8")
 
@@ -279,3 +306,19 @@ def record_history_csv(request: Request, record_id: str, user: CurrentUser) -> R
     rid = resolve(factory, record_id)
     text = review_queries.events_csv(factory, rid)
     return _csv(iter([text]), f"ren-index-historique-{rid[:12]}.csv")
+
+
+@router.get(
+    "/sources/{source_id}/report.csv", summary="A source's report for its partner / rapport d'une source"
+)
+def source_report_csv(
+    request: Request, source_id: str, user: CurrentUser, vocabularies: VocabulariesDep
+) -> Response:
+    """Every record of the source with its issues, score and what would raise it (``sources report``)."""
+    factory = get_ledger(request)
+    with factory() as session:
+        if session.get(SourceRow, source_id) is None:
+            raise HTTPException(status_code=404)
+    records = report_records(factory, source_id, vocabularies)
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    return _csv(iter_report_csv(records), f"ren-index-rapport-{source_id}-{stamp}.csv")
