@@ -184,6 +184,7 @@ def test_sources_report_in_csv_and_json(workspace: tuple[dict[str, str], DemoOai
     assert as_json.returncode == 0, as_json.stderr
     report = json.loads(as_json.stdout)
     assert report["source"] == "demo-lom" and len(report["records"]) == total  # every record
+    assert isinstance(report["repeated_titles"], list)
     record = next(r for r in report["records"] if r["issues"])
     assert set(record) == {"id", "source_identifier", "title", "status", "portals", "issues", "quality"}
     assert record["issues"][0]["message_fr"] and record["issues"][0]["message_en"]
@@ -208,3 +209,24 @@ def test_sources_report_in_csv_and_json(workspace: tuple[dict[str, str], DemoOai
 
     unknown = ren(env, "sources", "report", "nope")
     assert unknown.returncode == 1 and len(unknown.stderr.strip().splitlines()) == 1
+
+
+def test_source_report_names_the_titles_repeated_in_the_source() -> None:
+    """The dataset-level pattern is reported on the source, from the records' own issues."""
+    from ren_index.review.source_report import repeated_titles
+
+    def record(*issues: tuple[str, str | None]) -> dict[str, object]:
+        return {"issues": [{"code": code, "value": value} for code, value in issues]}
+
+    records = [
+        record(("TITLE_REPEATED_IN_SOURCE", "Fiche d'activité"), ("LEVEL_MISSING", None)),
+        record(("TITLE_REPEATED_IN_SOURCE", "Fiche d'activité")),
+        record(("TITLE_REPEATED_IN_SOURCE", "Exercices")),
+        record(("TITLE_REPEATED_IN_SOURCE", "Fiche d'activité")),
+        record(("DESCRIPTION_TOO_SHORT", "x")),
+    ]
+    assert repeated_titles(records) == [
+        {"title": "Fiche d'activité", "records": 3},
+        {"title": "Exercices", "records": 1},
+    ]
+    assert repeated_titles([record(("LEVEL_MISSING", None))]) == []

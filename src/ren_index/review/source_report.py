@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
@@ -27,6 +28,9 @@ from ren_index.model import Issue, Resource
 from ren_index.quality.score import score
 from ren_index.quality.summary import SourceQuality, summarize
 from ren_index.review.queries import csv_cell
+
+ISSUE_KEYS = ("code", "severity", "field", "value", "message_fr", "message_en")
+"""What a partner reads of each issue (``value``: what the record said)."""
 
 CSV_COLUMNS = (
     "id",
@@ -65,7 +69,10 @@ def report_records(
                     "status": view["status"],
                     "portals": view["portals"],
                     "issues": [
-                        {k: i.get(k) for k in ("code", "severity", "field", "message_fr", "message_en")}
+                        {
+                            k: i.get(k)
+                            for k in ("code", "severity", "field", "value", "message_fr", "message_en")
+                        }
                         for i in view["issues"]
                     ],
                     "quality": view["quality"],
@@ -90,16 +97,33 @@ def source_quality(session: Session, source_id: str, vocabularies: Vocabularies 
     return summarize(qualities)
 
 
+def repeated_titles(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The dataset-level pattern on the source: each title that ``TITLE_REPEATED_IN_SOURCE`` flagged,
+    with how many records carry it, most repeated first (read from the records' own issues, so the
+    threshold is the one of ``validation.yaml`` the records were judged with)."""
+    counts = Counter(
+        str(issue["value"])
+        for record in records
+        for issue in record["issues"]
+        if issue["code"] == "TITLE_REPEATED_IN_SOURCE" and issue.get("value")
+    )
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [{"title": title, "records": n} for title, n in ordered]
+
+
 def report_json(
     factory: sessionmaker[Session], source_id: str, vocabularies: Vocabularies | None
 ) -> dict[str, Any]:
-    """``{"source", "quality": {records, mean, median, distribution, weakest}, "records": [...]}``."""
+    """``{"source", "quality": {records, mean, median, distribution, weakest}, "repeated_titles":
+    [{"title", "records"}], "records": [...]}``."""
     with factory() as session:
         summary = source_quality(session, source_id, vocabularies)
+    records = report_records(factory, source_id, vocabularies)
     return {
         "source": source_id,
         "quality": asdict(summary),
-        "records": report_records(factory, source_id, vocabularies),
+        "repeated_titles": repeated_titles(records),
+        "records": records,
     }
 
 
