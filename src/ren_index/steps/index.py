@@ -67,6 +67,19 @@ def _asking(what: str) -> Iterator[None]:
         raise IndexingError(f"OpenSearch a refusé / OpenSearch refused: {what}: {exc}") from exc
 
 
+def row_document(row: ResourceRow, vocabularies: Vocabularies | None) -> dict[str, Any]:
+    """The index document of a ledger row (an approved record with its normalized record)."""
+    assert row.record is not None
+    return to_document(
+        Resource.model_validate(row.record),
+        record_id=row.id,
+        status=row.status,
+        portals=list(row.portals),
+        vocabularies=vocabularies,
+        quality=row.quality_score,
+    )
+
+
 def index_changes(
     factory: sessionmaker[Session],
     client: OpenSearch,
@@ -99,14 +112,7 @@ def index_changes(
             query = query.where(ResourceRow.source_id.not_in(sorted(held)))
         for row in session.scalars(query):
             if row.status == Status.APPROVED.value and row.record is not None:
-                doc = to_document(
-                    Resource.model_validate(row.record),
-                    record_id=row.id,
-                    status=row.status,
-                    portals=list(row.portals),
-                    vocabularies=vocabularies,
-                    quality=row.quality_score,
-                )
+                doc = row_document(row, vocabularies)
                 digest = document_hash(doc)
                 if digest == row.indexed_hash:
                     counts["unchanged"] += 1
@@ -202,14 +208,7 @@ def rebuild_index(
             for row in session.scalars(select(ResourceRow).where(ResourceRow.status == "approved")):
                 if row.record is None:
                     continue
-                doc = to_document(
-                    Resource.model_validate(row.record),
-                    record_id=row.id,
-                    status=row.status,
-                    portals=list(row.portals),
-                    vocabularies=vocabularies,
-                    quality=row.quality_score,
-                )
+                doc = row_document(row, vocabularies)
                 upserts.append((row.id, doc))
                 hashes[row.id] = document_hash(doc)
         result = send(client, new_index, upserts, [])
