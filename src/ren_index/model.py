@@ -160,6 +160,18 @@ class Controlled(_Model):
     """The description's markup made safe by a sanitizer, when the source sent HTML."""
 
 
+class Contributor(_Model):
+    """The person who submitted a contribution through a platform (Ma classe), as shown publicly.
+
+    Only what the platform shows publicly is kept: its own id of the person, the display name and
+    the organisation — never an e-mail address or any other personal data.
+    """
+
+    id: str
+    display_name: str | None = None
+    organisation: str | None = None
+
+
 class Provenance(_Model):
     """Where the record came from: kept with the record so every value can be traced back."""
 
@@ -168,6 +180,8 @@ class Provenance(_Model):
     metadata_format: str
     datestamp: str | None = None
     harvested_at: datetime | None = None
+    contributor: Contributor | None = None
+    """Set for a contribution (source type ``contributions``): who submitted it."""
 
 
 class Resource(_Model):

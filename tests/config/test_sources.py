@@ -136,3 +136,37 @@ def test_unknown_source_lists_broken_ones_too(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_sources(tmp_path / "nope.yaml")
+
+
+def test_a_lom_files_source_has_a_path_and_no_url(tmp_path: Path) -> None:
+    sources = load_sources(
+        write(
+            tmp_path,
+            """
+sources:
+  profweb:
+    type: lom-files
+    path: dumps/profweb.zip
+  no-path:
+    type: lom-files
+  with-url:
+    type: lom-files
+    path: dumps/x
+    url: https://example.org/oai
+  oai-without-url:
+    type: oai
+  oai-with-path:
+    type: oai
+    url: https://example.org/oai
+    path: dumps/x
+  pushed:
+    type: contributions
+""",
+        )
+    )
+    assert sources["profweb"].path == "dumps/profweb.zip" and sources["profweb"].url == ""
+    assert "path: requis pour lom-files" in sources.broken["no-path"].error
+    assert "lom-files takes a path, not a url" in sources.broken["with-url"].error
+    assert "url: requis pour le type oai" in sources.broken["oai-without-url"].error
+    assert "only for type lom-files" in sources.broken["oai-with-path"].error
+    assert "ren-index platforms add" in sources.broken["pushed"].error

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ren_index.config.rules import load_portals
 from ren_index.errors import ConfigError
@@ -47,8 +55,13 @@ class SourceConfig(BaseModel):
 
     id: str
     name: str
-    type: Literal["oai", "rss", "jsonld", "csv"]
-    url: str
+    type: Literal["oai", "rss", "jsonld", "csv", "lom-files", "contributions"]
+    url: str = ""
+    """Where to harvest (``oai``, ``rss``, ``jsonld``, ``csv``); empty for ``lom-files`` (read from
+    ``path``) and for ``contributions`` (a platform pushes its records: ``ren-index platforms``)."""
+    path: str | None = None
+    """``lom-files`` only: a directory or a ``.zip`` of LOM/Normetic XML files (relative paths are
+    read from the configuration directory)."""
     metadata_prefix: str = "oai_dc"
     sets: list[str] = Field(default_factory=list)
     schedule: str | None = None
@@ -86,9 +99,27 @@ class SourceConfig(BaseModel):
     @field_validator("url")
     @classmethod
     def _url_shape(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://", "demo:")):
+        if value and not value.startswith(("http://", "https://", "demo:")):
             raise ValueError("must start with http:// or https:// (or demo: for the bundled demo)")
         return value
+
+    @model_validator(mode="after")
+    def _where_from(self) -> SourceConfig:
+        """A harvested source has a ``url``; a ``lom-files`` dump has a ``path`` and no ``url``."""
+        if self.type == "lom-files":
+            if not self.path:
+                raise ValueError("path: requis pour lom-files / required for type lom-files")
+            if self.url:
+                raise ValueError("url: pas d'url pour lom-files (path) / lom-files takes a path, not a url")
+        elif self.type == "contributions":
+            if self.url or self.path:
+                raise ValueError("une plateforme n'a ni url ni path / a platform has no url and no path")
+        else:
+            if not self.url:
+                raise ValueError(f"url: requis pour le type {self.type} / required for type {self.type}")
+            if self.path:
+                raise ValueError(f"path: réservé à lom-files / only for type lom-files, not {self.type}")
+        return self
 
     @field_validator("portals")
     @classmethod
@@ -180,6 +211,11 @@ def _validate(source_id: str, body: object, portals: list[str] | None) -> Source
     """One entry, or :class:`ValueError` with every field in error on one line."""
     if not isinstance(body, dict):
         raise ValueError("expected a mapping (name, type, url…)")
+    if body.get("type") == "contributions":
+        raise ValueError(
+            "type: une plateforme de contributions se crée avec `ren-index platforms add` / a"
+            " contributions platform is created with `ren-index platforms add`, not in sources.yaml"
+        )
     try:
         return SourceConfig.model_validate(
             {"name": source_id, **body, "id": source_id}, context={"portals": portals}
