@@ -250,3 +250,26 @@ def test_a_repeated_token_stops_instead_of_looping(oai_server: ScriptedServer, s
     oai_server.script(Reply(fixture_bytes("lom_page1.xml")), Reply(fixture_bytes("lom_page1.xml")))
     with pytest.raises(HarvestError, match="again"):
         list(harvester(oai_server, sleeps).pages())
+
+
+def test_a_refused_format_names_the_prefix_asked_and_the_formats_offered(
+    oai_server: ScriptedServer, sleeps: SleepRecorder
+) -> None:
+    formats = fixture_bytes("error_cannotDisseminateFormat.xml")
+    offered = b"""<?xml version="1.0" encoding="UTF-8"?>
+<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">
+  <responseDate>2025-03-15T02:00:00Z</responseDate>
+  <request verb="ListMetadataFormats">https://depot.example.qc.ca/oai</request>
+  <ListMetadataFormats>
+    <metadataFormat><metadataPrefix>oai_dc</metadataPrefix></metadataFormat>
+    <metadataFormat><metadataPrefix>lomfr</metadataPrefix></metadataFormat>
+  </ListMetadataFormats>
+</OAI-PMH>"""
+    oai_server.script(Reply(formats), Reply(offered))
+    with pytest.raises(OaiProtocolError) as caught:
+        list(harvester(oai_server, sleeps).pages(set_spec="secondaire"))
+    err = caught.value
+    assert err.code == "cannotDisseminateFormat"
+    assert "n'offre pas le format « oai_lom » ; formats offerts : oai_dc, lomfr" in err.message
+    assert "does not offer 'oai_lom'; it offers: oai_dc, lomfr" in err.message
+    assert [r.param("verb") for r in oai_server.received] == ["ListRecords", "ListMetadataFormats"]

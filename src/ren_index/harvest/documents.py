@@ -23,6 +23,7 @@ import requests
 from ren_index.errors import HarvestError
 from ren_index.harvest.addresses import AddressPolicy
 from ren_index.harvest.base import Page
+from ren_index.harvest.network_errors import describe_network_error
 from ren_index.harvest.oai_http import is_retryable
 from ren_index.harvest.oai_response import SECONDS, IdentifyInfo
 from ren_index.harvest.transport import fetch, watched_session
@@ -102,7 +103,8 @@ class DocumentClient:
             except requests.RequestException as exc:
                 if attempt > self.max_retries:
                     raise HarvestError(
-                        f"could not fetch the document: {type(exc).__name__}: {exc}", endpoint=url
+                        f"{describe_network_error(exc, url)} (document, {attempt} tentative(s) / attempt(s))",
+                        endpoint=url,
                     ) from exc
                 self.sleep(self.backoff * 2 ** (attempt - 1))
                 continue

@@ -26,10 +26,11 @@ from datetime import UTC, datetime
 
 import requests
 
-from ren_index.errors import OaiProtocolError
+from ren_index.errors import HarvestError, OaiProtocolError
 from ren_index.harvest.addresses import AddressPolicy
 from ren_index.harvest.base import Page
 from ren_index.harvest.oai_http import OaiHttpClient
+from ren_index.harvest.oai_lists import MetadataFormat, SetInfo, list_formats, list_sets
 from ren_index.harvest.oai_response import (
     DAY,
     SECONDS,
@@ -148,6 +149,8 @@ class OaiHarvester:
             try:
                 result = self._call(params, context)
             except OaiProtocolError as exc:
+                if exc.code == "cannotDisseminateFormat" and token is None:
+                    raise self._format_refused(exc) from exc
                 if exc.code != "badResumptionToken" or token is None or restarted:
                     raise
                 log.warning(
@@ -187,6 +190,36 @@ class OaiHarvester:
             if page.next_token is None:
                 return
             token = page.next_token
+
+    def _format_refused(self, exc: OaiProtocolError) -> OaiProtocolError:
+        """``cannotDisseminateFormat`` naming the prefix asked and the formats the repository offers.
+
+        The repository's own message rarely says either; a librarian fixes ``metadata_prefix:``
+        with this line alone. If the formats cannot be listed, the original error stands.
+        """
+        try:
+            offered = ", ".join(f.prefix for f in self.formats()) or "(aucun / none)"
+        except HarvestError:
+            return exc
+        return OaiProtocolError(
+            exc.code,
+            f"le dépôt n'offre pas le format « {self.metadata_prefix} » ; formats offerts : {offered}"
+            f" / the repository does not offer {self.metadata_prefix!r}; it offers: {offered}",
+            endpoint=exc.endpoint,
+            verb=exc.verb,
+            set_spec=exc.set_spec,
+            metadata_prefix=exc.metadata_prefix,
+            http_status=exc.http_status,
+            snippet=exc.snippet,
+        )
+
+    def formats(self) -> list[MetadataFormat]:
+        """The metadata formats the repository offers (``ListMetadataFormats``)."""
+        return list_formats(self._http.get, self.endpoint)
+
+    def sets(self, *, limit: int = 50) -> tuple[list[SetInfo], bool]:
+        """The repository's first ``limit`` sets, and whether it has more (``ListSets``)."""
+        return list_sets(self._http.get, self.endpoint, limit=limit)
 
     def _call(self, params: dict[str, str], context: RequestContext) -> Page | IdentifyInfo:
         response = self._http.get(params, context)

@@ -24,6 +24,7 @@ import requests
 
 from ren_index.errors import HarvestError
 from ren_index.harvest.addresses import AddressPolicy
+from ren_index.harvest.network_errors import describe_network_error
 from ren_index.harvest.oai_response import RequestContext
 from ren_index.harvest.transport import fetch, watched_session
 from ren_index.xmlsafe import MAX_BYTES
@@ -101,12 +102,11 @@ class OaiHttpClient:
             try:
                 status, headers, body = self._once(params, context)
             except requests.RequestException as exc:
+                problem = describe_network_error(exc, self.endpoint)
                 if attempt == attempts:
                     raise context.harvest_error(
-                        f"{context.verb} request failed after {attempt} attempt(s): "
-                        f"{type(exc).__name__}: {exc}"
+                        f"{problem} ({context.verb}, {attempt} tentative(s) / attempt(s))"
                     ) from exc
-                problem = f"{type(exc).__name__}: {exc}"
             else:
                 if not is_retryable(status) or attempt == attempts:
                     return HttpResponse(status, body, attempt)
