@@ -170,3 +170,71 @@ sources:
     assert "url: requis pour le type oai" in sources.broken["oai-without-url"].error
     assert "only for type lom-files" in sources.broken["oai-with-path"].error
     assert "ren-index platforms add" in sources.broken["pushed"].error
+
+
+def test_errors_name_the_line_and_suggest_the_known_key(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """sources:
+  good:
+    type: oai
+    url: https://example.org/oai
+  camel:
+    type: oai
+    url: https://example.org/oai
+    metadataPrefix: lom
+  typo:
+    type: oai
+    url: https://example.org/oai
+    shedule: "0 3 * * *"
+""",
+    )
+    sources = load_sources(path)
+    assert sources.broken["camel"].error.startswith(f"{path}:5: source 'camel': metadataPrefix: clé inconnue")
+    assert "did you mean 'metadata_prefix' ?" in sources.broken["camel"].error
+    assert sources.broken["typo"].error.startswith(f"{path}:9: source 'typo'")
+    assert "did you mean 'schedule' ?" in sources.broken["typo"].error
+
+
+def test_defaults_take_known_keys_only(tmp_path: Path) -> None:
+    sources = load_sources(
+        write(
+            tmp_path,
+            """sources:
+  ok:
+    type: oai
+    url: https://example.org/oai
+    defaults: {language: fr, level: Secondaire, licence: CC BY 4.0, resource_type: Exercice}
+  bad:
+    type: oai
+    url: https://example.org/oai
+    defaults: {licence: CC BY 4.0, langue: fr, levels: Primaire}
+""",
+        )
+    )
+    assert sources["ok"].defaults["level"] == "Secondaire"
+    error = sources.broken["bad"].error
+    assert "unknown key 'langue'" in error and "did you mean 'language' ?" in error
+
+
+def test_a_bad_cron_is_refused_when_the_file_is_read(tmp_path: Path) -> None:
+    sources = load_sources(
+        write(
+            tmp_path,
+            """sources:
+  nightly:
+    type: oai
+    url: https://example.org/oai
+    schedule: "0 3 * * *"
+  broken-cron:
+    type: oai
+    url: https://example.org/oai
+    schedule: "0 25 * * *"
+""",
+        )
+    )
+    assert sources["nightly"].schedule == "0 3 * * *"
+    assert (
+        "schedule: Value error, cron illisible / not a valid cron '0 25 * * *'"
+        in sources.broken["broken-cron"].error
+    )

@@ -39,6 +39,7 @@ RECORD_URL = "https://example.org/[link=file:///etc/passwd]r[/link]"
 BAD_DATE = "[/bold] [red]hier[/red]"
 """A date the checks quote in their issue message (« … » n'est pas au format W3CDTF)."""
 SCHEDULE = "[/bold] 0 3 * * *"
+VALID_SCHEDULE = "0 3 * * *"
 WORD = "zorglub"
 
 
@@ -132,8 +133,11 @@ def workspace(
         (config / "sources.yaml").write_text(
             "sources:\n"
             f"  demo-lom:\n    name: {json.dumps(SOURCE_NAME)}\n    type: oai\n    url: {demo.url}\n"
-            f"    metadata_prefix: lom\n    schedule: {json.dumps(SCHEDULE)}\n"
+            f"    metadata_prefix: lom\n    schedule: {json.dumps(VALID_SCHEDULE)}\n"
             f"  erreur:\n    type: oai\n    url: {bad.url}\n"
+            # A cron is read when the file is: a schedule holding markup is a broken entry whose
+            # error quotes it (issue 13); it must still be printed as written.
+            f"  horaire:\n    type: oai\n    url: {bad.url}\n    schedule: {json.dumps(SCHEDULE)}\n"
             f"  lien:\n    type: oai\n    url: {json.dumps(DEAD_URL)}\n",
             encoding="utf-8",
         )

@@ -9,13 +9,16 @@ file — a missing file, a YAML syntax error, no ``sources:`` mapping — raises
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from cronsim import CronSim, CronSimError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -30,6 +33,9 @@ from ren_index.config.rules import load_portals
 from ren_index.errors import ConfigError
 
 SOURCE_ID = re.compile(r"^[a-z0-9-]+$")
+DEFAULT_KEYS = ("language", "level", "licence", "resource_type")
+"""What ``defaults:`` may give: values assumed when a record is silent (``validate/defaults.py``,
+``validate/languages.py``). Any other key is refused when the file is read, not ignored."""
 ALLOW_HOST = re.compile(
     r"\[[0-9A-Fa-f:.]+\](?::(?P<p1>\d{1,5}))?"  # [IPv6]:port
     r"|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*"  # bare IPv6, no port
@@ -74,6 +80,29 @@ class SourceConfig(BaseModel):
     allow_hosts: list[str] = Field(default_factory=list)
     """Hosts the source's redirects and ``next`` links may lead to besides its own and public ones
     (a name or an IP address, optional ``:port``): the address policy, docs/harvesting.md."""
+
+    @field_validator("defaults")
+    @classmethod
+    def _default_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if key not in DEFAULT_KEYS:
+                raise ValueError(
+                    f"clé inconnue / unknown key {key!r}{did_you_mean(key, DEFAULT_KEYS)}; connues / known:"
+                    f" {', '.join(DEFAULT_KEYS)}"
+                )
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        """A bad cron is refused when the file is read, not when ``schedule apply`` meets it."""
+        if value is None:
+            return value
+        try:
+            CronSim(value, datetime(2026, 1, 1, tzinfo=UTC))
+        except CronSimError as exc:
+            raise ValueError(f"cron illisible / not a valid cron {value!r}: {exc}") from None
+        return value
 
     @field_validator("allow_hosts")
     @classmethod
@@ -186,6 +215,7 @@ def load_sources(path: Path) -> Sources:
     entries = data.get("sources") if isinstance(data, dict) else None
     if not isinstance(entries, dict):
         raise ConfigError(f"{path}: expected a top-level 'sources:' mapping")
+    lines = _source_lines(path)
     portals = list(load_portals(path.parent)) if (path.parent / "portals.yaml").exists() else None
     valid: list[tuple[str, SourceConfig]] = []
     broken: dict[str, BrokenSource] = {}
@@ -199,7 +229,7 @@ def load_sources(path: Path) -> Sources:
             raw = body if isinstance(body, dict) else {}
             broken[source_id] = BrokenSource(
                 id=source_id,
-                error=f"{path}: source {source_id!r}: {exc}",
+                error=f"{path}:{lines.get(source_id, 1)}: source {source_id!r}: {exc}",
                 name=_text(raw.get("name")),
                 type=_text(raw.get("type")),
                 url=_text(raw.get("url")),
@@ -221,10 +251,50 @@ def _validate(source_id: str, body: object, portals: list[str] | None) -> Source
             {"name": source_id, **body, "id": source_id}, context={"portals": portals}
         )
     except ValidationError as exc:
-        details = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'entry'}: {e['msg']}" for e in exc.errors()
-        )
+        details = "; ".join(_detail(e) for e in exc.errors())
         raise ValueError(" ".join(details.split())) from None
+
+
+def _detail(error: Any) -> str:
+    """One field's error; an unknown key says which known key it resembles."""
+    where = ".".join(str(p) for p in error["loc"]) or "entry"
+    if error["type"] == "extra_forbidden" and len(error["loc"]) == 1:
+        key = str(error["loc"][0])
+        return f"{where}: clé inconnue / unknown key{did_you_mean(key, SourceConfig.model_fields)}"
+    return f"{where}: {error['msg']}"
+
+
+def did_you_mean(key: str, known: Iterable[str]) -> str:
+    """`` — vouliez-vous dire / did you mean 'metadata_prefix' ?`` or nothing.
+
+    Spellings that differ only by case, ``_`` or ``-`` (``metadataPrefix``) match first, then
+    close spellings (``shedule``).
+    """
+    names = list(known)
+    folded = {n.replace("_", "").replace("-", "").lower(): n for n in names}
+    match = folded.get(key.replace("_", "").replace("-", "").lower())
+    if match is None:
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.7)
+        match = close[0] if close else None
+    return f" — vouliez-vous dire / did you mean {match!r} ?" if match else ""
+
+
+def _source_lines(path: Path) -> dict[str, int]:
+    """The line of each entry under ``sources:`` (1-based), for errors that say where to look.
+
+    ``yaml.compose`` builds nodes only (no object is constructed), so it is as safe as
+    ``safe_load``; a file it cannot compose has already been refused by ``safe_load``.
+    """
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    for key, value in root.value:
+        if key.value == "sources" and isinstance(value, yaml.MappingNode):
+            return {str(k.value): k.start_mark.line + 1 for k, _v in value.value}
+    return {}
 
 
 def _text(value: object) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ren_index.model import Controlled, Issue, Resource
 from ren_index.validate.context import Check, CheckResult, ValidationContext
 from ren_index.validate.dates import check_dates
+from ren_index.validate.defaults import LEVEL, LICENCE, RESOURCE_TYPE, with_source_default
 from ren_index.validate.descriptions import check_description
 from ren_index.validate.duplicates import check_duplicates
 from ren_index.validate.languages import check_languages
@@ -30,9 +31,9 @@ CHECKS: tuple[Check, ...] = (
     check_description,
     check_patterns,  # problem patterns across fields and records (after titles, descriptions)
     check_languages,
-    check_levels,
-    check_licence,
-    check_resource_types,
+    with_source_default(check_levels, LEVEL),  # a source's defaults: apply only to a silent record
+    with_source_default(check_licence, LICENCE),
+    with_source_default(check_resource_types, RESOURCE_TYPE),
     check_url,  # the URL is normalized before duplicates are looked up
     check_duplicates,
     check_dates,
