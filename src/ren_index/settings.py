@@ -73,6 +73,16 @@ class Settings(BaseSettings):
     webhook_timeout: float = 5.0
     """Seconds before a webhook call is given up: a slow receiver must not stall a harvest."""
 
+    callback_timeout: float = 5.0
+    """Seconds one callback to a contributions platform may take in all (connection, answer): a slow
+    receiver must not hold the review action that triggered it."""
+    callback_max_attempts: int = Field(default=8, ge=1, le=50)
+    """Failed deliveries of one callback before it is given up (``callback_abandoned`` in the audit)."""
+    callback_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Hosts a platform's callback URL may name besides public ones (``REN_CALLBACK_ALLOW_HOSTS``,
+    comma-separated, ``host`` or ``host:port``): the harvester's address policy otherwise refuses
+    loopback and private addresses. For a platform on the internal network, and for tests."""
+
     secret_key: SecretStr | None = None
     """Signs the web session cookies and the OAI-PMH resumption tokens (``REN_SECRET_KEY``).
     Unset = a key generated once in ``<data_dir>/secret_key`` (see :func:`load_secret_key`);
@@ -94,6 +104,12 @@ class Settings(BaseSettings):
     """``adminEmail`` in the Identify response: whom harvesters write to."""
     oai_page_size: int = Field(default=100, ge=1, le=MAX_OAI_PAGE_SIZE)
     """Records or headers per ListRecords / ListIdentifiers page before a resumption token."""
+
+    contributions_rate_limit: int = Field(default=120, ge=1)
+    """Requests a minute one platform key may send to ``/api/contributions`` (per web process);
+    past it the answer is 429 with ``Retry-After``."""
+    contributions_max_bytes: int = Field(default=262_144, ge=1024)
+    """Largest body ``POST /api/contributions`` reads (256 KiB): one description is a few KiB."""
 
     @field_validator(
         "opensearch_home",
@@ -117,7 +133,7 @@ class Settings(BaseSettings):
             return cls.model_fields[info.field_name].get_default(call_default_factory=True)
         return value.strip()
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "callback_allow_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -161,6 +177,7 @@ class Settings(BaseSettings):
         "harvest_request_deadline",
         "opensearch_timeout",
         "webhook_timeout",
+        "callback_timeout",
     )
     @classmethod
     def _positive(cls, value: float) -> float:

@@ -413,3 +413,32 @@ def login(page: Page, name: str, password: str = PASSWORD) -> None:
     page.get_by_label("Mot de passe").fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Se connecter").click()
+
+
+# -- a contributions platform (issue 12) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlatformKey:
+    """A platform of the live app (as ``ren-index platforms add`` makes one), its key and portal."""
+
+    name: str
+    key: str
+    portal: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+@pytest.fixture
+def platform_key(live_app: LiveApp) -> PlatformKey:
+    """A new platform sending to École ouverte (its id read from ``portals.yaml``), unique per test."""
+    from ren_index.contributions.platforms import create_platform
+
+    portal = next(pid for pid, policy in load_portals(CONFIG).items() if policy.name == "École ouverte")
+    name = f"ma-classe-{uuid.uuid4().hex[:6]}"
+    _info, key = create_platform(
+        live_app.ledger, name, portal=portal, label="Ma classe (École ouverte)", portals=PORTAL_IDS
+    )
+    return PlatformKey(name, key, portal)

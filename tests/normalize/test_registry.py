@@ -7,6 +7,7 @@ from lxml import etree
 
 from ren_index.errors import RenIndexError, UnknownFormatError
 from ren_index.normalize import MAPPERS, NAMESPACES, format_of, normalize
+from ren_index.normalize.mappers.contribution import map_contribution
 from ren_index.normalize.mappers.csv_row import map_csv_row
 from ren_index.normalize.mappers.lom import map_lom
 from ren_index.normalize.mappers.lrmi import map_lrmi
@@ -20,7 +21,14 @@ LOM = '<lom xmlns="http://ltsc.ieee.org/xsd/LOM"/>'
 
 
 def test_one_explicit_table() -> None:
-    expected = {"oai_dc": map_oai_dc, "lom": map_lom, "rss": map_rss, "lrmi": map_lrmi, "csv": map_csv_row}
+    expected = {
+        "oai_dc": map_oai_dc,
+        "lom": map_lom,
+        "rss": map_rss,
+        "lrmi": map_lrmi,
+        "csv": map_csv_row,
+        "contribution": map_contribution,
+    }
     assert expected == MAPPERS
     assert set(NAMESPACES.values()) <= set(MAPPERS)
 

@@ -13,7 +13,19 @@ from typing import Annotated
 import typer
 
 from ren_index import __version__
-from ren_index.cli import demo, opensearch, pipeline, review, runs, schedule, search, serve, sources, users
+from ren_index.cli import (
+    demo,
+    opensearch,
+    pipeline,
+    platforms,
+    review,
+    runs,
+    schedule,
+    search,
+    serve,
+    sources,
+    users,
+)
 from ren_index.cli.support import out_console, setup_logging
 
 app = typer.Typer(
@@ -30,6 +42,7 @@ app.add_typer(search.app)
 app.add_typer(runs.app)
 app.add_typer(schedule.app)
 app.add_typer(users.app, name="users")
+app.add_typer(platforms.app, name="platforms")
 app.add_typer(serve.app)
 app.add_typer(opensearch.app, name="opensearch")
 app.add_typer(demo.app)

@@ -126,7 +126,7 @@ def process(
     from ren_index.steps.process import process_source
 
     ctx = AppContext()
-    targets = [ctx.source(source)] if source else list(ctx.sources.values())
+    targets = [ctx.processable(source)] if source else [*ctx.sources.values(), *ctx.platforms()]
     rulebook = Rulebook.load(ctx.settings.config_dir)
     reports = [process_source(ctx.ledger, s, rulebook) for s in targets]
     if json_out:

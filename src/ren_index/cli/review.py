@@ -3,10 +3,19 @@
 The same decisions as the web UI (:mod:`ren_index.review.decisions`), for the shell and scripts,
 published the same way: at once (:func:`ren_index.review.publish.publish`), or — when OpenSearch
 cannot be reached — by the next ``ren-index index``, which the command says in the web app's words.
+A decision on a platform's contribution is then told to that platform, as the web app does
+(:func:`ren_index.contributions.callbacks.deliver_pending`, which never fails the command).
+
+``queue`` shows each issue by its label with its code beside it (« Titre manquant
+(TITLE_MISSING) », from :mod:`ren_index.config.issue_codes`); ``--json`` keeps the codes. An
+``--issue``, ``--status`` or ``--source`` it does not know is refused with the known values (exit
+2) rather than answered with an empty queue.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -22,41 +31,72 @@ from ren_index.cli.support import (
     line,
     out_console,
     print_json,
+    refuse,
 )
-from ren_index.ledger.models import RawRecordRow, ResourceRow
+from ren_index.config.issue_codes import canonical, known_codes, label
+from ren_index.contributions.callbacks import deliver_pending
+from ren_index.ledger.models import RawRecordRow, ResourceRow, SourceRow
 from ren_index.ledger.record_json import record_view
+from ren_index.model import Status
 from ren_index.review.decisions import PersonDecision, decide_by_person, find_resource
+from ren_index.review.queries import CONTRIBUTIONS, HARVESTED, platforms_of, source_types
 
 app = typer.Typer()
 review_app = typer.Typer(help="Décisions sur un enregistrement / record decisions.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
+
+STATUSES = (*(s.value for s in Status), "all")
+"""What ``queue --status`` accepts."""
+
+
+class Origin(StrEnum):
+    """Where the records of ``queue --origin`` come from (``review.queries.ORIGINS``)."""
+
+    CONTRIBUTIONS = CONTRIBUTIONS
+    HARVESTED = HARVESTED
 
 
 @app.command()
 @handles_errors
 def queue(
     source: Annotated[str | None, typer.Option("--source")] = None,
-    issue: Annotated[str | None, typer.Option("--issue", help="Code d'anomalie, ex. TITLE_MISSING.")] = None,
-    status: Annotated[
-        str, typer.Option("--status", help="needs_review|approved|rejected|deleted|all")
-    ] = "needs_review",
+    issue: Annotated[
+        str | None, typer.Option("--issue", help="Code d'anomalie / issue code, ex. TITLE_MISSING.")
+    ] = None,
+    status: Annotated[str, typer.Option("--status", help="|".join(STATUSES))] = "needs_review",
+    origin: Annotated[
+        Origin | None,
+        typer.Option(
+            "--origin", help="contributions (des plateformes / of platforms) | harvested (moissonnées)."
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit")] = 200,
     json_out: JsonOpt = False,
 ) -> None:
     """La file de validation / the validation queue."""
+    code = _issue_code(issue) if issue else None  # empty: no filter, as before
+    if status not in STATUSES:
+        refuse("--status", status, STATUSES, unknown_fr="statut inconnu", unknown_en="unknown status")
     ctx = AppContext()
+    types = source_types(ctx.ledger)
+    if source:
+        _check_source(ctx, source, types)
     with ctx.ledger() as session:
         query = select(ResourceRow, RawRecordRow).join(RawRecordRow, ResourceRow.raw_id == RawRecordRow.id)
         if status != "all":
             query = query.where(ResourceRow.status == status)
         if source:
             query = query.where(ResourceRow.source_id == source)
+        if origin is not None:
+            platforms = select(SourceRow.id).where(SourceRow.type == CONTRIBUTIONS)
+            inside = ResourceRow.source_id.in_(platforms)
+            query = query.where(inside if origin is Origin.CONTRIBUTIONS else ~inside)
         views = [
-            record_view(r, raw, vocabularies=ctx.vocabularies)
+            record_view(r, raw, vocabularies=ctx.vocabularies, source_type=types.get(r.source_id))
             for r, raw in session.execute(query.order_by(ResourceRow.decided_at))
         ]
-    if issue:
-        views = [v for v in views if any(i["code"] == issue for i in v["issues"])]
+    if code is not None:
+        views = [v for v in views if any(i["code"] == code for i in v["issues"])]
     views = views[:limit]
     if json_out:
         print_json(views)
@@ -65,13 +105,46 @@ def queue(
     for v in views:
         table.add_row(
             v["id"][:12],
-            v["source"],
+            v["source"] + (" (contribution)" if v["source_type"] == CONTRIBUTIONS else ""),
             v["status"],
             (v["title"]["fr"] or v["title"]["en"] or "—")[:60],
-            ", ".join(i["code"] for i in v["issues"]),
+            ", ".join(_issue_cell(str(i["code"])) for i in v["issues"]),
         )
     out_console.print(table)
     err_console.print(f"{len(views)} enregistrement(s) / record(s)")
+
+
+def _issue_code(typed: str) -> str:
+    """The catalogued code ``--issue`` names, whatever its case; an unknown one is refused.
+
+    Refused rather than matched against nothing, which would print an empty queue as if no
+    record had the issue.
+    """
+    code = canonical(typed)
+    if code is None:
+        known = [f"{c} ({label(c, 'fr')})" for c in known_codes()]
+        refuse("--issue", typed, known, unknown_fr="code d'anomalie inconnu", unknown_en="unknown issue code")
+    return code
+
+
+def _check_source(ctx: AppContext, source: str, in_ledger: Mapping[str, str]) -> None:
+    """Refuse a source neither ``sources.yaml`` nor the ledger knows (a platform is in the ledger).
+
+    ``sources.yaml`` is read only for a source the ledger does not hold: one configured but never
+    harvested yet is known (its queue is empty, truly), and a ledger source removed from the file
+    since still has records to review.
+    """
+    if source in in_ledger:
+        return
+    known = sorted({*ctx.sources.order, *in_ledger})
+    if source not in known:
+        refuse("--source", source, known, unknown_fr="source inconnue", unknown_en="unknown source")
+
+
+def _issue_cell(code: str) -> str:
+    """« Titre manquant (TITLE_MISSING) »: the label people read, the code to type in ``--issue``."""
+    words = label(code, "fr")
+    return code if words == code else f"{words} ({code})"
 
 
 @review_app.command("show")
@@ -81,13 +154,24 @@ def review_show(record_id: str, json_out: JsonOpt = False) -> None:
     ctx = AppContext()
     with ctx.ledger() as session:
         row = find_resource(session, record_id)
-        view = record_view(row, session.get(RawRecordRow, row.raw_id), vocabularies=ctx.vocabularies)
+        source = session.get(SourceRow, row.source_id)
+        view = record_view(
+            row,
+            session.get(RawRecordRow, row.raw_id),
+            vocabularies=ctx.vocabularies,
+            source_type=source.type if source else None,
+        )
     if json_out:
         print_json(view)
         return
     out_console.print(line((view["title"]["fr"] or view["title"]["en"] or "—", "bold")), soft_wrap=True)
     for key in ("id", "source", "source_identifier", "status", "portals", "url", "languages"):
         out_console.print(f"  {key}: {view[key]}", highlight=False, soft_wrap=True)
+    contributor = view["contributor"] or {}
+    if view["source_type"] == CONTRIBUTIONS:
+        who = contributor.get("display_name") or contributor.get("id") or "—"
+        org = f" ({contributor['organisation']})" if contributor.get("organisation") else ""
+        out_console.print(f"  contribution de / contributed by: {who}{org}", highlight=False, soft_wrap=True)
     for issue in view["issues"]:
         out_console.print(
             line("  ", (str(issue["code"]), "yellow"), f" ({issue['severity']}) {issue['message_fr']}"),
@@ -137,3 +221,32 @@ def _decide_and_publish(
         line((f"{result.message_fr} / {result.message_en}", "green" if result.published else "yellow")),
         soft_wrap=True,
     )
+    _tell_platforms(ctx, full_id)
+
+
+def _tell_platforms(ctx: AppContext, record_id: str) -> None:
+    """Tell the platform of a decided contribution (nothing for a harvested record: one query).
+
+    After the publication, as in the web app; ``deliver_pending`` never raises and is bounded in
+    time, so a platform that is down costs the command a few seconds at most and never its exit
+    status. What it could not deliver waits in the audit trail for the next decision or command.
+    """
+    for name in platforms_of(ctx.ledger, [record_id]):
+        with library_logs_hidden("ren_index.contributions.callbacks"):
+            counts = deliver_pending(ctx.ledger, ctx.settings, platform=name)
+        if counts.get("delivered"):
+            err_console.print(
+                f"{name}: {counts['delivered']} avis envoyé(s) / notice(s) sent",
+                highlight=False,
+                soft_wrap=True,
+            )
+        elif counts.get("failed") or counts.get("errors"):
+            err_console.print(
+                line(
+                    (
+                        f"{name}: avis non envoyé, nouvel essai plus tard / notice not sent, retried later",
+                        "yellow",
+                    )
+                ),
+                soft_wrap=True,
+            )

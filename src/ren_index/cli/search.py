@@ -1,4 +1,9 @@
-"""``ren-index search``: ask the index from the shell (the portals use ``/api/search``)."""
+"""``ren-index search``: ask the index from the shell (the portals use ``/api/search``).
+
+A ``--portal`` that ``portals.yaml`` does not name is refused with the known ones (exit 2), before
+OpenSearch is asked: the filtered search would otherwise answer "0 results", as if the portal
+were empty.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ren_index.cli.support import AppContext, JsonOpt, err_console, handles_errors, out_console, print_json
+from ren_index.cli.support import (
+    AppContext,
+    JsonOpt,
+    err_console,
+    handles_errors,
+    out_console,
+    print_json,
+    refuse,
+)
 from ren_index.ledger.models import ResourceRow
 from ren_index.ledger.record_json import record_view
 
@@ -29,6 +42,8 @@ def search(
     from ren_index.search.query import search as run_search
 
     ctx = AppContext()
+    if portal is not None and portal not in ctx.portals:
+        refuse("--portal", portal, ctx.portals, unknown_fr="portail inconnu", unknown_en="unknown portal")
     client = make_client(ctx.settings)
     ping_or_raise(client, ctx.settings.opensearch_url)
     result = run_search(client, f"{ctx.settings.index_prefix}-resources", query, portal=portal, size=size)

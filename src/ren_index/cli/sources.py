@@ -2,8 +2,11 @@
 
 A broken entry of ``sources.yaml`` is listed too, in its place, with its error: the list is where a
 librarian looks first when a source does not run (``--json`` carries ``"error"``, null when valid).
+The contributions platforms (``ren-index platforms``) follow, read from the ledger: they are sources
+without a ``sources.yaml`` entry or a URL (``"platform": true``).
 
-``sources report SOURCE`` is the feedback file for a partner (:mod:`ren_index.review.source_report`).
+``sources report SOURCE`` is the feedback file for a partner (:mod:`ren_index.review.source_report`);
+``sources check URL|ID`` tries a source before it is added (:mod:`ren_index.cli.source_check`).
 """
 
 from __future__ import annotations
@@ -15,16 +18,22 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy import select
 
+from ren_index.cli.source_check import check
 from ren_index.cli.support import AppContext, JsonOpt, handles_errors, line, out_console, print_json
 from ren_index.ledger import store
+from ren_index.ledger.models import SourceRow
 from ren_index.review.queries import CSV_BOM
 from ren_index.review.source_report import iter_report_csv, report_json
 from ren_index.runs.report import run_report
 
 app = typer.Typer(help="Les sources configurées / configured sources.", no_args_is_help=True)
 
+app.command("check")(handles_errors(check))
+
 BROKEN = "invalide / broken"
+PLATFORM = "contributions (plateforme / platform)"
 
 
 @app.command("list")
@@ -44,9 +53,32 @@ def sources_list(json_out: JsonOpt = False) -> None:
                     "id": source_id,
                     "name": valid.name if valid else broken.name if broken else None,
                     "type": valid.type if valid else broken.type if broken else None,
-                    "url": valid.url if valid else broken.url if broken else None,
+                    "url": (valid.url or None) if valid else broken.url if broken else None,
+                    "path": valid.path if valid else None,
+                    "platform": False,
                     "error": broken.error if broken else None,
                     "counts": store.status_counts(session, source_id),
+                    "last_run": run_report(last) if last else None,
+                }
+            )
+        # Platforms are sources of the ledger only (``ren-index platforms add``), not of sources.yaml.
+        platform_rows = session.scalars(
+            select(SourceRow).where(SourceRow.type == "contributions").order_by(SourceRow.id)
+        )
+        for row in platform_rows:
+            if row.id in sources.order:
+                continue
+            last = store.last_run(session, row.id)
+            rows.append(
+                {
+                    "id": row.id,
+                    "name": row.name,
+                    "type": row.type,
+                    "url": None,
+                    "path": None,
+                    "platform": True,
+                    "error": None,
+                    "counts": store.status_counts(session, row.id),
                     "last_run": run_report(last) if last else None,
                 }
             )
@@ -69,7 +101,7 @@ def sources_list(json_out: JsonOpt = False) -> None:
         table.add_row(
             r["id"],
             r["name"] or "—",
-            Text(BROKEN, style="bold red") if r["error"] else r["type"],
+            Text(BROKEN, style="bold red") if r["error"] else PLATFORM if r["platform"] else r["type"],
             str(c["total"]),
             str(c["approved"]),
             str(c["needs_review"]),

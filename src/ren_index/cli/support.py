@@ -16,16 +16,17 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.text import Text
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.config.rules import PortalPolicy, load_portals
@@ -33,6 +34,7 @@ from ren_index.config.sources import SourceConfig, Sources, get_source, load_sou
 from ren_index.config.vocabularies import Vocabularies, load_vocabularies
 from ren_index.errors import RenIndexError
 from ren_index.ledger.db import open_ledger
+from ren_index.ledger.models import SourceRow
 from ren_index.settings import Settings, load_settings
 
 # No markup, no emoji codes: harvested and configured text is printed literally (see above).
@@ -74,6 +76,25 @@ class AppContext:
     def source(self, source_id: str) -> SourceConfig:
         """The named source, or one line: its entry's error, or the sources that exist."""
         return get_source(self.sources, source_id)
+
+    def platforms(self) -> list[SourceConfig]:
+        """The contributing platforms (``ren-index platforms add``): sources of the ledger only.
+
+        They are processed like the sources of ``sources.yaml`` (a rules change redoes their
+        records too) but never harvested: their platform pushes.
+        """
+        with self.ledger() as session:
+            rows = session.scalars(
+                select(SourceRow).where(SourceRow.type == "contributions").order_by(SourceRow.id)
+            ).all()
+            return [SourceConfig.model_validate(r.config) for r in rows if r.id not in self.sources]
+
+    def processable(self, source_id: str) -> SourceConfig:
+        """A source of ``sources.yaml`` or a platform, by id (what ``process`` accepts)."""
+        for platform in self.platforms():
+            if platform.id == source_id and source_id not in self.sources:
+                return platform
+        return self.source(source_id)
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -149,6 +170,24 @@ def command_errors() -> Iterator[None]:
 def error_line(message: str) -> Text:
     """The one line a command ends with when it could not do its job."""
     return line(("erreur / error:", "bold red"), " ", " ".join(message.split()))
+
+
+def refuse(option: str, value: str, known: Iterable[str], *, unknown_fr: str, unknown_en: str) -> NoReturn:
+    """Refuse an option's value the command does not know: one line listing the known ones, exit 2.
+
+    Answering nothing to ``--issue TITEL_MISSING`` would read as "no such record"; the refusal
+    says the mistake and what would work (``unknown_fr`` = "statut inconnu", ``unknown_en`` =
+    "unknown status"). Exit 2 like click's usage errors, apart from 1: the command never ran.
+    """
+    listed = ", ".join(known) or "—"
+    err_console.print(
+        error_line(
+            f"{option} : {unknown_fr} « {value} » / {unknown_en} '{value}';"
+            f" valeurs connues / known values: {listed}"
+        ),
+        soft_wrap=True,
+    )
+    raise typer.Exit(2)
 
 
 def handles_errors(func: Callable[P, R]) -> Callable[P, R]:

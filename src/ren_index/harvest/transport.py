@@ -334,3 +334,37 @@ def _read(
                 " bytes; refused",
                 endpoint=response.url,
             )
+
+
+def post_json(
+    session: requests.Session,
+    url: str,
+    body: Any,
+    *,
+    policy: AddressPolicy,
+    timeout: float,
+    deadline: float,
+) -> int:
+    """POST ``body`` as JSON to a URL we do not control, under :func:`fetch`'s guards; the status.
+
+    For callbacks to a partner (a contributions platform): the address policy is applied and its
+    checked address pinned, the whole request bounded by ``deadline``; no redirect is followed (a
+    ``3xx`` is returned as the answer) and the answer's body is never read.
+    """
+    with _watching(deadline, url) as watch:
+        try:
+            admitted = policy.admit(url)
+            if admitted.pinned is not None:
+                watch.pins[admitted.host] = admitted.pinned
+            wait = max(0.001, min(timeout, watch.remaining()))
+            with session.post(
+                url, json=body, timeout=(wait, wait), allow_redirects=False, stream=True
+            ) as response:
+                status = response.status_code
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            if watch.expired():
+                raise watch.error() from exc
+            raise
+        if watch.stop():
+            raise watch.error()
+    return status

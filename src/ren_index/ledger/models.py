@@ -227,3 +227,34 @@ class Overlay(Base):
     base_value: Mapped[Any] = mapped_column(JSON, nullable=True)
     actor: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class Platform(Base):
+    """A platform that pushes contributions (Ma classe of École ouverte): its key and its callbacks.
+
+    Its name *is* a source id (a foreign key to ``sources``): the platform's contributions are raw
+    records of that source, so runs, the queue's source filter, the dashboard and the OAI-PMH
+    provider's ``source:`` sets see them without knowing about platforms. Only a hash of the key
+    is kept (``key_hash``: looked up on every request, hence unique and indexed) and a short
+    non-secret ``key_prefix`` to recognise it in listings. The ``callback_*`` columns are the
+    outbox's position in the audit trail: the id of the last event delivered and the retries of
+    the next one.
+    """
+
+    __tablename__ = "platforms"
+
+    name: Mapped[str] = mapped_column(ForeignKey("sources.id"), primary_key=True)
+    label: Mapped[str] = mapped_column(String(255))
+    portal: Mapped[str] = mapped_column(String(64))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    key_prefix: Mapped[str] = mapped_column(String(16))
+    callback_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    callback_cursor: Mapped[int] = mapped_column(Integer, default=0)
+    """Id of the last event delivered to ``callback_url`` (or given up on)."""
+    callback_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    """Failed deliveries of the event after the cursor, so far."""
+    callback_next_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    """Not before then is the next delivery tried (backoff after a failure)."""

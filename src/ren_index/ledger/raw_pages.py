@@ -21,8 +21,12 @@ IN_CHUNK = 500
 """Identifiers per ``IN`` list (well under every backend's parameter limit)."""
 
 
-def upsert_page(session: Session, source_id: str, records: Sequence[RawRecord], run_id: int) -> Counter[str]:
-    """Store a page's records (those with an identifier); count ``new/updated/unchanged/deleted``."""
+def upsert_page(
+    session: Session, source_id: str, records: Sequence[RawRecord], run_id: int | None
+) -> Counter[str]:
+    """Store a page's records (those with an identifier); count ``new/updated/unchanged/deleted``.
+
+    ``run_id`` is ``None`` for a record pushed outside any run (a platform's contribution)."""
     identifiers = list(dict.fromkeys(r.identifier for r in records if r.identifier is not None))
     known: dict[str, RawRecordRow] = {}
     for start in range(0, len(identifiers), IN_CHUNK):

@@ -7,6 +7,11 @@ French and English when the vocabularies are given.
 Records with their issues (``queue --json``, ``review show --json``) also carry
 ``quality: {score, missing: [...]}`` (:mod:`ren_index.quality.score`), computed here from the same
 record and issues the process step scored, so the number and its explanation always agree.
+They also say where the record came from: ``source_type`` (the source's ``type``: ``oai``,
+``csv``… or ``contributions`` for a platform's contribution, given by the caller, who reads the
+source row) and ``contributor`` (``{id, display_name, organisation}`` of a contribution's
+submitter, else ``null``). Only there: search results are public, and who contributed a record —
+like who approved it — is the documentalists' business until a portal decides to show it.
 """
 
 from __future__ import annotations
@@ -25,8 +30,10 @@ def record_view(
     *,
     with_issues: bool = True,
     vocabularies: Vocabularies | None = None,
+    source_type: str | None = None,
 ) -> dict[str, Any]:
-    """One record in the contract shape (``issues`` left out for search results)."""
+    """One record in the contract shape (``issues``, ``quality``, ``source_type`` and
+    ``contributor`` left out for search results)."""
     resource = Resource.model_validate(row.record) if row.record else None
     identifier = raw.identifier if raw else (resource.provenance.identifier if resource else None)
     view: dict[str, Any] = {
@@ -45,6 +52,9 @@ def record_view(
     if with_issues:
         view["issues"] = list(row.issues or [])
         view["quality"] = quality_view(resource, row.issues or [], vocabularies)
+        view["source_type"] = source_type
+        contributor = resource.provenance.contributor if resource else None
+        view["contributor"] = contributor.model_dump(mode="json") if contributor else None
     return view
 
 

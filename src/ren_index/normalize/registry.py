@@ -8,8 +8,8 @@ with the wrong crosswalk would silently produce empty records.
 
 Partner feeds (RSS/Atom items, JSON-LD nodes, CSV rows) are stored as JSON objects: a payload
 that starts with ``{`` is read with :func:`json.loads`, never given to the XML parser, and its
-format is the harvest's metadata prefix (``rss``, ``lrmi``, ``csv``) — JSON has no root namespace
-to say it.
+format is the harvest's metadata prefix (``rss``, ``lrmi``, ``csv``, and ``contribution`` for what a
+platform pushes) — JSON has no root namespace to say it.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from lxml import etree
 from ren_index.errors import UnknownFormatError
 from ren_index.model import Issue, Provenance, Resource
 from ren_index.normalize.mappers import issues
+from ren_index.normalize.mappers.contribution import map_contribution
 from ren_index.normalize.mappers.csv_row import map_csv_row
 from ren_index.normalize.mappers.lom import map_lom
 from ren_index.normalize.mappers.lrmi import map_lrmi
@@ -43,6 +44,7 @@ MAPPERS: dict[str, Mapper | JsonMapper] = {
     "rss": map_rss,
     "lrmi": map_lrmi,
     "csv": map_csv_row,
+    "contribution": map_contribution,
 }
 
 JSON_FORMATS: dict[str, str] = {
@@ -53,6 +55,7 @@ JSON_FORMATS: dict[str, str] = {
     "schema": "lrmi",
     "amb": "lrmi",
     "csv": "csv",
+    "contribution": "contribution",
 }
 """Metadata prefixes of JSON payloads (set by the feed harvesters) -> the mapper that reads them."""
 

@@ -9,6 +9,11 @@ indexed columns of their own.
 
 Facet counts follow the usual search-page rule: the count beside a value is the number of records
 matching every *other* filter, so choosing it gives that many.
+
+A record's *origin* is ``contributions`` when its source is a contributing platform (a source row
+of type ``contributions``: Ma classe) and ``harvested`` otherwise. It is read from the ``sources``
+table, not from the ``platforms`` one, so a platform's records are filtered, counted and listed by
+the same code as any harvested source's (the source filter lists platforms by their label).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.config.vocabularies import Vocabularies
-from ren_index.ledger.models import Event, RawRecordRow, ResourceRow
+from ren_index.ledger.models import Event, RawRecordRow, ResourceRow, SourceRow
 from ren_index.ledger.record_json import record_view
 from ren_index.model import Status
 from ren_index.review.decisions import find_resource
@@ -34,8 +39,12 @@ from ren_index.review.decisions import find_resource
 Sort = Literal["oldest", "newest", "score_low", "score_high"]
 """Waiting time (oldest first, newest first) or quality score (lowest first: the records that most
 need a documentalist; highest first). Records not yet scored (``None``) come last either way."""
-DIMENSIONS = ("source", "portal", "issue", "level", "language")
+DIMENSIONS = ("source", "origin", "portal", "issue", "level", "language")
 MAX_PAGE_SIZE = 200
+CONTRIBUTIONS = "contributions"
+"""The ``type`` of a contributing platform's source row, and the origin of its records."""
+HARVESTED = "harvested"
+ORIGINS = (CONTRIBUTIONS, HARVESTED)
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,8 @@ class QueuePage:
     page: int
     pages: int
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    """Dimension (``source``, ``portal``, ``issue``, ``level``, ``language``) → value → records."""
+    """Dimension (``source``, ``origin``, ``portal``, ``issue``, ``level``, ``language``) → value →
+    records."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,41 @@ class _Line:
     quality: int | None = None
 
 
+def _source_types(session: Session) -> dict[str, str]:
+    return {sid: kind for sid, kind in session.execute(select(SourceRow.id, SourceRow.type))}
+
+
+def source_types(factory: sessionmaker[Session]) -> dict[str, str]:
+    """Every source's ``type`` by id (``contributions`` for a platform)."""
+    with factory() as session:
+        return _source_types(session)
+
+
+def origin_of(source_type: str | None) -> str:
+    """``contributions`` for a platform's source type, ``harvested`` for any other."""
+    return CONTRIBUTIONS if source_type == CONTRIBUTIONS else HARVESTED
+
+
+def platforms_of(factory: sessionmaker[Session], ids: list[str]) -> list[str]:
+    """The platforms (source ids of type ``contributions``) some of these records come from.
+
+    Asked after a decision, to tell those platforms only: one indexed query, nothing when every
+    record was harvested (the common case pays no more than that query).
+    """
+    if not ids:
+        return []
+    query = (
+        select(ResourceRow.source_id)
+        .join(SourceRow, SourceRow.id == ResourceRow.source_id)
+        .where(ResourceRow.id.in_(ids), SourceRow.type == CONTRIBUTIONS)
+        .distinct()
+    )
+    with factory() as session:
+        return sorted(session.scalars(query))
+
+
 def _scan(session: Session, status: str) -> list[_Line]:
+    types = _source_types(session)
     query = select(
         ResourceRow.id,
         ResourceRow.decided_at,
@@ -77,6 +121,7 @@ def _scan(session: Session, status: str) -> list[_Line]:
     for rid, since, source, portals, issues, levels, languages, quality in session.execute(query):
         values = {
             "source": frozenset([source]),
+            "origin": frozenset([origin_of(types.get(source))]),
             "portal": frozenset(portals or ()),
             "issue": frozenset(str(i.get("code")) for i in issues or ()),
             "level": frozenset(levels or ()),
@@ -137,13 +182,25 @@ def queue(
     issue: str | None = None,
     level: str | None = None,
     language: str | None = None,
+    origin: str | None = None,
     sort: Sort = "oldest",
     page: int = 1,
     size: int = 25,
     vocabularies: Vocabularies | None = None,
 ) -> QueuePage:
-    """One page of the records in ``status`` (``all`` = every status), filtered, sorted by age or score."""
-    filters = {"source": source, "portal": portal, "issue": issue, "level": level, "language": language}
+    """One page of the records in ``status`` (``all`` = every status), filtered, sorted by age or score.
+
+    ``origin`` keeps the ``contributions`` of platforms or the ``harvested`` records (both when
+    ``None``), combined with the other filters like any of them.
+    """
+    filters = {
+        "source": source,
+        "origin": origin,
+        "portal": portal,
+        "issue": issue,
+        "level": level,
+        "language": language,
+    }
     size = max(1, min(size, MAX_PAGE_SIZE))
     with factory() as session:
         lines, counts = _filtered(_scan(session, status), filters, vocabularies)
@@ -160,6 +217,7 @@ def _views(session: Session, lines: list[_Line], vocabularies: Vocabularies | No
         return []
     ids = [line.id for line in lines]
     rows = {r.id: r for r in session.scalars(select(ResourceRow).where(ResourceRow.id.in_(ids)))}
+    types = _source_types(session)
     raws = {
         r.id: r
         for r in session.scalars(
@@ -169,7 +227,9 @@ def _views(session: Session, lines: list[_Line], vocabularies: Vocabularies | No
     items = []
     for line in lines:
         row = rows[line.id]
-        view = record_view(row, raws.get(row.raw_id), vocabularies=vocabularies)
+        view = record_view(
+            row, raws.get(row.raw_id), vocabularies=vocabularies, source_type=types.get(row.source_id)
+        )
         view["waiting_since"] = row.decided_at.isoformat()
         view["issue_codes"] = sorted({str(i.get("code")) for i in row.issues or ()})
         items.append(view)
@@ -186,6 +246,7 @@ def neighbours(
     issue: str | None = None,
     level: str | None = None,
     language: str | None = None,
+    origin: str | None = None,
     sort: Sort = "oldest",
     vocabularies: Vocabularies | None = None,
 ) -> tuple[str | None, str | None]:
@@ -194,7 +255,14 @@ def neighbours(
     Found by the record's sort key, so it answers even when the record itself has just left the
     queue; ask before deciding, though: a decision changes the record's own date.
     """
-    filters = {"source": source, "portal": portal, "issue": issue, "level": level, "language": language}
+    filters = {
+        "source": source,
+        "origin": origin,
+        "portal": portal,
+        "issue": issue,
+        "level": level,
+        "language": language,
+    }
     with factory() as session:
         row = find_resource(session, record_id)
         key = _key(sort, row.decided_at, row.quality_score, row.id)
@@ -213,7 +281,11 @@ def neighbours(
 
 
 def dashboard(factory: sessionmaker[Session], *, oldest: int = 10) -> dict[str, Any]:
-    """The team lead's numbers: per status, per source and status, per issue code, oldest waiting."""
+    """The team lead's numbers: per status, per source and status, per issue code, oldest waiting.
+
+    ``platforms`` lists the sources that are contributing platforms, which the page marks: their
+    counts are in ``sources`` like any other source's.
+    """
     waiting = Status.NEEDS_REVIEW.value
     with factory() as session:
         by_status = Counter(dict.fromkeys((s.value for s in Status), 0))
@@ -233,6 +305,7 @@ def dashboard(factory: sessionmaker[Session], *, oldest: int = 10) -> dict[str, 
             .order_by(ResourceRow.decided_at, ResourceRow.id)
             .limit(oldest)
         ).all()
+        platforms = sorted(sid for sid, kind in _source_types(session).items() if kind == CONTRIBUTIONS)
         oldest_rows = [
             {
                 "id": r.id,
@@ -248,6 +321,7 @@ def dashboard(factory: sessionmaker[Session], *, oldest: int = 10) -> dict[str, 
         "sources": {s: {**c, "total": sum(c.values())} for s, c in sorted(by_source.items())},
         "issues": dict(issues.most_common()),
         "oldest": oldest_rows,
+        "platforms": platforms,
     }
 
 

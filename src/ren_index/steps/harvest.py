@@ -7,7 +7,8 @@ the source resumes from the saved resumption token: no record is lost, none is s
 Partner feeds (RSS/Atom, JSON-LD, CSV) go through the same loop: their harvesters have the OAI
 harvester's ``identify()`` / ``pages()`` shape. What a feed needs from one run to the next (its
 ``ETag`` / ``Last-Modified``) comes back on its last page and is kept in the completed run's
-``checkpoint`` under ``feed_state``. After a complete harvest of a source that does not report
+``checkpoint`` under ``feed_state``. So do dumps of LOM files (``lom-files``: one page per file,
+the next file's path as token). After a complete harvest of a source that does not report
 deletions, what it no longer lists is withdrawn (:mod:`ren_index.steps.withdrawals`).
 
 Two harvests of one source never overlap: the running run is a lock held by its process
@@ -15,6 +16,9 @@ Two harvests of one source never overlap: the running run is a lock held by its 
 a suspicious one is ``held`` — withdrawals kept back, index changes waiting — until a librarian
 releases it (:func:`ren_index.runs.holds.release_run`). Failed and held runs are notified
 (:mod:`ren_index.runs.notify`).
+
+Size: one run's life — claim or resume, store page by page, fail, judge and finish — reads best
+in one module; splitting it would scatter the checkpoint's and the lock's rules over several.
 """
 
 from __future__ import annotations
@@ -35,8 +39,10 @@ from ren_index.harvest.base import Page
 from ren_index.harvest.bounds import PageBounds
 from ren_index.harvest.csv_source import CsvHarvester
 from ren_index.harvest.documents import DocumentClient, DocumentHarvester
+from ren_index.harvest.dump_files import MAX_ENTRIES
 from ren_index.harvest.feeds import FeedHarvester
 from ren_index.harvest.jsonld import JsonLdHarvester
+from ren_index.harvest.lom_files import LomFilesHarvester, dump_location
 from ren_index.harvest.oai import OaiHarvester, format_datestamp
 from ren_index.harvest.oai_response import IdentifyInfo
 from ren_index.ledger import store
@@ -54,13 +60,15 @@ log = logging.getLogger(__name__)
 
 HARVEST_COUNTS = ("harvested", "new", "updated", "unchanged", "deleted", "withdrawn", "errors")
 PageCallback = Callable[[Page, dict[str, int]], None]
-Harvester = OaiHarvester | DocumentHarvester
+Harvester = OaiHarvester | DocumentHarvester | LomFilesHarvester
 REPORTED_WITHDRAWALS = 1000
 """At most this many withdrawn identifiers are listed in a run report (the count is exact)."""
 
 
 def make_harvester(source: SourceConfig, settings: Settings) -> Harvester:
     """The harvester for a source's type, bound to the source's address policy and request deadline."""
+    if source.type == "lom-files":  # a path, no address: read from the configuration folder
+        return LomFilesHarvester(dump_location(source.path or "", settings.config_dir))
     try:
         policy = AddressPolicy(source.url, source.allow_hosts)
     except ValueError as exc:
@@ -193,7 +201,11 @@ def _store_page(session: Session, run: HarvestRun, page: Page, set_index: int) -
     """Write one page's records, its problems and the checkpoint after it (caller commits)."""
     counts = dict(run.counts)
     counts["harvested"] += len(page.records)
-    counts["errors"] += sum(1 for rec in page.records if rec.identifier is None)
+    # A problem line is a record, row or file that could not be read as it should: an error of the
+    # run. The OAI harvester also writes one per record without identifier: the larger count, not
+    # the sum, is the number of errors.
+    anonymous = sum(1 for rec in page.records if rec.identifier is None)
+    counts["errors"] += max(anonymous, len(page.problems))
     for outcome, n in upsert_page(session, run.source_id, page.records, run.id).items():
         counts[outcome] += n
     for problem in page.problems:
@@ -256,11 +268,14 @@ def harvest_source(
     feed_state: dict[str, Any] = {}
     sets: list[str | None] = list(source.sets) or [None]
     started = datetime.now(UTC)
+    # A dump's listing is finite (one page per file, at most MAX_ENTRIES, an empty one per refused
+    # file): the bounds of a list that might never end do not apply to it.
+    dump = isinstance(harvester, LomFilesHarvester)
     bounds = PageBounds(
-        endpoint=source.url,
+        endpoint=_where(source),
         metadata_prefix=source.metadata_prefix if source.type == "oai" else None,
-        max_empty=settings.harvest_max_empty_pages,
-        max_pages=settings.harvest_max_pages,
+        max_empty=MAX_ENTRIES + 1 if dump else settings.harvest_max_empty_pages,
+        max_pages=MAX_ENTRIES + 1 if dump else settings.harvest_max_pages,
     )
     try:
         info = harvester.identify()
@@ -304,7 +319,7 @@ def harvest_source(
     except Exception as exc:  # a crash of any kind ends the run `failed`, never `running`
         log.info("%s : trace de l'erreur / traceback", source.id, exc_info=True)
         return _fail(
-            factory, source, settings, run_id, UnexpectedHarvestError.wrapping(exc, endpoint=source.url)
+            factory, source, settings, run_id, UnexpectedHarvestError.wrapping(exc, endpoint=_where(source))
         )
     except BaseException:
         _release_lock(factory, run_id)
@@ -356,7 +371,7 @@ def _fail(
         raise HarvestError(
             f"moisson en échec, non enregistrée au registre / harvest failed and could not be recorded"
             f" in the ledger: {exc.message} — {type(ledger_exc).__name__}: {ledger_exc}",
-            endpoint=source.url,
+            endpoint=_where(source),
         ) from ledger_exc
     log.warning("%s : moisson en échec / harvest failed — %s", source.id, exc.message)
     notify_run(settings, failed)
@@ -428,15 +443,20 @@ def _complete(
 ) -> bool:
     """Whether this run saw everything a source without deletions lists (so absence = withdrawal).
 
-    A feed, JSON-LD page or CSV file is read whole every time — unless it answered 304 (nothing
-    was read because nothing changed) or a page bound stopped the walk. An OAI-PMH repository
-    qualifies only when it says ``deletedRecord=no`` and the run had no date window: with
-    ``transient`` or ``persistent`` it reports deletions itself, and an incremental run sees only
-    what changed.
+    A feed, JSON-LD page, CSV file or dump of LOM files is read whole every time — unless it
+    answered 304 (nothing was read because nothing changed) or a page bound stopped the walk. An
+    OAI-PMH repository qualifies only when it says ``deletedRecord=no`` and the run had no date
+    window: with ``transient`` or ``persistent`` it reports deletions itself, and an incremental run
+    sees only what changed.
     """
-    if isinstance(harvester, DocumentHarvester):
+    if isinstance(harvester, DocumentHarvester | LomFilesHarvester):
         return harvester.complete
     return info.deleted_record == "no" and window_from is None and window_until is None
+
+
+def _where(source: SourceConfig) -> str:
+    """What a source's errors name: its URL, or the path of a ``lom-files`` dump."""
+    return source.url or source.path or ""
 
 
 def _parse_response_date(value: str | None) -> datetime | None:

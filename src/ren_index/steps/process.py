@@ -20,6 +20,7 @@ import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -46,6 +47,7 @@ from ren_index.quality.score import score
 from ren_index.runs.report import RunReport, run_report
 from ren_index.validate import ValidationContext, validate
 from ren_index.validate.patterns import title_keys, title_keys_of
+from ren_index.validate.urls import scheme_variants
 
 log = logging.getLogger(__name__)
 
@@ -199,9 +201,18 @@ def reprocess_resource(session: Session, row: ResourceRow, rulebook: Rulebook) -
     Same rules as a run: a person's decision stands while the source record is unchanged,
     a rules decision is taken again.
     """
-    raw = session.get_one(RawRecordRow, row.raw_id)
+    return process_raw(session, session.get_one(RawRecordRow, row.raw_id), rulebook)
+
+
+def process_raw(session: Session, raw: RawRecordRow, rulebook: Rulebook) -> str:
+    """Process one raw record now, exactly as a run would (corrections, saving, events); its status.
+
+    For work on one record outside a run: a correction or decision rebuilding it, a contribution
+    pushed by a platform that must be validated while the platform waits for the answer.
+    """
+    rid = store.resource_id(raw.source_id, raw.identifier)
     source = source_config(session, raw.source_id)
-    overlays = load_overlays(session, [row.id]).get(row.id, {})
+    overlays = load_overlays(session, [rid]).get(rid, {})
     same_titles = source_title_counts(session, raw.source_id)
     result = process_record(
         raw, source, rulebook, _duplicate_finder(session, raw), overlays, same_titles.__getitem__
@@ -223,25 +234,69 @@ def url_key(url: str | None) -> str | None:
     return hashlib.sha1(url.encode("utf-8")).hexdigest() if url else None
 
 
-def _duplicate_finder(session: Session, raw: RawRecordRow) -> Callable[[str], str | None]:
+class Unflushed:
+    """The records saved in the current batch and not yet written: their URL key and age.
+
+    A run writes a batch in one flush at its end (one statement per table, not one flush per
+    record: that per-record flush, triggered by the duplicate look-up's query, cost more than the
+    whole validation of the record). Until then the ledger does not know these records' new
+    URLs, so the duplicate look-up asks this too, and ignores what the ledger still says of them.
+    """
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, list[tuple[datetime, int, str]]] = {}
+        self.ids: set[str] = set()
+
+    def add(self, rid: str, key: str | None, first_seen: datetime, raw_id: int, live: bool) -> None:
+        self.ids.add(rid)
+        for entries in self.by_key.values():
+            entries[:] = [e for e in entries if e[2] != rid]
+        if key is not None and live:
+            self.by_key.setdefault(key, []).append((first_seen, raw_id, rid))
+
+
+LOOKUP_ROWS = 20
+"""Records of one URL read from the ledger per look-up (the earliest first; a URL shared by more
+records than this is a source problem reported long before)."""
+
+
+def _duplicate_finder(
+    session: Session, raw: RawRecordRow, unflushed: Unflushed | None = None
+) -> Callable[[str], str | None]:
     """Look up an *earlier* record (first seen before this one) with the same normalized URL."""
+    pending = unflushed or Unflushed()
+    known: dict[str, list[tuple[datetime, int, str]]] = {}
+
+    def look_up(url: str) -> None:
+        """One query for the URL and its other scheme spellings (asked for next by the check)."""
+        keys = {k for k in map(url_key, {url, *scheme_variants(url)}) if k is not None}
+        with session.no_autoflush:
+            rows = session.execute(
+                select(ResourceRow.url_key, ResourceRow.id, RawRecordRow.first_seen, RawRecordRow.id)
+                .join(RawRecordRow, ResourceRow.raw_id == RawRecordRow.id)
+                .where(
+                    ResourceRow.url_key.in_(keys),
+                    ResourceRow.raw_id != raw.id,
+                    ResourceRow.status != Status.DELETED.value,
+                )
+                .order_by(RawRecordRow.first_seen, RawRecordRow.id)
+                .limit(LOOKUP_ROWS * len(keys))
+            ).all()
+        for key in keys:
+            known[key] = [(seen, raw_id, str(rid)) for k, rid, seen, raw_id in rows if k == key]
 
     def find(url: str) -> str | None:
-        earlier = session.execute(
-            select(ResourceRow.id, RawRecordRow.first_seen, RawRecordRow.id)
-            .join(RawRecordRow, ResourceRow.raw_id == RawRecordRow.id)
-            .where(
-                ResourceRow.url_key == url_key(url),
-                ResourceRow.raw_id != raw.id,
-                ResourceRow.status != Status.DELETED.value,
-            )
-            .order_by(RawRecordRow.first_seen, RawRecordRow.id)
-            .limit(1)
-        ).first()
-        if earlier is None:
+        key = url_key(url)
+        if key is None:
             return None
-        other_id, other_seen, other_raw = earlier
-        return str(other_id) if (other_seen, other_raw) < (raw.first_seen, raw.id) else None
+        if key not in known:
+            look_up(url)
+        candidates = [c for c in known.get(key, []) if c[2] not in pending.ids]
+        candidates += [e for e in pending.by_key.get(key, []) if e[1] != raw.id]
+        if not candidates:
+            return None
+        other_seen, other_raw, other_id = min(candidates)
+        return other_id if (other_seen, other_raw) < (raw.first_seen, raw.id) else None
 
     return find
 
@@ -253,11 +308,13 @@ def _save(
     run_id: int | None,
     fingerprint: str,
     vocabularies: Vocabularies | None = None,
+    absent: frozenset[str] = frozenset(),
 ) -> str:
+    """Write one record's outcome and its event; ``absent``: ids known to have no row yet."""
     resource, issues, decision = result
     quality = score(resource, issues, vocabularies).score if resource is not None else None
     rid = store.resource_id(raw.source_id, raw.identifier)
-    row = session.get(ResourceRow, rid)
+    row = None if rid in absent else session.get(ResourceRow, rid)
     before = {"status": row.status, "portals": row.portals} if row else None
     source_unchanged = raw.processed_hash == raw.content_hash
     if row is not None and row.decided_by != "rules" and source_unchanged and not raw.deleted:
@@ -344,18 +401,29 @@ def process_source(
             if not rows:
                 break
             overlays = load_overlays(session, (store.resource_id(r.source_id, r.identifier) for r in rows))
+            unflushed = Unflushed()
+            ids = [store.resource_id(r.source_id, r.identifier) for r in rows]
+            # One query loads the batch's existing records (``_save`` then finds them in the session).
+            loaded = session.scalars(select(ResourceRow).where(ResourceRow.id.in_(ids))).all()
+            absent = frozenset(ids) - {row.id for row in loaded}
             for raw in rows:
                 last_id = raw.id
-                corrections = overlays.get(store.resource_id(raw.source_id, raw.identifier))
-                result = process_record(
-                    raw,
-                    source,
-                    rulebook,
-                    _duplicate_finder(session, raw),
-                    corrections,
-                    same_titles.__getitem__,
-                )
-                status = _save(session, raw, result, run_id, rulebook.fingerprint, rulebook.vocabularies)
+                rid = store.resource_id(raw.source_id, raw.identifier)
+                with session.no_autoflush:  # the batch is written once, when it commits
+                    result = process_record(
+                        raw,
+                        source,
+                        rulebook,
+                        _duplicate_finder(session, raw, unflushed),
+                        overlays.get(rid),
+                        same_titles.__getitem__,
+                    )
+                    status = _save(
+                        session, raw, result, run_id, rulebook.fingerprint, rulebook.vocabularies, absent
+                    )
+                resource = result[0]
+                key = url_key(resource.controlled.url) if resource is not None else None
+                unflushed.add(rid, key, raw.first_seen, raw.id, status != Status.DELETED.value)
                 counts["processed"] += 1
                 counts[status] += 1
         if on_batch is not None:

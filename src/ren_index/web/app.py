@@ -35,14 +35,21 @@ from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 from ren_index import __version__
 from ren_index.ledger.db import open_ledger
 from ren_index.settings import Settings, load_secret_key, load_settings
-from ren_index.web import auth, routes_api, routes_oai, routes_runs, security
+from ren_index.web import auth, routes_api, routes_contributions, routes_oai, routes_runs, security
 from ren_index.web.deps import get_ledger, get_settings, pop_flashes, render
 from ren_index.web.i18n import LANGUAGES, LanguageMiddleware, has_message, lang_url, language_of, t
 from ren_index.web.review import actions as review_actions
 from ren_index.web.review import pages as review_pages
 
 #: Every router of the app, in the order they are included (before: found by name, now listed).
-ROUTE_MODULES: tuple[ModuleType, ...] = (routes_api, routes_oai, review_pages, review_actions, routes_runs)
+ROUTE_MODULES: tuple[ModuleType, ...] = (
+    routes_api,
+    routes_contributions,
+    routes_oai,
+    review_pages,
+    review_actions,
+    routes_runs,
+)
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,10 @@ changed at once (:func:`~ren_index.web.review.deps.publish_and_flash`) and answe
 message, so a reload never repeats a decision. A :class:`ReviewError` (a reason missing, a deleted
 record...) is shown as a message on the page the person came from, never as an error page.
 
+A person's decision on a platform's contribution is then told to that platform, in the background
+once the answer is sent (:func:`~ren_index.web.review.deps.tell_platforms`): corrections alone are
+not decisions and tell nothing.
+
 After approving or rejecting from a record page the person is taken to the next record of the
 same filtered queue: working through a queue is the job, one record after another.
 """
@@ -47,6 +51,7 @@ from ren_index.web.review.deps import (
     record_url,
     redirect,
     resolve,
+    tell_platforms,
 )
 from ren_index.web.review.forms import EditForm, edit_changes, encode, filters_from_query, service_filters
 
@@ -95,7 +100,7 @@ def _decide(
         return redirect(record_url(rid, filters))
     flash(request, f"review.flash.{decision}", "success", id=rid[:8])
     publish_and_flash(request, settings, vocabularies, [rid])
-    return redirect(target)
+    return tell_platforms(request, redirect(target), settings, [rid])
 
 
 @router.post("/records/{record_id}/approve", summary="Approve / approuver")
@@ -192,8 +197,8 @@ def edit(
     if approve_too:
         flash(request, "review.flash.approved", "success", id=rid[:8])
         publish_and_flash(request, settings, vocabularies, [rid])
-    else:
-        _after_correction(request, rid, result.status, was_indexed, settings, vocabularies)
+        return tell_platforms(request, redirect(target), settings, [rid])
+    _after_correction(request, rid, result.status, was_indexed, settings, vocabularies)
     return redirect(target)
 
 
@@ -291,6 +296,7 @@ def bulk(
         flash_error(request, exc)
         return redirect(back)
     flash(request, f"review.flash.bulk_{decision}", "success", **counts)
-    if counts["decided"]:
-        publish_and_flash(request, settings, vocabularies, ids[:500])
-    return redirect(back)
+    if not counts["decided"]:
+        return redirect(back)
+    publish_and_flash(request, settings, vocabularies, ids[:500])
+    return tell_platforms(request, redirect(back), settings, ids[:500])

@@ -1,5 +1,6 @@
 """What the review route modules share: the rules and vocabularies, record look-up, redirects,
-flash messages in the page's language, and publication after a decision.
+flash messages in the page's language, publication after a decision, and telling the contributing
+platforms about it.
 
 The rulebook and vocabularies are loaded lazily, once per app, and kept on ``app.state`` (the
 search API may have put the vocabularies there already), so no request pays for loading twice.
@@ -11,16 +12,19 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.background import BackgroundTask
 
 from ren_index.config.rulebook import Rulebook
 from ren_index.config.rules import PortalPolicy, load_portals
 from ren_index.config.vocabularies import Vocabularies, load_vocabularies
+from ren_index.contributions.callbacks import deliver_pending
 from ren_index.ledger.models import SourceRow
 from ren_index.review.decisions import RecordNotFoundError, ReviewError, find_resource
 from ren_index.review.publish import publish
+from ren_index.review.queries import platforms_of
 from ren_index.settings import Settings
 from ren_index.web.deps import flash, get_ledger
 from ren_index.web.i18n import language_of
@@ -95,3 +99,26 @@ def publish_and_flash(
 def source_names(factory: sessionmaker[Session]) -> dict[str, str]:
     with factory() as session:
         return {sid: name for sid, name in session.execute(select(SourceRow.id, SourceRow.name))}
+
+
+def tell_platforms(request: Request, response: Response, settings: Settings, ids: list[str]) -> Response:
+    """``response``, which will tell the platforms whose contributions were just decided, once sent.
+
+    A person's decision (approve, reject, withdraw, in bulk or with a correction) on a contribution
+    is news for the platform that submitted it (:func:`~ren_index.contributions.callbacks.deliver_pending`
+    POSTs it to the platform's callback URL). The POST runs as a background task, after the answer
+    has gone to the browser: a slow or unreachable platform never slows the next page nor breaks it
+    (the function never raises; what it could not deliver waits in the audit trail for the next
+    call). The check that any decided record is a contribution is one query; harvested records add
+    nothing else.
+    """
+    factory = get_ledger(request)
+    platforms = platforms_of(factory, ids)
+    if platforms:
+        response.background = BackgroundTask(_deliver, factory, settings, platforms)
+    return response
+
+
+def _deliver(factory: sessionmaker[Session], settings: Settings, platforms: list[str]) -> None:
+    for name in platforms:
+        deliver_pending(factory, settings, platform=name)

@@ -17,9 +17,10 @@ from urllib.parse import parse_qsl, urlencode
 from pydantic import BaseModel
 
 from ren_index.model import Resource, Status
+from ren_index.review.queries import ORIGINS
 from ren_index.web.review.view import merged_text, record_address
 
-FILTER_KEYS = ("status", "source", "portal", "issue", "level", "language", "sort")
+FILTER_KEYS = ("status", "source", "origin", "portal", "issue", "level", "language", "sort")
 STATUSES = (*(s.value for s in Status), "all")
 SORTS = ("oldest", "newest", "score_low", "score_high")
 MAX_FILTER = 300
@@ -36,6 +37,8 @@ def queue_filters(params: Mapping[str, str]) -> dict[str, str]:
         if key == "status" and (value not in STATUSES or value == Status.NEEDS_REVIEW.value):
             continue
         if key == "sort" and (value not in SORTS or value == "oldest"):
+            continue
+        if key == "origin" and value not in ORIGINS:
             continue
         filters[key] = value
     return filters
@@ -55,7 +58,7 @@ def encode(filters: Mapping[str, str], **extra: object) -> str:
 def service_filters(filters: Mapping[str, str]) -> dict[str, Any]:
     """Keyword arguments of ``review_queries.queue`` / ``neighbours`` for these filters."""
     args: dict[str, Any] = {
-        k: filters.get(k) or None for k in ("source", "portal", "issue", "level", "language")
+        k: filters.get(k) or None for k in ("source", "origin", "portal", "issue", "level", "language")
     }
     args["status"] = filters.get("status") or Status.NEEDS_REVIEW.value
     args["sort"] = filters.get("sort") or "oldest"

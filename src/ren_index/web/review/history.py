@@ -30,12 +30,20 @@ ACTOR_KEYS = {
     "anonymous": "actor.anonymous",
 }
 """The pipeline's own actors (people appear by their user name)."""
+PLATFORM_ACTOR = "platform:"
+"""A contributing platform in the audit trail: ``platform:<name>`` (it sent or withdrew a contribution)."""
+
+
+def _named_actor(actor: str | None) -> bool:
+    return actor in ACTOR_KEYS or bool(actor and actor.startswith(PLATFORM_ACTOR))
 
 
 def actor_name(actor: str | None, lang: str) -> str:
-    """Who did it: a person's name as it is, the pipeline's actors in words."""
+    """Who did it: a person's name as it is, the pipeline's actors and the platforms in words."""
     if not actor:
         return EMPTY
+    if actor.startswith(PLATFORM_ACTOR):
+        return translate(lang, "actor.platform", name=actor.removeprefix(PLATFORM_ACTOR))
     key = ACTOR_KEYS.get(actor)
     return translate(lang, key) if key else actor
 
@@ -135,7 +143,7 @@ def present_event(
     actor = event.get("actor")
     return {
         **event,
-        "who": capitalized(actor_name(actor, lang)) if actor in ACTOR_KEYS else actor or EMPTY,
+        "who": capitalized(actor_name(actor, lang)) if _named_actor(actor) else actor or EMPTY,
         "label": action_label(str(event.get("action", "")), actor, lang),
         "lines": change_lines(event.get("before"), event.get("after"), vocabularies, portals, lang),
     }

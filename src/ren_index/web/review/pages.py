@@ -7,6 +7,11 @@ Pages are readable by every logged-in person; every write needs a documentalist 
 
 After approving or rejecting from a record page the person is taken to the next record of the
 same filtered queue: working through a queue is the job, one record after another.
+
+A platform's contribution (a record of a source of type ``contributions``) is shown like any
+record, with what sets it apart: who contributed it and through which platform, and "received"
+where a harvested record says "harvested" (:func:`_contribution`). The queue marks contributions and
+filters on the origin; the dashboard marks the platforms among the sources.
 """
 
 from __future__ import annotations
@@ -83,6 +88,7 @@ def dashboard_page(request: Request, user: CurrentUser) -> HTMLResponse:
         item["waiting"] = _waiting(item["waiting_since"], now)
     context = {
         "data": data,
+        "platforms": set(data["platforms"]),
         "statuses": [s.value for s in Status],
         "status_max": max(data["statuses"].values(), default=0) or 1,
         "issue_max": max(data["issues"].values(), default=0) or 1,
@@ -134,6 +140,9 @@ def queue_page(
     statuses = _status_counts(factory)
     facets = {
         "source": _facet(result.counts.get("source", {}), filters.get("source"), lambda v: names.get(v, v)),
+        "origin": _facet(
+            result.counts.get("origin", {}), filters.get("origin"), lambda v: t(request, f"queue.origin.{v}")
+        ),
         "portal": _facet(
             result.counts.get("portal", {}), filters.get("portal"), lambda v: portal_name(portals, v, lang)
         ),
@@ -214,6 +223,8 @@ def record_page(
         issues = [present_issue(issue, i, vocabularies, lang) for i, issue in enumerate(row.issues or [])]
         quality = _quality(detail.get("resource"), row.issues or [], vocabularies, lang)
         source_id = row.source_id
+        source = session.get(SourceRow, source_id)
+        contribution = _contribution(source.type if source else None, detail.get("resource"), raw)
         state = {
             "id": row.id,
             "status": row.status,
@@ -250,8 +261,30 @@ def record_page(
         "next_link": next_link,
         "shortcuts": _shortcuts(request, bool(previous_link), bool(next_link), can_approve),
         "source_name": source_names(factory).get(source_id, source_id),
+        "contribution": contribution,
     }
     return render(request, "record.html", context)
+
+
+def _contribution(
+    source_type: str | None, resource: Resource | None, raw: RawRecordRow | None
+) -> dict[str, Any] | None:
+    """What the record page says of a contribution (``None`` for a harvested record).
+
+    The contributor is the platform's public view of the person (display name, organisation), as
+    the platform sent it: text for the template to escape, like every submitted value. "Received"
+    is when the platform last sent this version (the provenance's date, else the raw record's).
+    """
+    if review_queries.origin_of(source_type) != review_queries.CONTRIBUTIONS:
+        return None
+    provenance = resource.provenance if resource else None
+    contributor = provenance.contributor if provenance else None
+    received = (provenance.harvested_at if provenance else None) or (raw.last_seen if raw else None)
+    return {
+        "name": (contributor.display_name or contributor.id) if contributor else None,
+        "organisation": contributor.organisation if contributor else None,
+        "received": received.strftime("%Y-%m-%d %H:%M") if received else None,
+    }
 
 
 def _quality(
