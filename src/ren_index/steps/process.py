@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.config.rulebook import Rulebook
@@ -260,6 +260,21 @@ LOOKUP_ROWS = 20
 records than this is a source problem reported long before)."""
 
 
+_SAME_URL = (
+    select(ResourceRow.url_key, ResourceRow.id, RawRecordRow.first_seen, RawRecordRow.id)
+    .join(RawRecordRow, ResourceRow.raw_id == RawRecordRow.id)
+    .where(
+        ResourceRow.url_key.in_(bindparam("keys", expanding=True)),
+        ResourceRow.raw_id != bindparam("raw_id"),
+        ResourceRow.status != Status.DELETED.value,
+    )
+    .order_by(RawRecordRow.first_seen, RawRecordRow.id)
+    .limit(bindparam("limit"))
+)
+"""The live records at some URL keys but the one being processed, earliest first. Built once: building
+the statement for each record cost more than running it."""
+
+
 def _duplicate_finder(
     session: Session, raw: RawRecordRow, unflushed: Unflushed | None = None
 ) -> Callable[[str], str | None]:
@@ -272,15 +287,7 @@ def _duplicate_finder(
         keys = {k for k in map(url_key, {url, *scheme_variants(url)}) if k is not None}
         with session.no_autoflush:
             rows = session.execute(
-                select(ResourceRow.url_key, ResourceRow.id, RawRecordRow.first_seen, RawRecordRow.id)
-                .join(RawRecordRow, ResourceRow.raw_id == RawRecordRow.id)
-                .where(
-                    ResourceRow.url_key.in_(keys),
-                    ResourceRow.raw_id != raw.id,
-                    ResourceRow.status != Status.DELETED.value,
-                )
-                .order_by(RawRecordRow.first_seen, RawRecordRow.id)
-                .limit(LOOKUP_ROWS * len(keys))
+                _SAME_URL, {"keys": sorted(keys), "raw_id": raw.id, "limit": LOOKUP_ROWS * len(keys)}
             ).all()
         for key in keys:
             known[key] = [(seen, raw_id, str(rid)) for k, rid, seen, raw_id in rows if k == key]
