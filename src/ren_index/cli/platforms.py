@@ -11,20 +11,19 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from ren_index.cli.support import AppContext, JsonOpt, err_console, handles_errors, out_console, print_json
+from ren_index.config.clock import local_time
 from ren_index.contributions import callbacks, platforms
 
 app = typer.Typer(
     help="Plateformes de contributions (Ma classe) / contributions platforms.", no_args_is_help=True
 )
 
-MONTREAL = ZoneInfo("America/Montreal")
 NameArg = Annotated[str, typer.Argument(help="Nom de la plateforme (a-z, 0-9, -) / platform name.")]
 
 
@@ -35,11 +34,7 @@ def _say(text: str) -> None:
 
 def _local(moment: datetime | None) -> str:
     """A ledger date as Montreal wall-clock time, with its zone (``2026-12-08 09:30 HNE``)."""
-    if moment is None:
-        return "—"
-    local = moment.astimezone(MONTREAL)
-    zone = {"EST": "HNE", "EDT": "HAE"}.get(local.tzname() or "", local.tzname() or "")
-    return f"{local:%Y-%m-%d %H:%M} {zone}"
+    return local_time(moment)
 
 
 def _print_key(name: str, key: str, json_out: bool) -> None:

@@ -27,6 +27,7 @@ from ren_index.cli.support import (
     out_console,
     print_json,
 )
+from ren_index.config.clock import TIMEZONE, local_time
 from ren_index.errors import ConfigError
 from ren_index.orchestration import schedules as scheduling
 
@@ -72,7 +73,7 @@ def schedule_apply(
     for change in changes:
         err_console.print(
             f"{scheduling.deployment_name(change['source'])}: {change['action']} ({change['cron']}, "
-            f"{scheduling.TIMEZONE})",
+            f"{TIMEZONE})",
             highlight=False,
         )
     if pushed:
@@ -108,19 +109,17 @@ def schedule_list(json_out: JsonOpt = False) -> None:
             row["applied"] or row["schedule"] or "—",
             row["state"],
             f"{last['status']} {_local(last['started_at'])}" if last else "—",
-            str(row["next_run"])[:16].replace("T", " ") if row["next_run"] else "—",
+            local_time(row["next_run"]),
         )
     out_console.print(table)
-    err_console.print(f"heures / times: {scheduling.TIMEZONE}", highlight=False)
+    err_console.print(f"heures / times: {TIMEZONE}", highlight=False)
     for broken in ctx.sources.broken.values():
         err_console.print(error_line(broken.error), soft_wrap=True)
 
 
 def _local(moment: str | None) -> str:
     """An ISO timestamp as Montreal wall-clock time, to the minute (what librarians read)."""
-    if not moment:
-        return "—"
-    return datetime.fromisoformat(moment).astimezone(scheduling.MONTREAL).strftime("%Y-%m-%d %H:%M")
+    return local_time(moment)
 
 
 def _pause(source: str, paused: bool) -> None:

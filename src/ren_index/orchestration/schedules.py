@@ -28,11 +28,11 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from cronsim import CronSim, CronSimError
 from sqlalchemy.orm import Session
 
+from ren_index.config.clock import MONTREAL, TIMEZONE
 from ren_index.config.sources import SourceConfig
 from ren_index.errors import ConfigError, RenIndexError
 from ren_index.ledger import store
@@ -44,8 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TIMEZONE = "America/Montreal"
-MONTREAL = ZoneInfo(TIMEZONE)
 STATE_FILE = "schedules.json"
 FLOW_NAME = "ren-index-pipeline"
 SERVER_START_TIMEOUT = 90.0

@@ -19,8 +19,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from ren_index.config.clock import local_time
 from ren_index.ledger.models import HarvestRun, SourceRow
-from ren_index.orchestration.schedules import MONTREAL
 from ren_index.quality.summary import SourceQuality
 from ren_index.review.source_report import source_quality
 from ren_index.web.auth import CurrentUser
@@ -114,7 +114,7 @@ def _duration(run: HarvestRun) -> str:
 
 
 def _local(moment: datetime) -> str:
-    return moment.astimezone(MONTREAL).strftime("%Y-%m-%d %H:%M")
+    return local_time(moment)
 
 
 def chart_lines(runs: list[HarvestRun]) -> tuple[list[dict[str, str]], int]:
