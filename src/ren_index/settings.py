@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     harvest_max_pages: int = Field(default=10_000, ge=1)
     """A run fails after fetching this many pages; its checkpoint stays, so a rerun goes on from there."""
 
+    public_url: str | None = None
+    """Where people reach the review UI (``REN_PUBLIC_URL``, ``https://ren.example.org``): links
+    written outside the web app — the run report in the Prefect UI — point there. Unset: the run
+    page is named by its path only (the Prefect UI sits at another address)."""
+
     webhook_url: str | None = None
     """Receives a JSON message when a run fails or is held (chat, ticketing); none = no message."""
     webhook_timeout: float = 5.0
@@ -120,6 +125,7 @@ class Settings(BaseSettings):
         "oai_repository_name",
         "oai_admin_email",
         "oai_page_size",
+        "public_url",
         mode="before",
     )
     @classmethod
@@ -163,6 +169,13 @@ class Settings(BaseSettings):
         if not _EMAIL.fullmatch(value):
             raise ValueError("must be an e-mail address")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) address, such as https://ren.example.org")
+        return value.rstrip("/") if value else value
 
     @field_validator("index_prefix")
     @classmethod

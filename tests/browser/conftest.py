@@ -442,3 +442,93 @@ def platform_key(live_app: LiveApp) -> PlatformKey:
         live_app.ledger, name, portal=portal, label="Ma classe (École ouverte)", portals=PORTAL_IDS
     )
     return PlatformKey(name, key, portal)
+
+
+# -- the librarians' console (issue 13) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsoleSources:
+    """Two partner CSV exports served locally and harvested into the live app's ledger.
+
+    ``fresh`` was harvested once (its server still answers: "run now" brings a second run);
+    ``held`` was harvested with 30 rows, then with 10: its second run is held by the guard.
+    """
+
+    fresh: str
+    held: str
+    held_run: int
+
+
+def _console_csv(rows: int) -> bytes:
+    header = "identifiant;titre;description;lien;langue;niveau;licence"
+    lines = [
+        f"R-{n};Ressource de mathématiques n° {n};Activités guidées sur les fractions et les proportions"
+        f" pour la classe, fiche {n};https://partenaire.example/r{n};fr;Primaire;CC BY 4.0"
+        for n in range(1, rows + 1)
+    ]
+    return ("\n".join([header, *lines]) + "\n").encode("utf-8")
+
+
+class _CsvExport:
+    """Serves ``body`` at ``/export.csv`` in a daemon thread until the test session ends."""
+
+    def __init__(self, body: bytes) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.body = body
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/csv; charset=utf-8")
+                self.send_header("Content-Length", str(len(outer.body)))
+                self.end_headers()
+                self.wfile.write(outer.body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/export.csv"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def _console_source(source_id: str, url: str) -> SourceConfig:
+    columns = {
+        "id": "identifiant",
+        "title": "titre",
+        "description": "description",
+        "url": "lien",
+        "language": "langue",
+        "level": "niveau",
+        "licence": "licence",
+    }
+    return SourceConfig.model_validate(
+        {"id": source_id, "name": f"Partenaire {source_id}", "type": "csv", "url": url, "columns": columns}
+    )
+
+
+@pytest.fixture(scope="session")
+def console_sources(live_app: LiveApp) -> Iterator[ConsoleSources]:
+    rulebook = Rulebook.load(CONFIG)
+    fresh, held = _CsvExport(_console_csv(12)), _CsvExport(_console_csv(30))
+    try:
+        fresh_source = _console_source("partenaire-frais", fresh.url)
+        harvest_source(live_app.ledger, fresh_source, live_app.settings)
+        process_source(live_app.ledger, fresh_source, rulebook)
+        held_source = _console_source("partenaire-retenu", held.url)
+        assert harvest_source(live_app.ledger, held_source, live_app.settings)["status"] == "completed"
+        process_source(live_app.ledger, held_source, rulebook)
+        held.body = _console_csv(10)
+        report = harvest_source(live_app.ledger, held_source, live_app.settings)
+        assert report["status"] == "held", report
+        process_source(live_app.ledger, held_source, rulebook)
+        run_id = report.get("run_id")
+        assert run_id is not None
+        yield ConsoleSources(fresh_source.id, held_source.id, run_id)
+    finally:
+        for export in (fresh, held):
+            export.httpd.shutdown()
+            export.httpd.server_close()

@@ -263,7 +263,8 @@ def test_missing_dump_fails_the_run_naming_its_path(settings: Settings, tmp_path
     assert report["status"] == "failed"
     error = report["error"]
     assert "introuvable" in error["message"] and error["endpoint"] == str(tmp_path / "introuvable.zip")
-    assert error["resume"].startswith("ren-index harvest profweb")
+    # Resuming would meet the same missing path: the report says what to fix instead (issue 13).
+    assert "resume" not in error and error["fix"].startswith("corriger path dans sources.yaml")
 
 
 @pytest.fixture

@@ -207,7 +207,8 @@ def test_approve_then_search_prints_title_literally(workspace: Workspace) -> Non
 def test_harvest_and_runs_print_the_oai_error_text_literally(workspace: Workspace) -> None:
     failed = workspace.ren("harvest", "erreur")
     assert failed.returncode == 1  # a failed harvest, not a crash of the command
-    literal(failed, OAI_ERROR, "reprendre / resume: ren-index harvest erreur")
+    # badArgument would come back on a second try: the hint says what to fix (issue 13), not resume
+    literal(failed, OAI_ERROR, "corriger / fix: vérifier sets et metadata_prefix dans sources.yaml")
     runs = workspace.ren("runs")
     assert runs.returncode == 0
     literal(runs, OAI_ERROR)

@@ -119,16 +119,30 @@ def _harvest_one(
 @handles_errors
 def process(
     source: Annotated[str | None, typer.Argument(help="Une source (toutes sinon).")] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Refaire toutes les notices, même inchangées (après un changement de sources.yaml)"
+            " / redo every record, changed or not (after a change to sources.yaml).",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Normaliser, valider, décider / normalize, validate and decide what was harvested."""
+    """Normaliser, valider, décider / normalize, validate and decide what was harvested.
+
+    Only what changed is redone — a harvested record, the rules. ``--force`` redoes every record:
+    a source's ``defaults:``, ``review:`` or ``portals:`` are not part of the rules' fingerprint,
+    so after changing them a plain pass would find nothing to do. A documentalist's decision on an
+    unchanged record stands either way.
+    """
     from ren_index.config.rulebook import Rulebook
     from ren_index.steps.process import process_source
 
     ctx = AppContext()
     targets = [ctx.processable(source)] if source else [*ctx.sources.values(), *ctx.platforms()]
     rulebook = Rulebook.load(ctx.settings.config_dir)
-    reports = [process_source(ctx.ledger, s, rulebook) for s in targets]
+    reports = [process_source(ctx.ledger, s, rulebook, force=force) for s in targets]
     if json_out:
         print_json(reports[0] if source else reports)
     else:

@@ -6,7 +6,9 @@ cannot be reached — by the next ``ren-index index``, which the command says in
 A decision on a platform's contribution is then told to that platform, as the web app does
 (:func:`ren_index.contributions.callbacks.deliver_pending`, which never fails the command).
 
-``queue`` shows each issue by its label with its code beside it (« Titre manquant
+``queue`` shows since when each record waits and ``review show`` the record's history, in Montreal
+time with the zone like every date a person reads (``config.clock.local_time``). ``queue`` shows each
+issue by its label with its code beside it (« Titre manquant
 (TITLE_MISSING) », from :mod:`ren_index.config.issue_codes`); ``--json`` keeps the codes. An
 ``--issue``, ``--status`` or ``--source`` it does not know is refused with the known values (exit
 2) rather than answered with an empty queue.
@@ -15,8 +17,9 @@ A decision on a platform's contribution is then told to that platform, as the we
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -33,13 +36,14 @@ from ren_index.cli.support import (
     print_json,
     refuse,
 )
+from ren_index.config.clock import local_time
 from ren_index.config.issue_codes import canonical, known_codes, label
 from ren_index.contributions.callbacks import deliver_pending
 from ren_index.ledger.models import RawRecordRow, ResourceRow, SourceRow
 from ren_index.ledger.record_json import record_view
 from ren_index.model import Status
 from ren_index.review.decisions import PersonDecision, decide_by_person, find_resource
-from ren_index.review.queries import CONTRIBUTIONS, HARVESTED, platforms_of, source_types
+from ren_index.review.queries import CONTRIBUTIONS, HARVESTED, history, platforms_of, source_types
 
 app = typer.Typer()
 review_app = typer.Typer(help="Décisions sur un enregistrement / record decisions.", no_args_is_help=True)
@@ -91,22 +95,26 @@ def queue(
             platforms = select(SourceRow.id).where(SourceRow.type == CONTRIBUTIONS)
             inside = ResourceRow.source_id.in_(platforms)
             query = query.where(inside if origin is Origin.CONTRIBUTIONS else ~inside)
-        views = [
-            record_view(r, raw, vocabularies=ctx.vocabularies, source_type=types.get(r.source_id))
-            for r, raw in session.execute(query.order_by(ResourceRow.decided_at))
-        ]
+        views: list[dict[str, Any]] = []
+        since: dict[str, datetime] = {}
+        for r, raw in session.execute(query.order_by(ResourceRow.decided_at)):
+            views.append(
+                record_view(r, raw, vocabularies=ctx.vocabularies, source_type=types.get(r.source_id))
+            )
+            since[r.id] = r.decided_at
     if code is not None:
         views = [v for v in views if any(i["code"] == code for i in v["issues"])]
     views = views[:limit]
     if json_out:
         print_json(views)
         return
-    table = Table("id", "source", "statut", "titre / title", "anomalies / issues")
+    table = Table("id", "source", "statut", "depuis / since", "titre / title", "anomalies / issues")
     for v in views:
         table.add_row(
             v["id"][:12],
             v["source"] + (" (contribution)" if v["source_type"] == CONTRIBUTIONS else ""),
             v["status"],
+            local_time(since[v["id"]]),
             (v["title"]["fr"] or v["title"]["en"] or "—")[:60],
             ", ".join(_issue_cell(str(i["code"])) for i in v["issues"]),
         )
@@ -175,6 +183,24 @@ def review_show(record_id: str, json_out: JsonOpt = False) -> None:
     for issue in view["issues"]:
         out_console.print(
             line("  ", (str(issue["code"]), "yellow"), f" ({issue['severity']}) {issue['message_fr']}"),
+            soft_wrap=True,
+        )
+    _print_history(history(ctx.ledger, view["id"]))
+
+
+def _print_history(events: list[dict[str, Any]]) -> None:
+    """The record's audit trail, newest first, each event at its Montreal time with the zone."""
+    if not events:
+        return
+    out_console.print("  historique / history:", highlight=False)
+    for event in events:
+        before = (event.get("before") or {}).get("status")
+        after = (event.get("after") or {}).get("status")
+        change = f" {before or '—'} → {after}" if after and after != before else ""
+        comment = f" « {event['comment']} »" if event.get("comment") else ""
+        out_console.print(
+            f"    {local_time(event['at'])}  {event['actor']}  {event['action']}{change}{comment}",
+            highlight=False,
             soft_wrap=True,
         )
 

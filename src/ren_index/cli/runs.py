@@ -1,8 +1,12 @@
-"""``ren-index runs``: what each run did, and ``runs release RUN_ID`` for a held harvest.
+"""``ren-index runs``: what each run did, ``runs RUN_ID`` for one, ``runs release RUN_ID`` for a held one.
 
 Librarians read these the morning after the scheduled runs. A held run (see
 :mod:`ren_index.runs.guard`) waits for one of them: ``runs release`` applies its withdrawals, processes
 them, and the next ``index`` (or ``run``) sends the source's changes to the portals.
+
+``runs RUN_ID`` shows one run with its problem lines (the first 50 and how many in all): a report
+saying ``errors=3`` sends the librarian here to read why. Times are Montreal time with the zone
+(``config.clock.local_time``); ``--json`` keeps ISO 8601 UTC.
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ from ren_index.cli.support import (
     out_console,
     print_json,
 )
+from ren_index.config.clock import local_time
 from ren_index.errors import ConfigError
 from ren_index.runs.holds import release_run
-from ren_index.runs.report import counts_summary, list_runs
+from ren_index.runs.report import counts_summary, get_run, list_runs, problems_hint, run_problems
 
 app = typer.Typer()
 
@@ -58,7 +63,7 @@ def _table(reports: Sequence[Mapping[str, Any]]) -> Table:
             r["source"],
             r["kind"],
             Text(status, style=STATUS_COLOURS.get(status, "white")),
-            (r["started_at"] or "")[:19].replace("T", " "),
+            local_time(r["started_at"]),
             _duration(r.get("duration_s")),
             counts_summary(r["counts"]),
         )
@@ -71,8 +76,9 @@ def runs(
     args: Annotated[
         list[str] | None,
         typer.Argument(
-            help="[SOURCE] pour filtrer, ou « release RUN_ID » pour libérer une moisson retenue"
-            " / [SOURCE] to filter, or 'release RUN_ID' to release a held run.",
+            help="[SOURCE] pour filtrer, RUN_ID pour une moisson et ses problèmes, ou « release RUN_ID »"
+            " pour libérer une moisson retenue / [SOURCE] to filter, RUN_ID for one run and its"
+            " problems, or 'release RUN_ID' to release a held run.",
             show_default=False,
         ),
     ] = None,
@@ -82,7 +88,7 @@ def runs(
         str | None, typer.Option("--as", help="Qui libère (défaut : l'utilisateur du système).")
     ] = None,
 ) -> None:
-    """Rapports de moisson, du plus récent / run reports, newest first; `runs release RUN_ID`."""
+    """Rapports de moisson, du plus récent / run reports, newest first; `runs RUN_ID`, `runs release ID`."""
     words = list(args or [])
     ctx = AppContext()
     if words[:1] == [RELEASE]:
@@ -93,6 +99,9 @@ def runs(
     if len(words) > 1:
         raise ConfigError("usage: ren-index runs [SOURCE] [--json] [--limit N]")
     source = words[0] if words else None
+    if source is not None and source.isdigit() and source not in ctx.sources:
+        _show(ctx, int(source), json_out)
+        return
     if source is not None:
         ctx.source(source)
     reports = list_runs(ctx.ledger, source, limit=limit)
@@ -111,14 +120,71 @@ def runs(
             highlight=False,
             soft_wrap=True,
         )
-    failed = [r for r in reports if r["status"] == "failed" and r.get("error", {}).get("resume")]
+    failed = [r for r in reports if r["status"] == "failed" and r.get("error")]
     for r in failed[:5]:
         err_console.print(
-            line(
-                ("échec / failed", "red"),
-                f" run {r['run_id']} ({r['source']}): {r['error'].get('message')}"
-                f" — reprendre / resume: {r['error']['resume']}",
+            line(("échec / failed", "red"), f" run {r['run_id']} ({r['source']}): {_todo(r['error'])}"),
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _todo(error: Mapping[str, Any]) -> str:
+    """A failure's message and what to do: correct something first, or resume."""
+    if error.get("fix"):
+        return f"{error.get('message')} — corriger / fix: {error['fix']}"
+    if error.get("resume"):
+        return f"{error.get('message')} — reprendre / resume: {error['resume']}"
+    return str(error.get("message"))
+
+
+def _show(ctx: AppContext, run_id: int, json_out: bool) -> None:
+    """One run: its report and its problem lines (first 50, and how many in all)."""
+    report = get_run(ctx.ledger, run_id)
+    problems, total = run_problems(ctx.ledger, run_id)
+    if json_out:
+        print_json({**report, "problems": problems, "problems_total": total})
+        return
+    status = str(report["status"])
+    out_console.print(
+        line(
+            (f"run {run_id}", "bold"),
+            f" — {report['source']} {report['kind']} : ",
+            (status, STATUS_COLOURS.get(status, "white")),
+        ),
+        soft_wrap=True,
+    )
+    window = report.get("window") or {}
+    fields = [
+        ("début / started", local_time(report.get("started_at"))),
+        ("fin / finished", local_time(report.get("finished_at"))),
+        ("durée / duration", _duration(report.get("duration_s"))),
+        ("comptes / counts", counts_summary(report["counts"])),
+    ]
+    if window.get("from") or window.get("until"):
+        fields.append(("fenêtre / window", f"{window.get('from') or '…'} → {window.get('until') or '…'}"))
+    for label, value in fields:
+        out_console.print(f"  {label} : {value}", highlight=False, soft_wrap=True)
+    if report.get("error"):
+        out_console.print(
+            line("  ", ("échec / failed", "red"), f": {_todo(report['error'])}"), soft_wrap=True
+        )
+    if total:
+        out_console.print(
+            f"  {total} problème(s) / problem(s)"
+            + (
+                f" — les {len(problems)} premiers / the first {len(problems)}:"
+                if total > len(problems)
+                else ":"
             ),
+            highlight=False,
+            soft_wrap=True,
+        )
+        for problem in problems:
+            out_console.print(f"    - {problem}", highlight=False, soft_wrap=True)
+    elif problems_hint(report):
+        out_console.print(
+            "  aucune ligne de problème enregistrée / no problem line recorded",
             highlight=False,
             soft_wrap=True,
         )

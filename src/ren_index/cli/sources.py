@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from ren_index.cli.source_check import check
 from ren_index.cli.support import AppContext, JsonOpt, handles_errors, line, out_console, print_json
+from ren_index.config.clock import local_time
 from ren_index.ledger import store
 from ren_index.ledger.models import SourceRow
 from ren_index.review.queries import CSV_BOM
@@ -107,7 +108,7 @@ def sources_list(json_out: JsonOpt = False) -> None:
             str(c["needs_review"]),
             str(c["rejected"]),
             str(c["deleted"]),
-            f"{last['status']} {last['started_at'][:19]}" if last else "—",
+            f"{last['status']} {local_time(last['started_at'])}" if last else "—",
         )
     out_console.print(table)
     for r in rows:

@@ -35,6 +35,7 @@ from ren_index.config.vocabularies import Vocabularies, load_vocabularies
 from ren_index.errors import RenIndexError
 from ren_index.ledger.db import open_ledger
 from ren_index.ledger.models import SourceRow
+from ren_index.runs.report import problems_hint
 from ren_index.settings import Settings, load_settings
 
 # No markup, no emoji codes: harvested and configured text is printed literally (see above).
@@ -209,7 +210,11 @@ def print_json(document: Any) -> None:
 
 
 def print_report(report: Mapping[str, Any]) -> None:
-    """A run report for people: status and counts on one or two lines, on stderr."""
+    """A run report for people: status and counts on one or two lines, on stderr.
+
+    A harvest with errors says where to read them (« 3 problème(s) : ren-index runs 7 »); a failed
+    one says what to do: ``fix`` (correct something first) or ``resume`` (run it again).
+    """
     status = str(report.get("status", "?"))
     colour = STATUS_COLOURS.get(status, "white")
     counts = ", ".join(f"{k}={v}" for k, v in report.get("counts", {}).items())
@@ -223,10 +228,15 @@ def print_report(report: Mapping[str, Any]) -> None:
         highlight=False,
         soft_wrap=True,
     )
+    hint = problems_hint(report)
+    if hint:  # errors=N never alone: where to read them
+        err_console.print(line("  ", (hint, "yellow")), highlight=False, soft_wrap=True)
     if report.get("error"):
         error = report["error"]
         err_console.print(line("  ", (str(error.get("message")), "red")), highlight=False, soft_wrap=True)
-        if error.get("resume"):
+        if error.get("fix"):
+            err_console.print(f"  corriger / fix: {error['fix']}", highlight=False, soft_wrap=True)
+        elif error.get("resume"):
             err_console.print(f"  reprendre / resume: {error['resume']}", highlight=False, soft_wrap=True)
 
 

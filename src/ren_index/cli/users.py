@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ren_index.cli.support import AppContext, JsonOpt, err_console, handles_errors, out_console, print_json
+from ren_index.config.clock import local_time, utc_iso
 from ren_index.web import accounts
 
 app = typer.Typer(help="Comptes de l'interface de révision / review UI accounts.", no_args_is_help=True)
@@ -83,7 +84,7 @@ def users_list(json_out: JsonOpt = False) -> None:
                 "active": u.active,
                 "locked": bool(locked_from),
                 "locked_from": locked_from,
-                "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None,
+                "last_login_at": utc_iso(u.last_login_at),
             }
             for u in accounts.list_users(session)
             for locked_from in [accounts.locked_clients(session, u)]
@@ -96,7 +97,7 @@ def users_list(json_out: JsonOpt = False) -> None:
         locked = "inactif / inactive" if not r["active"] else "non / no"
         if r["locked"]:
             locked = f"oui / yes ({', '.join(r['locked_from'])})"
-        table.add_row(Text(r["name"]), r["role"], Text(locked), (r["last_login_at"] or "—")[:19])
+        table.add_row(Text(r["name"]), r["role"], Text(locked), local_time(r["last_login_at"]))
     out_console.print(table)
 
 

@@ -47,7 +47,23 @@ class HarvestFailed(HarvestError):
         super().__init__(f"harvest of {report['source']} failed: {error.get('message')}")
 
 
-@task(retries=2, retry_delay_seconds=[10, 60], task_run_name="harvest-{source_id}")
+def worth_retrying(task: Any, task_run: Any, state: State[Any]) -> bool:
+    """Retry a failed harvest from its checkpoint, unless its report says what to fix first.
+
+    A metadata format the repository does not offer, a missing dump folder or a refused address
+    would fail the same way 10 and 60 s later (``error.fix``, :mod:`ren_index.steps.harvest_remedies`):
+    retrying only delays the report that says what to correct.
+    """
+    failure = state.data
+    return not (isinstance(failure, HarvestFailed) and "fix" in failure.report.get("error", {}))
+
+
+@task(
+    retries=2,
+    retry_delay_seconds=[10, 60],
+    retry_condition_fn=worth_retrying,
+    task_run_name="harvest-{source_id}",
+)
 def harvest(source_id: str, full: bool = False) -> RunReport:
     """Harvest one source into the ledger; raise on failure so Prefect retries (from the checkpoint)."""
     from ren_index.steps.harvest import harvest_source
@@ -93,7 +109,8 @@ def index() -> RunReport:
 @task(task_run_name="report-{source_id}")
 def report(source_id: str, harvested: RunReport, processed: RunReport) -> RunReport:
     """One report per source: the process step's decisions merged into the harvest run's counts,
-    kept in the ledger (``runs``) and published as a markdown artifact for the Prefect UI."""
+    kept in the ledger (``runs``) and published as a markdown artifact for the Prefect UI, which
+    links to the run's page of the review UI (``REN_PUBLIC_URL``/review/runs/RUN_ID)."""
     from prefect.artifacts import create_markdown_artifact
 
     from ren_index.runs.report import merge_process_counts, report_markdown
@@ -105,7 +122,7 @@ def report(source_id: str, harvested: RunReport, processed: RunReport) -> RunRep
     merged = RunReport(**{**harvested, **merged})  # the harvest's extra keys (withdrawn…) stay
     create_markdown_artifact(
         key=f"run-report-{source_id}",
-        markdown=report_markdown(merged),
+        markdown=report_markdown(merged, public_url=settings.public_url),
         description=f"Rapport de moisson / run report: {source_id}",
     )
     return merged

@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -259,18 +260,45 @@ def _free_port() -> int:
         return port
 
 
+def local_server_environment(port: int, base: Mapping[str, str]) -> dict[str, str]:
+    """The environment of the worker's local Prefect server on ``port``: its UI talks to its own API.
+
+    Why: ``prefect server start --port N`` serves on N, but its UI reads the API's address from
+    the settings (``PREFECT_SERVER_UI_API_URL``, else ``PREFECT_API_URL``, else
+    ``PREFECT_SERVER_API_HOST``/``_PORT``: 4200 by default), so a UI served on another port looked
+    for :4200 and showed nothing. Every one of them is set to the server's own address here,
+    whatever the operator's environment held for another server.
+    """
+    api = f"http://127.0.0.1:{port}/api"
+    return {
+        **base,
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_API_URL": api,
+        "PREFECT_SERVER_UI_API_URL": api,
+        "PREFECT_UI_API_URL": api,
+        "PREFECT_UI_URL": f"http://127.0.0.1:{port}",
+    }
+
+
 def start_local_server(port: int) -> tuple[subprocess.Popen[bytes], str]:
     """A Prefect server with its scheduler, on this machine's ``PREFECT_HOME`` database.
 
     Prefect's temporary (ephemeral) server does not run the scheduler, so scheduled runs would
-    never be created: the worker starts a real one, bound to 127.0.0.1, and stops it on exit.
+    never be created: the worker starts a real one, bound to 127.0.0.1, and stops it on exit. Its
+    UI is on the same port and talks to that server (:func:`local_server_environment`).
     """
     import httpx
 
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}/api"
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=local_server_environment(port, os.environ),
+    )
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -197,8 +197,14 @@ def earliest(session: Session) -> datetime | None:
 
 
 def sources(session: Session) -> list[tuple[str, str]]:
-    """(id, name) of every source the ledger knows, for ``ListSets``."""
-    return [
-        (row.id, row.name)
-        for row in session.execute(select(SourceRow.id, SourceRow.name).order_by(SourceRow.id))
-    ]
+    """(id, name) of the sources with at least one exposed record, for ``ListSets``.
+
+    A source whose records were never approved (all in the queue, or rejected) and a platform
+    whose contributions await review have nothing to harvest: advertising their ``source:`` set
+    would send harvesters to an empty list (``noRecordsMatch``) and tell the world a partner's
+    name before anything of it is published. A source with a once-approved record keeps its set,
+    so its deletions still reach the harvesters that hold its records.
+    """
+    has_exposed = exists().where(ResourceRow.source_id == SourceRow.id, exposed()).correlate(SourceRow)
+    query = select(SourceRow.id, SourceRow.name).where(has_exposed).order_by(SourceRow.id)
+    return [(row.id, row.name) for row in session.execute(query)]

@@ -30,6 +30,7 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.clock import local_time, utc_iso
 from ren_index.config.vocabularies import Vocabularies
 from ren_index.ledger.models import Event, RawRecordRow, ResourceRow, SourceRow
 from ren_index.ledger.record_json import record_view
@@ -230,7 +231,7 @@ def _views(session: Session, lines: list[_Line], vocabularies: Vocabularies | No
         view = record_view(
             row, raws.get(row.raw_id), vocabularies=vocabularies, source_type=types.get(row.source_id)
         )
-        view["waiting_since"] = row.decided_at.isoformat()
+        view["waiting_since"] = utc_iso(row.decided_at)
         view["issue_codes"] = sorted({str(i.get("code")) for i in row.issues or ()})
         items.append(view)
     return items
@@ -311,7 +312,7 @@ def dashboard(factory: sessionmaker[Session], *, oldest: int = 10) -> dict[str, 
                 "id": r.id,
                 "title": record_view(r, with_issues=False)["title"],
                 "source": r.source_id,
-                "waiting_since": r.decided_at.isoformat(),
+                "waiting_since": utc_iso(r.decided_at),
             }
             for r in rows
         ]
@@ -328,7 +329,7 @@ def dashboard(factory: sessionmaker[Session], *, oldest: int = 10) -> dict[str, 
 def _event(event: Event) -> dict[str, Any]:
     return {
         "id": event.id,
-        "at": event.at.isoformat(),
+        "at": utc_iso(event.at),
         "actor": event.actor,
         "action": event.action,
         "resource_id": event.resource_id,
@@ -383,7 +384,11 @@ def csv_cell(value: Any) -> str:
 
 
 def iter_events_csv(factory: sessionmaker[Session], record_id: str | None = None) -> Iterator[str]:
-    """The audit trail as CSV, a chunk at a time (for streaming responses), oldest first."""
+    """The audit trail as CSV, a chunk at a time (for streaming responses), oldest first.
+
+    ``at`` is Montreal time to the second with its zone (``2026-12-05 20:19:07 HNE``): the file is
+    read by people in a spreadsheet, beside the review UI's dates, which say the same.
+    """
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -392,7 +397,7 @@ def iter_events_csv(factory: sessionmaker[Session], record_id: str | None = None
         if record_id is not None:
             query = query.where(Event.resource_id == find_resource(session, record_id).id)
         for n, event in enumerate(session.scalars(query.execution_options(yield_per=500)), 1):
-            row = _event(event)
+            row = {**_event(event), "at": local_time(event.at, seconds=True)}
             writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
             if n % 500 == 0:
                 yield out.getvalue()

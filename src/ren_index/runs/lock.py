@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ren_index.config.clock import local_time
 from ren_index.errors import RenIndexError
 from ren_index.ledger.models import HarvestRun, SourceRow, utcnow
 
@@ -95,7 +96,7 @@ def refuse_if_running(session: Session, source_id: str) -> None:
         owner = holder(run)
         if owner is None:
             continue
-        since = run.started_at.astimezone().strftime("%Y-%m-%d %H:%M") if run.started_at else "?"
+        since = local_time(run.started_at, empty="?")
         raise HarvestInProgressError(
             f"une moisson de {source_id} est déjà en cours (run {run.id}, pid {owner.get('pid')}"
             f" sur {owner.get('host')}, depuis {since}) / a harvest of {source_id} is already"

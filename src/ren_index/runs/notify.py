@@ -36,9 +36,15 @@ def message(report: Mapping[str, Any]) -> dict[str, Any] | None:
     else:
         error = report.get("error") or {}
         detail = error.get("message", "")
-        resume = error.get("resume", f"ren-index harvest {source}")
-        fr = f"{source} (run {run_id}) : la moisson a échoué — {detail}. Reprendre : {resume}"
-        en = f"{source} (run {run_id}): the harvest failed — {detail}. Resume: {resume}"
+        fr = f"{source} (run {run_id}) : la moisson a échoué — {detail}."
+        en = f"{source} (run {run_id}): the harvest failed — {detail}."
+        if error.get("fix"):  # resuming would fail the same way: say what to correct (bilingual)
+            fr += f" Corriger : {error['fix']}"
+            en += f" Fix: {error['fix']}"
+        else:
+            resume = error.get("resume", f"ren-index harvest {source}")
+            fr += f" Reprendre : {resume}"
+            en += f" Resume: {resume}"
     return {
         "event": event,
         "source": source,

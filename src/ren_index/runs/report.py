@@ -3,7 +3,12 @@
 Every surface shows the same report: the ``--json`` output of ``harvest``, ``process``,
 ``index`` and ``run``, ``runs`` and the web runs page, the Prefect artifact and the webhook. It is
 built here only — :func:`run_report` from a ledger run, :func:`index_report` for an index pass
-over every source (which has no run row) — so a key means the same thing everywhere.
+over every source (which has no run row) — so a key means the same thing everywhere. Its times are
+ISO 8601 in UTC with their offset (``config.clock.utc_iso``); the markdown for people says them in
+Montreal time with the zone (``config.clock.local_time``).
+
+``errors=N`` never comes alone: :func:`run_problems` reads the run's problem lines (the audit
+events ``harvest_problem``) that ``ren-index runs RUN_ID`` lists, so a librarian sees why.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ren_index.ledger.models import HarvestRun
+from ren_index.config.clock import local_time, utc_iso
+from ren_index.errors import ConfigError
+from ren_index.ledger.models import Event, HarvestRun
 
 PROCESS_KEYS = ("processed", "approved", "needs_review", "rejected")
 
@@ -38,7 +45,8 @@ class RunReport(TypedDict):
     throughput: NotRequired[float | None]
     """Records per second (harvested, else processed)."""
     error: NotRequired[dict[str, Any]]
-    """A failed run: ``message``, the endpoint's context and ``resume`` (the command to run)."""
+    """A failed run: ``message``, the endpoint's context and either ``resume`` (the command to run:
+    resuming can help) or ``fix`` (what to correct first: resuming would fail the same way)."""
     stopped_at: NotRequired[dict[str, Any]]
     hold: NotRequired[dict[str, Any]]
     """A held run: why (``message_fr``, ``message_en``) and, once released, by whom."""
@@ -65,8 +73,8 @@ def run_report(run: HarvestRun) -> RunReport:
         "status": run.status,
         "counts": counts,
         "window": {"from": run.window_from, "until": run.window_until},
-        "started_at": run.started_at.isoformat() if run.started_at else None,
-        "finished_at": finished.isoformat() if finished else None,
+        "started_at": utc_iso(run.started_at),
+        "finished_at": utc_iso(finished),
         "duration_s": round(duration, 3) if duration is not None else None,
     }
     if run.error:
@@ -122,6 +130,44 @@ def list_runs(
         return [run_report(run) for run in session.scalars(query)]
 
 
+MAX_PROBLEMS = 50
+"""Problem lines ``runs RUN_ID`` lists (the count is exact)."""
+
+
+def get_run(factory: sessionmaker[Session], run_id: int) -> RunReport:
+    """One run's report, or one line naming the unknown run."""
+    with factory() as session:
+        run = session.get(HarvestRun, run_id)
+        if run is None:
+            raise ConfigError(f"run {run_id} inconnu / unknown run {run_id} — ren-index runs")
+        return run_report(run)
+
+
+def run_problems(
+    factory: sessionmaker[Session], run_id: int, *, limit: int = MAX_PROBLEMS
+) -> tuple[list[str], int]:
+    """The first ``limit`` problem lines of a run, in the order they were met, and how many in all.
+
+    Why: a report's ``errors=3`` alone leaves a librarian guessing; each problem line (a record
+    without identifier, a file that could not be read) was written to the audit trail by the
+    harvest step with the run's id, in words a librarian can act on.
+    """
+    where = (Event.run_id == run_id, Event.action == "harvest_problem")
+    with factory() as session:
+        total = int(session.scalar(select(func.count()).select_from(Event).where(*where)) or 0)
+        lines = session.scalars(select(Event.comment).where(*where).order_by(Event.id).limit(limit))
+        return [line or "" for line in lines], total
+
+
+def problems_hint(report: Mapping[str, Any]) -> str | None:
+    """« 3 problèmes : ren-index runs 7 » under a harvest report with errors, else ``None``."""
+    errors = int((report.get("counts") or {}).get("errors") or 0)
+    run_id = report.get("run_id")
+    if errors <= 0 or run_id is None or report.get("kind") != "harvest":
+        return None
+    return f"{errors} problème(s) : ren-index runs {run_id} / {errors} problem(s): ren-index runs {run_id}"
+
+
 def merge_process_counts(
     factory: sessionmaker[Session], run_id: int, process_report: Mapping[str, Any]
 ) -> RunReport:
@@ -141,15 +187,36 @@ def merge_process_counts(
         return run_report(run)
 
 
-def report_markdown(report: Mapping[str, Any]) -> str:
-    """A run report as a markdown table (the Prefect UI artifact), French first."""
+def run_page(run_id: Any, public_url: str | None) -> str:
+    """The run's page of the review UI: absolute under ``REN_PUBLIC_URL``, else its path."""
+    path = f"/review/runs/{run_id}"
+    return f"{public_url.rstrip('/')}{path}" if public_url else path
+
+
+def report_markdown(report: Mapping[str, Any], *, public_url: str | None = None) -> str:
+    """A run report as a markdown table (the Prefect UI artifact), French first.
+
+    Times in Montreal time with the zone, like every date a person reads. The run's page in the
+    review UI is a link when ``public_url`` (``REN_PUBLIC_URL``) says where the UI is: the Prefect
+    UI runs elsewhere, so a bare path would resolve against Prefect's own address.
+    """
     duration = report.get("duration_s")
     lines = [
         f"## {report.get('source')} — run {report.get('run_id')} : **{report.get('status')}**",
         "",
+    ]
+    if report.get("run_id") is not None:
+        page = run_page(report["run_id"], public_url)
+        lines += [
+            f"Page de la moisson / run page: [{page}]({page})"
+            if public_url
+            else f"Page de la moisson / run page: `{page}` (REN_PUBLIC_URL non défini / not set)",
+            "",
+        ]
+    lines += [
         "| | |",
         "|---|---|",
-        f"| début / started | {report.get('started_at') or '—'} |",
+        f"| début / started | {local_time(report.get('started_at'))} |",
         f"| durée / duration | {duration if duration is not None else '—'} s |",
         f"| débit / throughput | {report.get('throughput') or '—'} notices/s (records/s) |",
     ]
@@ -158,14 +225,16 @@ def report_markdown(report: Mapping[str, Any]) -> str:
     if hold:
         lines += ["", f"**Retenue / held** — {hold.get('message_fr')}", "", f"_{hold.get('message_en')}_"]
         lines += ["", f"Libérer / release: `ren-index runs release {report.get('run_id')}`"]
+    hint = problems_hint(report)
+    if hint:
+        lines += ["", hint]
     error = report.get("error")
     if error:
-        lines += [
-            "",
-            f"**Échec / failed** — {error.get('message')}",
-            "",
-            f"Reprendre / resume: `{error.get('resume')}`",
-        ]
+        lines += ["", f"**Échec / failed** — {error.get('message')}", ""]
+        if error.get("fix"):
+            lines.append(f"Corriger / fix: {error['fix']}")
+        elif error.get("resume"):
+            lines.append(f"Reprendre / resume: `{error['resume']}`")
     return "\n".join(lines) + "\n"
 
 

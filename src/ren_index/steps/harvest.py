@@ -54,6 +54,7 @@ from ren_index.runs.holds import guard_figures
 from ren_index.runs.notify import notify_run
 from ren_index.runs.report import RunReport, run_report
 from ren_index.settings import Settings
+from ren_index.steps.harvest_remedies import fix_for, window_fix, window_refusal
 from ren_index.steps.withdrawals import absent_identifiers, withdraw_absent
 
 log = logging.getLogger(__name__)
@@ -279,6 +280,12 @@ def harvest_source(
     )
     try:
         info = harvester.identify()
+        refused = (
+            window_refusal(from_, until, info.granularity) if isinstance(harvester, OaiHarvester) else None
+        )
+        if refused is not None:  # checked here, so no ListRecords carries the value
+            fix = window_fix(source.id, info.granularity)
+            return _fail(factory, source, settings, run_id, refused, fix=fix, resumable=False)
         for set_index in range(int(checkpoint.get("set_index") or 0), len(sets)):
             token = checkpoint.get("token") if set_index == checkpoint.get("set_index") else None
             for page in harvester.pages(
@@ -316,6 +323,9 @@ def harvest_source(
         )
     except HarvestError as exc:
         return _fail(factory, source, settings, run_id, exc)
+    except ConfigError as exc:  # the source's entry, read as the harvest needed it
+        error = HarvestError(str(exc), endpoint=_where(source))
+        return _fail(factory, source, settings, run_id, error, fix=fix_for(source, exc, settings.config_dir))
     except Exception as exc:  # a crash of any kind ends the run `failed`, never `running`
         log.info("%s : trace de l'erreur / traceback", source.id, exc_info=True)
         return _fail(
@@ -327,28 +337,41 @@ def harvest_source(
 
 
 def _fail(
-    factory: sessionmaker[Session], source: SourceConfig, settings: Settings, run_id: int, exc: HarvestError
+    factory: sessionmaker[Session],
+    source: SourceConfig,
+    settings: Settings,
+    run_id: int,
+    exc: HarvestError,
+    *,
+    fix: str | None = None,
+    resumable: bool = True,
 ) -> RunReport:
-    """Close the run ``failed`` with the error and the resume hint, release its lock, tell the webhook.
+    """Close the run ``failed`` with the error and what to do, release its lock, tell the webhook.
 
-    When the ledger itself cannot record it, the webhook still hears of the failure and a
-    :class:`HarvestError` says both problems in one line.
+    What to do is ``resume`` when resuming can help, else ``fix`` (:mod:`.harvest_remedies`). A
+    refused ``--from``/``--until`` (not ``resumable``) leaves no checkpoint: the next
+    ``harvest`` must not resume that window. When the ledger itself cannot record the failure, the
+    webhook still hears of it and a :class:`HarvestError` says both problems in one line.
     """
+    fix = fix or fix_for(source, exc, settings.config_dir)
     try:
         with factory.begin() as session:
             run = session.get_one(HarvestRun, run_id)
             run.status = "failed"
             run.finished_at = utcnow()
-            run.checkpoint = run_lock.stamp(run.checkpoint or {}, None)
-            run.error = {
-                "message": exc.message,
-                **exc.context(),
-                "resume": (
-                    f"ren-index harvest {source.id}  # resumes from the saved checkpoint"
-                    f" (set #{run.checkpoint.get('set_index')}, token"
-                    f" {run.checkpoint.get('token')!r})"
-                ),
-            }
+            run.checkpoint = run_lock.stamp(run.checkpoint or {}, None) if resumable else {}
+            todo = (
+                {"fix": fix}
+                if fix
+                else {
+                    "resume": (
+                        f"ren-index harvest {source.id}  # resumes from the saved checkpoint"
+                        f" (set #{run.checkpoint.get('set_index')}, token"
+                        f" {run.checkpoint.get('token')!r})"
+                    ),
+                }
+            )
+            run.error = {"message": exc.message, **exc.context(), **todo}
             failed = run_report(run)
     except Exception as ledger_exc:
         log.info("%s : trace de l'erreur du registre / ledger traceback", source.id, exc_info=True)
@@ -364,7 +387,7 @@ def _fail(
                 "error": {
                     "message": exc.message,
                     **exc.context(),
-                    "resume": f"ren-index harvest {source.id}",
+                    **({"fix": fix} if fix else {"resume": f"ren-index harvest {source.id}"}),
                 },
             },
         )

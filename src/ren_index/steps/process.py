@@ -371,8 +371,16 @@ def process_source(
     rulebook: Rulebook,
     *,
     on_batch: Callable[[int], None] | None = None,
+    force: bool = False,
 ) -> RunReport:
-    """Process every changed raw record of one source; return the run report."""
+    """Process every changed raw record of one source; return the run report.
+
+    ``force`` redoes every record of the source, changed or not (``ren-index process --force``).
+    Why: a change that the rules' fingerprint does not cover — a source's ``defaults:``, its
+    ``review:`` or ``portals:`` in ``sources.yaml`` — leaves every hash equal, so a plain pass
+    finds nothing to do. A person's decision still stands on a record whose source record did not
+    change (:func:`_save`'s rule): forcing redoes the rules' work, never a documentalist's.
+    """
     with factory.begin() as session:
         store.sync_source(session, source)
         run = HarvestRun(
@@ -390,21 +398,17 @@ def process_source(
         same_titles = source_title_counts(session, source.id)
     while True:
         with factory.begin() as session:
-            rows = session.scalars(
-                select(RawRecordRow)
-                .where(
-                    RawRecordRow.source_id == source.id,
-                    RawRecordRow.id > last_id,
+            query = select(RawRecordRow).where(RawRecordRow.source_id == source.id, RawRecordRow.id > last_id)
+            if not force:
+                query = query.where(
                     or_(
                         RawRecordRow.processed_hash.is_(None),
                         RawRecordRow.processed_hash != RawRecordRow.content_hash,
                         RawRecordRow.processed_with.is_(None),
                         RawRecordRow.processed_with != rulebook.fingerprint,
-                    ),
+                    )
                 )
-                .order_by(RawRecordRow.id)
-                .limit(BATCH)
-            ).all()
+            rows = session.scalars(query.order_by(RawRecordRow.id).limit(BATCH)).all()
             if not rows:
                 break
             overlays = load_overlays(session, (store.resource_id(r.source_id, r.identifier) for r in rows))

@@ -35,7 +35,17 @@ from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 from ren_index import __version__
 from ren_index.ledger.db import open_ledger
 from ren_index.settings import Settings, load_secret_key, load_settings
-from ren_index.web import auth, routes_api, routes_contributions, routes_oai, routes_runs, security
+from ren_index.web import (
+    auth,
+    routes_api,
+    routes_contributions,
+    routes_oai,
+    routes_run_page,
+    routes_runs,
+    routes_source_check,
+    routes_sources,
+    security,
+)
 from ren_index.web.deps import get_ledger, get_settings, pop_flashes, render
 from ren_index.web.i18n import LANGUAGES, LanguageMiddleware, has_message, lang_url, language_of, t
 from ren_index.web.review import actions as review_actions
@@ -49,6 +59,9 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     review_pages,
     review_actions,
     routes_runs,
+    routes_run_page,
+    routes_source_check,  # before routes_sources: /review/sources/check is not a source id
+    routes_sources,
 )
 
 log = logging.getLogger(__name__)

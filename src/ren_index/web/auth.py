@@ -38,6 +38,8 @@ _SESSION_USER = "uid"
 _SESSION_KEY = "sk"
 _SESSION_LOGIN_AT = "at"
 _MAX_NAME, _MAX_PASSWORD = 128, 1024
+OPERATING_ROLES: frozenset[str] = frozenset({"librarian", "admin"})
+"""Roles that run sources (harvest now, resume, release, pause a schedule, try a source)."""
 
 router = APIRouter(prefix="/review", tags=["review: accounts"])
 
@@ -54,6 +56,11 @@ class UserInfo:
     def can_decide(self) -> bool:
         """Documentalists and admins approve, reject and correct; librarians read."""
         return self.role in accounts.DECIDING_ROLES
+
+    @property
+    def can_operate(self) -> bool:
+        """Librarians and admins start, resume and release runs and pause schedules."""
+        return self.role in OPERATING_ROLES
 
 
 class LoginRequired(Exception):
@@ -128,6 +135,8 @@ CurrentUser = Annotated[UserInfo, Depends(require_user)]
 """A route parameter typed ``CurrentUser`` requires a login and receives the user."""
 Decider = Annotated[UserInfo, Depends(require_role(*sorted(accounts.DECIDING_ROLES)))]
 """A route parameter typed ``Decider`` requires a documentalist or an admin (others get 403)."""
+Operator = Annotated[UserInfo, Depends(require_role(*sorted(OPERATING_ROLES)))]
+"""A route parameter typed ``Operator`` requires a librarian or an admin (others get 403)."""
 
 
 def safe_next(target: str | None) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ren_index.web.messages.console import CONSOLE_MESSAGES
 from ren_index.web.messages.foundation import FOUNDATION_MESSAGES
 from ren_index.web.messages.review import REVIEW_MESSAGES
 
@@ -44,7 +45,7 @@ def merge_catalogues(*catalogues: dict[str, dict[str, str]]) -> dict[str, dict[s
     return merged
 
 
-MESSAGES = merge_catalogues(FOUNDATION_MESSAGES, REVIEW_MESSAGES)
+MESSAGES = merge_catalogues(FOUNDATION_MESSAGES, REVIEW_MESSAGES, CONSOLE_MESSAGES)
 
 
 def language_of(conn: HTTPConnection) -> str:
