@@ -17,7 +17,6 @@ the check reports the sample read so far and why it stopped (``stopped``).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections import Counter
@@ -33,6 +32,7 @@ from ren_index.harvest.base import RawRecord
 from ren_index.harvest.oai import OaiHarvester
 from ren_index.harvest.oai_lists import MetadataFormat
 from ren_index.harvest.oai_response import IdentifyInfo
+from ren_index.ledger import store
 from ren_index.ledger.models import RawRecordRow, utcnow
 from ren_index.model import Resource, Status
 from ren_index.normalize.registry import NAMESPACES, PREFIXES
@@ -226,7 +226,7 @@ def _judge(records: list[RawRecord], source: SourceConfig, rulebook: Rulebook) -
         if row.deleted:
             sample.deleted += 1
             continue
-        rid = hashlib.sha1(f"{source.id}\n{row.identifier}".encode()).hexdigest()
+        rid = store.resource_id(source.id, row.identifier)
 
         def earlier(url: str, rid: str = rid) -> str | None:
             other = first_with_url.get(url_key(url) or "")
