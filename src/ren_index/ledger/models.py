@@ -94,6 +94,9 @@ class HarvestRun(Base):
     """The ``from`` the next incremental harvest should use (set when the run completes)."""
     started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    coverage: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """A process run: the share of the source's live records with each field after the run
+    (``{"records": n, "fields": {"title": 0.98, ...}}``), so coverage can be followed over time."""
 
 
 class RawRecordRow(Base):
@@ -144,6 +147,9 @@ class ResourceRow(Base):
     quality_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
     """Documentary quality 0–100 (:mod:`ren_index.quality.score`), written by the process step so the
     queue sorts by it; ``None`` until the record is processed after migration 0006."""
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """Raised by every change a person could have missed (decision, correction, re-harvest that
+    changes the record): a decision carries the version its author saw and is refused when stale."""
 
 
 class Event(Base):
@@ -258,3 +264,30 @@ class Platform(Base):
     """Failed deliveries of the event after the cursor, so far."""
     callback_next_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     """Not before then is the next delivery tried (backoff after a failure)."""
+
+
+class Claim(Base):
+    """Who opened a record for editing, until when. A claim informs the others; it never blocks a
+    decision. One row per record: the next person to open it takes it over."""
+
+    __tablename__ = "claims"
+
+    resource_id: Mapped[str] = mapped_column(
+        ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_name: Mapped[str] = mapped_column(String(128), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SavedView(Base):
+    """A person's named queue filter (the query string's parameters as a JSON object)."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("user_name", "name", name="uq_saved_views_user_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_name: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(120))
+    query: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
