@@ -32,11 +32,6 @@ def _say(text: str) -> None:
     err_console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-def _local(moment: datetime | None) -> str:
-    """A ledger date as Montreal wall-clock time, with its zone (``2026-12-08 09:30 HNE``)."""
-    return local_time(moment)
-
-
 def _print_key(name: str, key: str, json_out: bool) -> None:
     if json_out:
         print_json({"name": name, "key": key})
@@ -109,8 +104,8 @@ def platforms_list(json_out: JsonOpt = False) -> None:
             Text(r["label"]),
             Text(r["portal"]),
             key,
-            _local(r["created_at"]),
-            _local(r["last_used_at"]),
+            local_time(r["created_at"]),
+            local_time(r["last_used_at"]),
             str(c["needs_review"]),
             str(c["approved"]),
             str(c["rejected"]),

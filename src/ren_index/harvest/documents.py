@@ -25,7 +25,7 @@ from ren_index.harvest.addresses import AddressPolicy
 from ren_index.harvest.base import Page
 from ren_index.harvest.network_errors import describe_network_error
 from ren_index.harvest.oai_http import is_retryable
-from ren_index.harvest.oai_response import SECONDS, IdentifyInfo
+from ren_index.harvest.oai_response import IdentifyInfo
 from ren_index.harvest.transport import fetch, watched_session
 from ren_index.xmlsafe import MAX_BYTES
 
@@ -189,14 +189,8 @@ class DocumentHarvester:
         return dict(self.state) if self.not_modified else dict(self._next_state)
 
     def identify(self) -> IdentifyInfo:
-        """A stub Identify: no deletions reported (so absence means withdrawal), seconds granularity."""
-        return IdentifyInfo(
-            repository_name=None,
-            base_url=self.url,
-            granularity=SECONDS,
-            deleted_record="no",
-            earliest_datestamp=None,
-        )
+        """No Identify in a feed: a complete listing (absence means withdrawal)."""
+        return IdentifyInfo.complete_listing(self.url)
 
     def pages(
         self,

@@ -41,7 +41,7 @@ from lxml import etree
 
 from ren_index.harvest.base import Page, RawRecord
 from ren_index.harvest.dump_files import Dump, DumpBounds, DumpFile, FileRefused, check_dump_path, open_dump
-from ren_index.harvest.oai_response import SECONDS, IdentifyInfo
+from ren_index.harvest.oai_response import IdentifyInfo
 from ren_index.xmlsafe import UnsafeXmlError, parse_xml
 
 log = logging.getLogger(__name__)
@@ -150,15 +150,9 @@ class LomFilesHarvester:
         return self._complete
 
     def identify(self) -> IdentifyInfo:
-        """A stub Identify: no deletions reported (absence from the dump means withdrawal)."""
+        """No Identify in a folder: a complete listing (absence from the dump means withdrawal)."""
         check_dump_path(self.path)
-        return IdentifyInfo(
-            repository_name=None,
-            base_url=str(self.path),
-            granularity=SECONDS,
-            deleted_record="no",
-            earliest_datestamp=None,
-        )
+        return IdentifyInfo.complete_listing(str(self.path))
 
     def pages(
         self,

@@ -49,6 +49,19 @@ class IdentifyInfo:
     """``no``, ``transient`` or ``persistent`` as announced (``None`` when missing)."""
     earliest_datestamp: str | None
 
+    @classmethod
+    def complete_listing(cls, base_url: str) -> IdentifyInfo:
+        """What a source without an Identify verb stands for (a feed, a dump, a folder of files):
+        every run lists everything, so ``deleted_record="no"`` — a record absent from the listing
+        is withdrawn — and seconds granularity (its dates are read as they come)."""
+        return cls(
+            repository_name=None,
+            base_url=base_url,
+            granularity=SECONDS,
+            deleted_record="no",
+            earliest_datestamp=None,
+        )
+
 
 @dataclass(frozen=True)
 class RequestContext:

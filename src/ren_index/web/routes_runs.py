@@ -12,7 +12,6 @@ The words live here rather than in the shared catalogue, beside the only page th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -113,10 +112,6 @@ def _duration(run: HarvestRun) -> str:
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
-def _local(moment: datetime) -> str:
-    return local_time(moment)
-
-
 def chart_lines(runs: list[HarvestRun]) -> tuple[list[dict[str, str]], int]:
     """One polyline per series, oldest run on the left; the y scale is the largest count shown."""
     ordered = list(reversed(runs))
@@ -160,7 +155,7 @@ def runs_page(
                         "id": r.id,
                         "status": r.status,
                         "status_label": words.get(r.status, r.status),
-                        "started": _local(r.started_at),
+                        "started": local_time(r.started_at),
                         "duration": _duration(r),
                         "counts": [int((r.counts or {}).get(c, 0)) for c in COUNT_COLUMNS],
                     }
