@@ -80,9 +80,7 @@ def test_a_contribution_is_approved_in_the_browser_and_reaches_ecole_ouverte_and
     guard.assert_clean()
 
     page.get_by_role("button", name="Approuver", exact=True).click()
-    expect(page.get_by_role("status").filter(has_text="approuvée")).to_contain_text(
-        f"Notice {record_id[:8]} approuvée"
-    )
+    expect(page.get_by_role("status").filter(has_text="approuvée")).to_contain_text(f"« {title} » approuvée")
     guard.assert_clean()
 
     # The platform reads what became of it: approved by a documentalist, and where it is public.

@@ -131,8 +131,10 @@ def test_filtering_the_queue_narrows_the_rows(live_app: LiveApp, guard: PageGuar
     filtered = record_ids_on(page)
     assert set(filtered) == {item["id"] for item in expected.items}
     assert len(filtered) < len(shown)
-    for row_codes in page.locator("#queue-table tbody tr").evaluate_all("rows => rows.map(r => r.innerText)"):
-        assert code in row_codes
+    for row_codes in page.locator("#queue-table tbody tr").evaluate_all(
+        "rows => rows.map(r => [...r.querySelectorAll('[data-code]')].map(b => b.dataset.code))"
+    ):
+        assert code in row_codes  # the badge shows the label; the code is its data-code and title
     guard.screenshot("queue.png")
     guard.assert_clean()
 
@@ -186,7 +188,7 @@ def test_correct_a_level_approve_and_find_it_in_the_index(live_app: LiveApp, gua
     page.get_by_role("button", name="Enregistrer et approuver").click()
     # The app goes on to the next record of the queue and says what it did.
     expect(page.get_by_role("status").filter(has_text="approuvée")).to_contain_text(
-        f"Notice {record_id[:8]} approuvée"
+        f"« {title} » corrigée (niveaux) et approuvée"
     )
     guard.assert_clean()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -105,8 +106,63 @@ def test_users_list_shows_a_locked_account(env: dict[str, str]) -> None:
         for _ in range(accounts.MAX_FAILED_LOGINS):
             accounts.authenticate(session, "dora", "wrong password")
         session.commit()
-    listed = ren(env, "users", "list")
-    assert listed.returncode == 0 and "dora" in listed.stdout and "oui / yes" in listed.stdout
+    listed = ren({**env, "COLUMNS": "250"}, "users", "list")
+    assert (
+        listed.returncode == 0 and "dora" in listed.stdout and "verrouillé / locked: unknown" in listed.stdout
+    )
+
+
+MONTREAL_TIME = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} H[NA]E"
+UTC_ISO = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00"
+
+
+def test_users_list_shows_roles_in_words_last_login_and_lock_outs(env: dict[str, str]) -> None:
+    wide = {**env, "COLUMNS": "250"}  # rich wraps table cells to the width: one line per account
+    ren(env, "users", "add", "ada", "--role", "admin", stdin=PASSWORD)
+    ren(env, "users", "add", "dora", "--role", "documentalist", stdin=PASSWORD)
+    ren(env, "users", "add", "lib", "--role", "librarian", stdin=PASSWORD)
+    settings = load_settings()
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        page = client.get("/review/login").text
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        for _ in range(accounts.MAX_FAILED_LOGINS):
+            client.post("/review/login", data={"username": "lib", "password": "not it", "csrf_token": token})
+        # A successful login starts a fresh session (and token): it comes last.
+        logged = client.post(
+            "/review/login", data={"username": "dora", "password": PASSWORD, "csrf_token": token}
+        )
+        assert logged.status_code == 303
+
+    listed = ren(wide, "users", "list")
+    assert listed.returncode == 0, listed.stderr
+    lines = {
+        line.split()[1]: line
+        for line in listed.stdout.splitlines()
+        if line.split()[1:2] in (["ada"], ["dora"], ["lib"])
+    }
+    assert "administrateur / admin" in lines["ada"]
+    assert "documentaliste / documentalist" in lines["dora"]
+    assert "bibliothécaire / librarian" in lines["lib"]
+    assert len(re.findall(MONTREAL_TIME, lines["dora"])) == 2  # created, last login
+    assert "jamais / never" in lines["ada"] and "jamais / never" in lines["lib"]
+    assert "jamais / never" not in lines["dora"]
+    assert "actif / active" in lines["dora"]
+    assert re.search(f"verrouillé / locked: testclient jusqu'à / until {MONTREAL_TIME}", lines["lib"])
+
+    rows = {u["name"]: u for u in json.loads(ren(env, "users", "list", "--json").stdout)}
+    assert [
+        (rows[n]["role"], rows[n]["role_label_fr"], rows[n]["role_label_en"]) for n in ("ada", "dora", "lib")
+    ] == [
+        ("admin", "administrateur", "admin"),
+        ("documentalist", "documentaliste", "documentalist"),
+        ("librarian", "bibliothécaire", "librarian"),
+    ]
+    assert re.fullmatch(UTC_ISO, rows["dora"]["last_login_at"]) and rows["lib"]["last_login_at"] is None
+    assert re.fullmatch(UTC_ISO, rows["ada"]["created_at"])
+    assert rows["lib"]["locked"] and rows["lib"]["locked_from"] == ["testclient"]
+    [lock] = rows["lib"]["locks"]
+    assert lock["client"] == "testclient" and re.fullmatch(UTC_ISO, lock["locked_until"])
+    assert not rows["dora"]["locked"] and rows["dora"]["locks"] == [] and rows["dora"]["active"]
 
 
 def one_line(text: str) -> str:

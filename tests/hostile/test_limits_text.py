@@ -38,7 +38,7 @@ from ren_index.ledger.db import open_ledger
 from ren_index.ledger.models import RawRecordRow, ResourceRow
 from ren_index.model import Provenance, Resource
 from ren_index.review.decisions import decide_by_person
-from ren_index.search.portal import clip_snippet
+from ren_index.search.results import clip_snippet
 from ren_index.settings import Settings, load_settings
 from ren_index.steps.harvest import harvest_source
 from ren_index.steps.index import index_changes
@@ -276,8 +276,10 @@ def test_search_answers_stay_small(api: Api, pipeline: Pipeline, query: str) -> 
     assert hit["title"]["fr"] == clip(TITLE, 300)
     assert len(hit["title"]["fr"]) == 300 and hit["title"]["fr"].endswith("…")
     assert len(json.dumps(hit)) < 5_000
+    assert "<mark>" not in hit["description"]["fr"]  # plain text; highlights are apart
     if query:
-        assert f"<mark>{MARK}</mark>" not in hit["description"]["fr"]  # the word is in the title only
+        assert set(hit["highlight"]) == {"title"}  # the word is in the title only
+        assert len(hit["highlight"]["title"]) <= 300
 
 
 @pytest.mark.integration

@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 
 from ren_index.config.vocabularies import load_vocabularies
-from ren_index.index.documents import document_hash, split_languages, to_document
+from ren_index.index.documents import document_hash, people, split_languages, to_document, utc_date
 from ren_index.model import (
+    Contribution,
     Controlled,
     Educational,
     General,
     Identifier,
+    Lifecycle,
     Provenance,
     Resource,
     Rights,
@@ -74,6 +76,9 @@ def test_full_record_becomes_the_expected_document() -> None:
         "licence": "https://creativecommons.org/licenses/by-nc-sa/4.0/",
         "licence_family": "undetermined",
         "disciplines": [],
+        "authors": [],
+        "contributors": [],
+        "publishers": [],
         "url": "https://eduq.info/xmlui/bitstream/123.pdf",
         "datestamp": "2024-03-01T12:00:00+00:00",
         "harvested_at": "2024-03-02T08:30:00+00:00",
@@ -109,6 +114,9 @@ def test_minimal_record_has_facet_lists_and_no_empty_text_fields() -> None:
         "resource_types": [],
         "licence_family": "undetermined",
         "disciplines": [],
+        "authors": [],
+        "contributors": [],
+        "publishers": [],
         "record": {"provenance": {"source": "s", "identifier": "i", "metadata_format": "csv"}},
     }
 
@@ -212,3 +220,102 @@ def test_v3_carries_the_quality_score_when_the_ledger_has_one() -> None:
     unscored = to_document(FULL, record_id="x", status="approved", portals=[])
     assert scored["quality"] == 73 and "quality" not in unscored  # not scored yet: left out, not 0
     assert document_hash(scored) != document_hash(unscored)  # a new score is re-sent
+
+
+def _contributions(*pairs: tuple[str | None, list[str]]) -> Lifecycle:
+    return Lifecycle(
+        contributions=[Contribution(role=Term(value=r) if r else None, entities=e) for r, e in pairs]
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "key"),
+    [
+        ("author", "authors"),
+        ("creator", "authors"),
+        ("Auteur", "authors"),
+        ("http://data.education.fr/voc/scolomfr/concept/author", "authors"),
+        ("publisher", "publishers"),
+        ("éditeur", "publishers"),
+        ("http://data.education.fr/voc/scolomfr/concept/publisher_2", "publishers"),
+        ("editor", "contributors"),  # LOM's editor is not the publisher
+        ("content provider", "contributors"),
+        ("instructional designer", "contributors"),
+        (None, "contributors"),
+    ],
+)
+def test_v4_people_by_role(role: str | None, key: str) -> None:
+    found = people(_contributions((role, ["Marie Tremblay"])).contributions)
+    assert found == {"authors": [], "contributors": [], "publishers": [], key: ["Marie Tremblay"]}
+
+
+def test_v4_people_in_the_document_first_seen_first_and_once() -> None:
+    lifecycle = _contributions(
+        ("publisher", ["Cégep de Limoilou"]),
+        ("author", ["Marie Tremblay", "Jean Roy"]),
+        ("author", ["Jean Roy", " "]),
+        ("publisher", ["Cégep de Limoilou", "Éditions Nord"]),
+    )
+    doc = to_document(_resource(lifecycle=lifecycle), record_id="x", status="approved", portals=[])
+    assert doc["authors"] == ["Marie Tremblay", "Jean Roy"]
+    assert doc["publishers"] == ["Cégep de Limoilou", "Éditions Nord"]
+    assert doc["contributors"] == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2008", "2008-01-01T00:00:00+00:00"),
+        ("2008-05", "2008-05-01T00:00:00+00:00"),
+        ("2008-05-14", "2008-05-14T00:00:00+00:00"),
+        ("2024-03-01T12:00:00Z", "2024-03-01T12:00:00+00:00"),
+        ("2000-05-28T23:00:00.0-05:00", "2000-05-29T04:00:00+00:00"),
+        ("2024-03-01T12:00:00", "2024-03-01T12:00:00+00:00"),  # no offset: UTC
+        ("2010-13", None),
+        ("2010-13-45", None),
+        ("printemps 2008", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_v4_dates_in_utc_with_offset(value: str | None, expected: str | None) -> None:
+    assert utc_date(value) == expected
+
+
+def test_v4_dates_of_the_document() -> None:
+    lifecycle = Lifecycle(
+        contributions=[
+            Contribution(role=Term(value="publisher"), entities=["Éditions"], date="2020-02-02"),
+            Contribution(role=Term(value="author"), entities=["Marie"], date="2019-01"),
+        ],
+        date="2020-02-02",
+    )
+    first_seen = datetime(2023, 1, 2, 3, 4, 5, tzinfo=UTC)
+    decided = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+    doc = to_document(
+        _resource(lifecycle=lifecycle),
+        record_id="x",
+        status="approved",
+        portals=[],
+        harvested=first_seen,
+        approved=decided,
+    )
+    assert doc["date_created"] == "2019-01-01T00:00:00+00:00"  # the author's date before the publisher's
+    assert doc["date_modified"] == "2024-03-01T12:00:00+00:00"
+    assert doc["date_harvested"] == "2023-01-02T03:04:05+00:00"
+    assert doc["date_approved"] == "2024-05-06T07:08:09+00:00"
+    undated = to_document(
+        _resource(lifecycle=Lifecycle(date="2021-09")), record_id="x", status="approved", portals=[]
+    )
+    assert undated["date_created"] == "2021-09-01T00:00:00+00:00"  # no author's date: lifecycle.date
+    assert "date_harvested" not in undated and "date_approved" not in undated
+    no_datestamp = _resource(
+        provenance=Provenance(
+            source="s",
+            identifier="i",
+            metadata_format="csv",
+            harvested_at=datetime(2024, 1, 1, 5, tzinfo=UTC),
+        )
+    )
+    doc = to_document(no_datestamp, record_id="x", status="approved", portals=[])
+    assert doc["date_modified"] == "2024-01-01T05:00:00+00:00"  # the harvest of this version

@@ -63,7 +63,7 @@ def _ids(os_client: OpenSearch, alias: str, query: str, **kw: Any) -> set[str]:
 
 def test_ensure_index_is_idempotent_and_sets_aliases(os_client: OpenSearch, prefix: str) -> None:
     first = ensure_index(os_client, prefix, portals=PORTAL_IDS)
-    assert first == f"{prefix}-resources-v3"
+    assert first == f"{prefix}-resources-v4"
     assert ensure_index(os_client, prefix, portals=PORTAL_IDS) == first
     for alias in ("resources", "pavillon", "ecole-ouverte"):
         assert alias_targets(os_client, f"{prefix}-{alias}") == [first]
@@ -73,7 +73,7 @@ def test_ensure_index_is_idempotent_and_sets_aliases(os_client: OpenSearch, pref
 
 def test_alias_swap_is_respected_by_ensure_index(os_client: OpenSearch, prefix: str) -> None:
     ensure_index(os_client, prefix, portals=PORTAL_IDS)
-    rebuilt = f"{prefix}-resources-v3-rebuild"
+    rebuilt = f"{prefix}-resources-v4-rebuild"
     assert create_index(os_client, rebuilt, replicas=0) is True
     assert create_index(os_client, rebuilt) is False
     point_aliases(os_client, prefix, rebuilt, portals=PORTAL_IDS)

@@ -19,7 +19,7 @@ from ren_index.model import General, Provenance, Resource
 from ren_index.search.query import SEARCH_FIELDS, build_query
 
 
-@pytest.fixture(scope="module", params=["v1", "v2", "v3"])
+@pytest.fixture(scope="module", params=["v1", "v2", "v3", "v4"])
 def definition(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Every version stays loadable: an older index may still serve until it is rebuilt."""
     version: str = request.param
@@ -87,7 +87,22 @@ def test_v3_is_v2_plus_the_quality_score() -> None:
     props = v3["mappings"]["properties"]
     assert props["quality"] == {"type": "integer"}
     assert {k: v for k, v in props.items() if k != "quality"} == v2["mappings"]["properties"]
-    assert DEFAULT_VERSION == "v3"
+
+
+def test_v4_is_v3_plus_people_and_dates() -> None:
+    v3, v4 = load_definition("v3"), load_definition("v4")
+    assert v4["settings"] == v3["settings"]
+    props = v4["mappings"]["properties"]
+    added = {"authors", "contributors", "publishers", "date_created", "date_harvested", "date_approved"}
+    assert set(props) - set(v3["mappings"]["properties"]) == added
+    for name in ("authors", "contributors", "publishers"):
+        # a name longer than 512 characters is kept in _source, not indexed (no immense term)
+        assert props[name] == {"type": "keyword", "ignore_above": 512}
+    for name in ("date_created", "date_harvested", "date_approved"):
+        assert props[name] == {"type": "date"}
+    assert {k: v for k, v in props.items() if k not in added} == v3["mappings"]["properties"]
+    assert v4["mappings"]["_meta"] == {"definition": "resources-v4"}
+    assert DEFAULT_VERSION == "v4"
 
 
 def test_every_document_field_is_mapped() -> None:
@@ -105,7 +120,7 @@ def test_every_document_field_is_mapped() -> None:
 
 
 def test_names() -> None:
-    assert index_name("ren") == "ren-resources-v3"
+    assert index_name("ren") == "ren-resources-v4"
     assert index_version("ren-resources-v1") == "v1"
     assert index_version("ren-resources-v2-20260101120000123456") == "v2"
     assert index_version("ren-pavillon") is None

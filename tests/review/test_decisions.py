@@ -26,8 +26,9 @@ def test_bulk_decide_counts_what_it_did(pipeline: Pipeline) -> None:
     deleted = ids_with(pipeline, "deleted")[:1]
     with pytest.raises(ReviewError):
         bulk_decide(pipeline.ledger, waiting, "rejected", actor="marie")  # a rejection needs a reason
-    counts = bulk_decide(pipeline.ledger, [*waiting, *deleted, "nope"], "approved", actor="marie")
-    assert counts == {"decided": 5, "skipped": 1, "missing": 1}
+    outcome = bulk_decide(pipeline.ledger, [*waiting, *deleted, "nope"], "approved", actor="marie")
+    assert outcome.counts == {"decided": 5, "skipped": 1, "missing": 1, "stale": 0}
+    assert sorted(outcome.decided) == sorted(waiting) and outcome.stale == []
     with pipeline.ledger() as session:
         rows = [session.get_one(ResourceRow, i) for i in waiting]
     assert {(r.status, r.decided_by) for r in rows} == {("approved", "marie")}
@@ -85,7 +86,11 @@ def test_events_csv_is_spreadsheet_safe(pipeline: Pipeline) -> None:
     assert by_action["rejected"]["comment"] == '\'=HYPERLINK("x")'
     assert by_action["rejected"]["actor"].startswith("'=")
     assert by_action["approved"]["comment"] == "'@SUM(1)"
-    assert json.loads(by_action["approved"]["after"]) == {"decided_by": "marie", "status": "approved"}
+    assert json.loads(by_action["approved"]["after"]) == {
+        "decided_by": "marie",
+        "status": "approved",
+        "version": 3,  # the record's version this approval made (the rejection made 2)
+    }
     for row in rows:
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values())
     everything = list(csv.DictReader(io.StringIO(events_csv(pipeline.ledger))))

@@ -29,7 +29,8 @@ def test_language_mismatch_takes_the_detected_language(pipeline: Pipeline) -> No
         event = session.scalars(
             select(Event).where(Event.resource_id == target.id, Event.action == "corrected")
         ).one()
-    assert event.before == {"languages": [planted.language]} and event.after == {"languages": [suggestion]}
+    assert event.before == {"languages": [planted.language]}
+    assert event.after == {"languages": [suggestion], "version": 2}
     assert event.actor == "marie" and "LANGUAGE_MISMATCH" in (event.comment or "")
 
 

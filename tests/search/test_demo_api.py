@@ -7,10 +7,12 @@ a v1 index, and ``rebuild_index`` while a thread keeps searching.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,7 @@ from ren_index.errors import IndexingError
 from ren_index.index.client import make_client
 from ren_index.index.schema import alias_targets, create_index, index_name, point_aliases
 from ren_index.ledger.db import open_ledger
-from ren_index.ledger.models import ResourceRow
+from ren_index.ledger.models import RawRecordRow, ResourceRow
 from ren_index.settings import Settings, load_settings
 from ren_index.steps.harvest import harvest_source
 from ren_index.steps.index import index_changes, rebuild_index
@@ -199,7 +201,7 @@ def test_rebuild_keeps_answering(
     assert len(answers) > 10 and min(answers) > 0
     after = alias_targets(client, f"{prefix}-resources")
     assert after == [reports[-1]["index"]] and after != before
-    assert after[0].startswith(f"{prefix}-resources-v3-")
+    assert after[0].startswith(f"{prefix}-resources-v4-")
     for alias in ("pavillon", "ecole-ouverte"):
         assert alias_targets(client, f"{prefix}-{alias}") == after
     assert not client.indices.exists(index=before[0])
@@ -207,14 +209,18 @@ def test_rebuild_keeps_answering(
     assert _get(http)["total"] == total
 
 
-def test_a_v1_index_is_not_moved_silently_and_rebuild_upgrades_it(
-    opensearch_url: str, demo: tuple[Settings, OpenSearch, sessionmaker[Session]], vocabularies: Vocabularies
+@pytest.mark.parametrize("version", ["v1", "v3"])
+def test_an_older_index_is_not_moved_silently_and_rebuild_upgrades_it(
+    opensearch_url: str,
+    demo: tuple[Settings, OpenSearch, sessionmaker[Session]],
+    vocabularies: Vocabularies,
+    version: str,
 ) -> None:
     settings, client, ledger = demo
-    prefix = f"{settings.index_prefix}up"
+    prefix = f"{settings.index_prefix}up{version}"
     try:
-        old = index_name(prefix, "v1")
-        create_index(client, old, "v1")
+        old = index_name(prefix, version)
+        create_index(client, old, version)
         point_aliases(client, prefix, old, portals=PORTAL_IDS)
         with pytest.raises(IndexingError, match=r"--rebuild"):
             index_changes(ledger, client, prefix, vocabularies=vocabularies, portals=PORTAL_IDS)
@@ -264,3 +270,31 @@ def test_indexed_documents_carry_the_quality_score_and_the_documented_boost_work
     )["hits"]["hits"]
     scores = [h["_source"]["quality"] for h in boosted]
     assert scores == sorted(scores, reverse=True) and len(boosted) == len(hits)
+
+
+def test_harvested_records_carry_people_and_dates(
+    http: TestClient, demo: tuple[Settings, OpenSearch, sessionmaker[Session]]
+) -> None:
+    """The real path (LOM and Dublin Core harvested, processed, indexed) fills the v4 fields."""
+    ledger = demo[2]
+    results = [r for src in ("demo-lom", "demo-dc") for r in _get(http, size=50, source=src)["results"]]
+    assert any(r["authors"] for r in results) and any(r["publishers"] for r in results)
+    iso_utc = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?\+00:00"
+    with ledger() as session:
+        rows = {
+            row.id: (row.decided_at, first_seen)
+            for row, first_seen in session.execute(
+                select(ResourceRow, RawRecordRow.first_seen).join(
+                    RawRecordRow, RawRecordRow.id == ResourceRow.raw_id
+                )
+            )
+        }
+    for result in results:
+        for name in ("modified", "harvested", "approved"):
+            assert re.fullmatch(iso_utc, result[name]), (name, result[name])
+        decided_at, first_seen = rows[result["id"]]
+        assert result["approved"] == decided_at.astimezone(UTC).isoformat()
+        assert result["harvested"] == first_seen.astimezone(UTC).isoformat()
+        assert result["created"] is None or re.fullmatch(iso_utc, result["created"])
+        assert all(lang["label_fr"] and lang["label_en"] for lang in result["languages"])
+    assert any(r["created"] for r in results)

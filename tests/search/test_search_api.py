@@ -178,14 +178,18 @@ def test_english_query_ranks_english_records_first(http: TestClient) -> None:
     assert _ids(http, q="activités fractions")[0] == "fr_frac"
 
 
-def test_response_shape_labels_and_snippet(http: TestClient) -> None:
+def test_response_shape_labels_and_highlight(http: TestClient) -> None:
     body = _search(http, q="fractions", portal="ecole-ouverte")
     assert body["total"] == 1 and body["page"] == 1 and body["size"] == 10
     result = body["results"][0]
     assert result == {
         "id": "fr_frac",
         "title": {"fr": "Les fractions au primaire", "en": None},
-        "description": {"fr": "Activités sur les <mark>fractions</mark>.", "en": None},
+        "description": {"fr": "Activités sur les fractions.", "en": None},
+        "highlight": {
+            "title": "Les <mark>fractions</mark> au primaire",
+            "description": "Activités sur les <mark>fractions</mark>.",
+        },
         "url": "https://ex.org/r",
         "levels": [{"uri": NIV + "primaire-4", "label_fr": "4e année du primaire", "label_en": "Grade 4"}],
         "licence": {
@@ -194,8 +198,15 @@ def test_response_shape_labels_and_snippet(http: TestClient) -> None:
             "label_en": "Attribution 4.0 International",
             "family": "open",
         },
-        "languages": ["fr"],
-        "resource_types": [TYPES + "exercice"],
+        "languages": [{"code": "fr", "label_fr": "français", "label_en": "French"}],
+        "resource_types": [{"uri": TYPES + "exercice", "label_fr": "Exercice", "label_en": "Exercise"}],
+        "authors": [],
+        "contributors": [],
+        "publishers": [],
+        "created": None,
+        "modified": "2024-01-01T00:00:00+00:00",
+        "harvested": None,
+        "approved": None,
         "source": "eduq",
         "portals": ["ecole-ouverte"],
     }
@@ -206,13 +217,18 @@ def test_response_shape_labels_and_snippet(http: TestClient) -> None:
 
 def test_highlight_escapes_markup_from_the_source(http: TestClient) -> None:
     result = _search(http, q="injections")["results"][0]
-    snippet = result["description"]["fr"]
+    snippet = result["highlight"]["description"]
     assert "<script>" not in snippet
     assert "&lt;script&gt;" in snippet and "<mark>injections</mark>" in snippet
     assert "&amp;" in snippet
-    # without a query, the beginning of the description, escaped the same way
+    assert "title" not in result["highlight"]  # the title does not say it
+    # the field itself is the plain text, markup and all (a portal inserts it as text)
+    plain = "Attention <script>alert('x')</script> aux injections & aux fractions."
+    assert result["description"]["fr"] == plain
+    # without a query, no highlight: the plain description alone
     listed = {r["id"]: r for r in _search(http, size=50)["results"]}
-    assert "&lt;script&gt;" in listed["hostile"]["description"]["fr"]
+    assert listed["hostile"]["highlight"] == {}
+    assert listed["hostile"]["description"]["fr"].startswith("Attention <script>")
 
 
 def test_portal_filter(http: TestClient) -> None:

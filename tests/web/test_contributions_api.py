@@ -62,7 +62,7 @@ def assert_bilingual(response: Response, status: int) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     french, _, english = body["detail"].partition(" / ")
     assert french and english, body
-    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["cache-control"] == "private, no-store"
     return body
 
 
@@ -85,7 +85,7 @@ def test_a_contribution_is_validated_queued_and_read_back(api: Api) -> None:
     for issue in answer["issues"]:
         assert set(issue) == {"code", "severity", "field", "message_fr", "message_en"}
     assert response.headers["location"] == "/api/contributions/mc-1"
-    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["cache-control"] == "private, no-store"
     # Never approved by rules alone: it waits in the documentalists' queue like a harvested record.
     waiting = review_queries.queue(api.ledger, source="ma-classe", size=10)
     assert [item["id"] for item in waiting.items] == [answer["id"]]

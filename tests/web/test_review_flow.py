@@ -62,7 +62,7 @@ def test_a_correction_survives_reharvests_and_a_source_change_brings_it_back(
     rid = demo.first("needs_review", "LICENCE_AMBIGUOUS").id
     number = demo.number_of(rid)
     html = follow(client, save(client, rid, title_fr="Titre corrigé par Dora", levels=[SEC4]))
-    assert "Correction enregistrée" in html
+    assert "« Titre corrigé par Dora » corrigée : titre, niveaux." in html  # one banner, by title
     stored = overlays(demo.app, rid)
     assert set(stored) == {"title", "levels"} and stored["levels"] == [SEC4]
     assert "Titre corrigé par Dora" in html and "4e secondaire" in html
@@ -91,7 +91,7 @@ def test_a_correction_survives_reharvests_and_a_source_change_brings_it_back(
         client,
         client.post(f"/review/records/{rid}/keep-correction", data={"csrf_token": token, "field": "title"}),
     )
-    assert "Correction maintenue" in kept
+    assert "« Titre corrigé par Dora » : correction maintenue." in kept
     assert "SOURCE_CHANGED_AFTER_EDIT" not in {i["code"] for i in demo.row(rid).issues}
     assert "Titre corrigé par Dora" in kept
 
@@ -125,7 +125,7 @@ def test_apply_a_suggestion_in_one_click(logged_in: Login, demo: Demo) -> None:
         client,
         client.post(f"/review/records/{row.id}/suggestion", data={"csrf_token": token, "issue": index}),
     )
-    assert "Suggestion appliquée" in page
+    assert ": suggestion appliquée." in page
     assert overlays(demo.app, row.id)["licence"] == suggested
     assert "LICENCE_AMBIGUOUS" not in {i["code"] for i in demo.row(row.id).issues}
 
@@ -139,7 +139,12 @@ def test_approve_keeps_the_decision_when_opensearch_is_unreachable(logged_in: Lo
     assert response.status_code == 303
     assert response.headers["location"] != f"/review/records/{ids[0]}"  # on to the next record
     page = follow(client, response)
-    assert ESCAPED_UNREACHABLE in page and "approuvée" in page
+    banners = lxml.html.fromstring(page).xpath('//main/div[contains(@class, "alert")]')
+    assert len(banners) == 1  # one banner per action, not one per step
+    title = demo.row(ids[0]).record["general"]["title"]
+    assert f"« {title.get('fr') or title.get('en')} » approuvée." in banners[0].text_content()
+    assert ids[0][:8] not in banners[0].text_content()  # named by its title, not its hash
+    assert ESCAPED_UNREACHABLE in page and 'id="undo-button"' in page
     row = demo.row(ids[0])
     assert (row.status, row.decided_by, row.indexed_hash) == ("approved", "dora", None)
     record = client.get(f"/review/records/{ids[0]}").text

@@ -85,7 +85,8 @@ def test_queue_lists_needs_review_with_filters_and_counts(logged_in: Login, demo
     ids = rows_of(by_issue.text)
     assert ids and waiting_one(demo) in ids
     assert all(any(i["code"] == "LICENCE_AMBIGUOUS" for i in demo.row(rid).issues) for rid in ids)
-    assert 'class="badge badge-issue">LICENCE_AMBIGUOUS<' in by_issue.text
+    # The issue in words, its code as the secondary hint (title).
+    assert 'title="code LICENCE_AMBIGUOUS" data-code="LICENCE_AMBIGUOUS">Licence ambiguë<' in by_issue.text
 
     french = client.get("/review/queue?language=fr&size=100")
     assert set(rows_of(french.text)) <= set(rows_of(page.text))

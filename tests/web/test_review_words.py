@@ -1,16 +1,25 @@
 """How the review pages put the ledger's technical values into words: language tags, the history's
-actions, fields and values (statuses, concepts, portals, empty values), in French and in English."""
+actions, fields and values (statuses, concepts, portals, empty values), in French and in English;
+and issues by their labels in the queue and the dashboard (issue 14)."""
 
 from __future__ import annotations
 
-import pytest
+import re
+from collections.abc import Callable
 
+import pytest
+from fastapi.testclient import TestClient
+
+from ren_index.config.issue_codes import label as issue_label
 from ren_index.config.languages import language_name
 from ren_index.config.rules import load_portals
 from ren_index.config.vocabularies import load_vocabularies
 from ren_index.web.review.history import action_label, actor_name, change_lines, present_event
 
-from .review_support import CONFIG
+from .review_support import *  # noqa: F403 - the fixtures
+from .review_support import CONFIG, Demo
+
+Login = Callable[..., TestClient]
 
 VOCABULARIES = load_vocabularies(CONFIG)
 PORTALS = load_portals(CONFIG)
@@ -116,3 +125,42 @@ def test_catalogues_refuse_half_translations_and_clashes() -> None:
     with pytest.raises(RuntimeError, match="redefine"):
         merge_catalogues({"fr": {"a": "x"}, "en": {"a": "x"}}, {"fr": {"a": "y"}, "en": {"a": "x"}})
     assert merge_catalogues({"fr": {"a": "x"}, "en": {"a": "y"}})["en"] == {"a": "y"}
+
+
+# Issue 14, point 4: issue labels, not codes, in the dashboard, the queue's column and its filter -----
+
+_OPTION_RE = r'<option value="([A-Z][A-Z_]+)"( title="[^"]*")?[^>]*>([^<]*) \((\d+)\)</option>'
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_queue_and_dashboard_name_issues_in_words(logged_in: Login, demo: Demo, lang: str) -> None:
+    client = logged_in()
+    queue = client.get(f"/review/queue?lang={lang}&size=100").text
+    options = re.findall(_OPTION_RE, queue)
+    assert len(options) >= 5, "the issue filter lists the waiting records' issues"
+    for code, title, text, _count in options:
+        assert text == issue_label(code, lang) != code  # the words, in the page's language
+        assert title == f' title="code {code}"'  # the code: a secondary hint
+    ambiguous = "Ambiguous licence" if lang == "en" else "Licence ambiguë"
+    assert f'data-code="LICENCE_AMBIGUOUS">{ambiguous}</span>' in queue  # the column
+    assert ">LICENCE_AMBIGUOUS<" not in queue  # never a bare code as visible text
+
+    dashboard = client.get(f"/review/?lang={lang}").text
+    table = re.search(
+        r'<table class="table table-compact" id="dashboard-issues">(.*?)</table>', dashboard, re.S
+    )
+    assert table
+    links = re.findall(
+        r'<a href="/review/queue\?issue=([A-Z_]+)" class="issue-link">([^<]*)</a>', table.group(1)
+    )
+    assert links and all(text == issue_label(code, lang) for code, text in links)
+    assert all(
+        f'<small class="muted issue-code"><code>{code}</code></small>' in table.group(1) for code, _ in links
+    )
+
+
+def test_the_chosen_issue_filter_keeps_its_label(logged_in: Login) -> None:
+    page = logged_in().get("/review/queue?issue=NO_PORTAL").text
+    assert re.search(
+        r'<option value="NO_PORTAL" title="code NO_PORTAL" selected>Aucun portail \(\d+\)</option>', page
+    )

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
+from ren_index.contributions.platforms import create_platform
 from ren_index.demo.server import DemoOaiServer
 from ren_index.ledger.models import HarvestRun, RawRecordRow
-from ren_index.web.routes_source_check import check_submit
+from ren_index.web.routes_source_check import candidate, check_submit
 
 from .console_support import *  # noqa: F403 - the fixtures
 from .console_support import Console
@@ -110,3 +111,52 @@ def test_roles_and_token(console: Console, demo_oai: DemoOaiServer) -> None:
     assert console.client.get(CHECK).status_code == 403
     assert console.post(CHECK, {"target": demo_oai.url}).status_code == 403
     assert len(demo_oai.requests) == before
+
+
+def test_the_form_is_filled_for_a_known_source_without_fetching(console: Console) -> None:
+    console.login("lea")
+    # A source of sources.yaml: tried by its id (its whole entry), its type and prefix shown.
+    page = console.client.get(f"{CHECK}?source=demo-dc&lang=fr")
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert 'id="check-target" name="target" type="text" required maxlength="2000" value="demo-dc"' in html
+    assert '<option value="oai" selected>oai</option>' in html
+    assert 'id="check-prefix" name="prefix" type="text" maxlength="64" value="oai_dc"' in html
+    assert 'id="check-prefilled"' in html and "http://127.0.0.1:8766/oai" in html
+    # Nothing was tried: no report, nothing in the ledger (the check runs on POST, with the token).
+    assert 'id="check-report"' not in html and 'id="check-error"' not in html
+    with console.ledger() as session:
+        assert session.scalar(select(func.count()).select_from(HarvestRun)) == 0
+    # Submitting the filled form keeps the entry (its defaults), type given or not.
+    settings = console.settings
+    for kind in (None, "oai"):
+        source = candidate(settings, "demo-dc", kind, "oai_dc", None)
+        assert (source.id, source.defaults, source.url) == (
+            "demo-dc",
+            {"language": "fr"},
+            "http://127.0.0.1:8766/oai",
+        )
+
+
+def test_a_source_the_ledger_alone_knows_is_filled_by_its_address(console: Console) -> None:
+    console.harvest(5)  # "partenaire" is in the ledger, not in the repository's sources.yaml
+    console.login("ada")
+    html = console.client.get(f"{CHECK}?source=partenaire&lang=en").text
+    assert f'value="{console.source.url}"' in html and '<option value="csv" selected>csv</option>' in html
+    assert "Nothing is read before" in html
+
+
+def test_an_unknown_source_or_a_platform_is_refused_politely(console: Console) -> None:
+    console.login("lea")
+    unknown = console.client.get(f"{CHECK}?source=nulle-part&lang=fr")
+    assert unknown.status_code == 404
+    assert 'id="check-error"' in unknown.text and "Aucune source « nulle-part »" in unknown.text
+    assert 'id="check-form"' in unknown.text  # the empty form, to try an address instead
+    hostile = console.client.get(CHECK, params={"source": "<script>x</script>", "lang": "fr"})
+    assert hostile.status_code == 404 and "<script>x</script>" not in hostile.text
+    create_platform(console.ledger, "ma-classe", portal="pavillon", label="Ma classe", portals=["pavillon"])
+    platform = console.client.get(f"{CHECK}?source=ma-classe&lang=fr")
+    assert platform.status_code == 400 and "plateforme de contributions" in platform.text
+    # Documentalists do not get the form at all.
+    console.login("dora")
+    assert console.client.get(f"{CHECK}?source=demo-dc").status_code == 403

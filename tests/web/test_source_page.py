@@ -8,20 +8,31 @@ the page without buttons and 403 on every action; a form without the session's t
 from __future__ import annotations
 
 import os
+import re
 import socket
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from ren_index.config.clock import MONTREAL
 from ren_index.contributions.platforms import create_platform
+from ren_index.ledger import store
 from ren_index.ledger.models import HarvestRun, utcnow
 from ren_index.orchestration import schedules
-from ren_index.review.source_page import cron_in_words, field_coverage, issue_counts, status_counts
+from ren_index.review.source_page import (
+    cron_in_words,
+    field_coverage,
+    issue_counts,
+    source_links,
+    status_counts,
+)
+from ren_index.steps.harvest import harvest_source
+from ren_index.steps.process import process_source
 from ren_index.web.routes_sources import run_now
 
 from .console_support import *  # noqa: F403 - the fixtures
-from .console_support import SOURCE_ID, Console
+from .console_support import RULEBOOK, SOURCE_ID, Console, csv_body, csv_rows
 
 PAGE = f"/review/sources/{SOURCE_ID}"
 
@@ -78,9 +89,9 @@ def test_everyone_reads_the_page_documentalists_without_buttons(console: Console
     assert f'href="/review/runs/{run.id}"' in html and "terminée" in html
     assert (" HNE" in html) or (" HAE" in html)
     assert "notices/s" in html
-    # Counts per status and per issue, coverage now (and said to be now only).
+    # Counts per status and per issue, coverage now and per process run.
     assert 'id="source-statuses"' in html and 'id="coverage-table"' in html
-    assert "sur 30 notices en vigueur" in html
+    assert "maintenant (sur 30 notices)" in html and "n'est pas disponible" not in html
     # Read only: no action form, the reason said.
     assert 'id="read-only"' in html
     for marker in ('id="run-now"', "/schedule/pause", 'id="resume-run"', 'action="' + PAGE + '/run"'):
@@ -261,7 +272,7 @@ def test_dashboard_and_runs_link_each_source(console: Console) -> None:
     console.login("lea")
     dashboard = console.client.get("/review/").text
     assert f'href="/review/sources/{SOURCE_ID}"' in dashboard
-    assert f'href="/review/sources/check?target={SOURCE_ID}"' in dashboard
+    assert f'href="/review/sources/check?source={SOURCE_ID}"' in dashboard
     runs = console.client.get("/review/runs").text
     assert f'href="/review/sources/{SOURCE_ID}"' in runs
     assert f'href="/review/runs/{console.runs()[-1].id}"' in runs
@@ -272,3 +283,86 @@ def test_the_runs_link_is_in_everyones_navigation(console: Console) -> None:
     console.login("dora")
     page = console.client.get("/review/").text
     assert 'href="/review/runs"' in page and 'href="/review/sources/check"' not in page
+
+
+def _coverage_row(html: str, run_id: int) -> str:
+    found = re.search(rf'<tr data-run="{run_id}">(.*?)</tr>', html, re.S)
+    assert found, f"no coverage row for run {run_id}"
+    return found[1]
+
+
+def _share(row: str, field: str) -> str:
+    found = re.search(rf'data-field="{field}">([^<]*)<', row)
+    assert found, field
+    return found[1]
+
+
+def test_coverage_over_time_one_row_per_process_run(console: Console) -> None:
+    # Before migration 0008 a process run kept no coverage: the page says « — » for it.
+    with console.ledger.begin() as session:
+        store.sync_source(session, console.source)
+        old = HarvestRun(
+            source_id=SOURCE_ID, kind="process", status="completed", counts={}, finished_at=utcnow()
+        )
+        session.add(old)
+        session.flush()
+        old_id = old.id
+    console.harvest(30)  # every row with a licence and a level
+    # The partner's next export: ten rows lose their licence, five their description.
+    rows = csv_rows(30)
+    for n in range(10):
+        identifier, title, description, url, language, level, _licence = rows[n].split(";")
+        rows[n] = ";".join([identifier, title, "" if n < 5 else description, url, language, level, ""])
+    console.server.body = csv_body(rows)
+    harvest_source(console.ledger, console.source, console.settings)
+    process_source(console.ledger, console.source, RULEBOOK)
+    with console.ledger() as session:
+        query = select(HarvestRun.id).where(HarvestRun.kind == "process").order_by(HarvestRun.id)
+        first, second = [i for i in session.scalars(query) if i != old_id]
+
+    console.login("dora")
+    html = console.client.get(PAGE).text
+    # The coverage now on top, then the runs newest first, each linked to its run's page.
+    table = html[html.index('id="coverage-table"') :]
+    assert table.index('id="coverage-now"') < table.index(f'data-run="{second}"')
+    assert (
+        table.index(f'data-run="{second}"')
+        < table.index(f'data-run="{first}"')
+        < table.index(f'data-run="{old_id}"')
+    )
+    now = table[table.index('id="coverage-now"') :]
+    assert _share(now, "licence") == "67 %" and _share(now, "description") == "83 %"
+    latest, earlier, before = (_coverage_row(html, i) for i in (second, first, old_id))
+    assert f'href="/review/runs/{second}"' in latest and f'href="/review/runs/{first}"' in earlier
+    assert (_share(latest, "licence"), _share(earlier, "licence")) == ("67 %", "100 %")
+    assert (_share(latest, "description"), _share(earlier, "description")) == ("83 %", "100 %")
+    assert _share(latest, "title") == "100 %" and '<td class="num">30</td>' in latest
+    assert re.search(r"<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2} H[NA]E</time>", latest)  # Montreal time, its zone
+    # The run from before 0008: a dash in every cell, and the reason said under the table.
+    assert all(
+        _share(before, f) == "—" for f in ("title", "description", "language", "level", "licence", "url")
+    )
+    assert 'id="coverage-unknown"' in html and "antérieur" in html
+    # English beside: the same table in the other catalogue.
+    english = console.client.get(PAGE + "?lang=en").text
+    assert "Processing run" in english and ">Now<" in english and "now (over 30 records)" in english
+
+    # The run's page and ``runs RUN_ID --json`` (the same report) carry it too.
+    run_page = console.client.get(f"/review/runs/{second}?lang=fr").text
+    assert 'id="run-coverage"' in run_page and "30 notices en vigueur" in run_page
+    assert re.search(
+        r'<tr data-field="licence"><th scope="row">licence</th><td class="num">67 %</td>', run_page
+    )
+    assert 'id="run-coverage-unknown"' in console.client.get(f"/review/runs/{old_id}").text
+
+
+def test_source_links_follow_the_public_url() -> None:
+    assert source_links("eduq", None) == {
+        "page": "/review/sources/eduq",
+        "check": "/review/sources/check?source=eduq",
+    }
+    assert source_links("eduq", "https://ren.example.org/") == {
+        "page": "https://ren.example.org/review/sources/eduq",
+        "check": "https://ren.example.org/review/sources/check?source=eduq",
+    }
+    assert source_links("ma-classe", None, checkable=False)["check"] is None

@@ -1,4 +1,4 @@
-"""The documentalists' commands: ``queue`` and ``review show|approve|reject ID``.
+"""The documentalists' commands: ``queue`` and ``review show|approve|reject|undo ID``.
 
 The same decisions as the web UI (:mod:`ren_index.review.decisions`), for the shell and scripts,
 published the same way: at once (:func:`ren_index.review.publish.publish`), or — when OpenSearch
@@ -12,6 +12,12 @@ issue by its label with its code beside it (« Titre manquant
 (TITLE_MISSING) », from :mod:`ren_index.config.issue_codes`); ``--json`` keeps the codes. An
 ``--issue``, ``--status`` or ``--source`` it does not know is refused with the known values (exit
 2) rather than answered with an empty queue.
+
+``review show`` prints the record's version; ``review approve|reject ID --version N`` decides only
+if the record is still at that version, and otherwise says what changed since and exits 1 (a
+script that read a record, then decides, never overwrites a colleague's decision unknowingly).
+``review undo ID`` puts the record back as it was before the newest decision, within ten minutes,
+by its author (``--as``) or an admin (:mod:`ren_index.review.undo`).
 """
 
 from __future__ import annotations
@@ -39,11 +45,13 @@ from ren_index.cli.support import (
 from ren_index.config.clock import local_time
 from ren_index.config.issue_codes import canonical, known_codes, label
 from ren_index.contributions.callbacks import deliver_pending
-from ren_index.ledger.models import RawRecordRow, ResourceRow, SourceRow
+from ren_index.ledger.models import RawRecordRow, ResourceRow, SourceRow, User
 from ren_index.ledger.record_json import record_view
 from ren_index.model import Status
+from ren_index.review.claims import live_claims
 from ren_index.review.decisions import PersonDecision, decide_by_person, find_resource
 from ren_index.review.queries import CONTRIBUTIONS, HARVESTED, history, platforms_of, source_types
+from ren_index.review.undo import undo_decision
 
 app = typer.Typer()
 review_app = typer.Typer(help="Décisions sur un enregistrement / record decisions.", no_args_is_help=True)
@@ -75,9 +83,16 @@ def queue(
         ),
     ] = None,
     limit: Annotated[int, typer.Option("--limit")] = 200,
+    claimed: Annotated[
+        str, typer.Option("--claimed", help="mine (les miens, avec --as) | unclaimed (non pris) | all.")
+    ] = "all",
+    actor: Annotated[str, typer.Option("--as", help="Qui « mine » désigne / whom mine means.")] = "cli",
     json_out: JsonOpt = False,
 ) -> None:
     """La file de validation / the validation queue."""
+    if claimed not in ("mine", "unclaimed", "all"):
+        choices = ("mine", "unclaimed", "all")
+        refuse("--claimed", claimed, choices, unknown_fr="valeur inconnue", unknown_en="unknown value")
     code = _issue_code(issue) if issue else None  # empty: no filter, as before
     if status not in STATUSES:
         refuse("--status", status, STATUSES, unknown_fr="statut inconnu", unknown_en="unknown status")
@@ -104,6 +119,11 @@ def queue(
             since[r.id] = r.decided_at
     if code is not None:
         views = [v for v in views if any(i["code"] == code for i in v["issues"])]
+    if claimed != "all":  # claims of the review UI (issue 14): who has which record open now
+        with ctx.ledger() as session:
+            held = {rid: c.user_name for rid, c in live_claims(session).items()}
+        mine = claimed == "mine"
+        views = [v for v in views if (held.get(v["id"]) == actor if mine else v["id"] not in held)]
     views = views[:limit]
     if json_out:
         print_json(views)
@@ -162,6 +182,7 @@ def review_show(record_id: str, json_out: JsonOpt = False) -> None:
     ctx = AppContext()
     with ctx.ledger() as session:
         row = find_resource(session, record_id)
+        version = row.version or 1
         source = session.get(SourceRow, row.source_id)
         view = record_view(
             row,
@@ -170,11 +191,16 @@ def review_show(record_id: str, json_out: JsonOpt = False) -> None:
             source_type=source.type if source else None,
         )
     if json_out:
-        print_json(view)
+        print_json({**view, "version": version})
         return
     out_console.print(line((view["title"]["fr"] or view["title"]["en"] or "—", "bold")), soft_wrap=True)
     for key in ("id", "source", "source_identifier", "status", "portals", "url", "languages"):
         out_console.print(f"  {key}: {view[key]}", highlight=False, soft_wrap=True)
+    out_console.print(
+        f"  version: {version}  (review approve|reject {view['id'][:12]} --version {version})",
+        highlight=False,
+        soft_wrap=True,
+    )
     contributor = view["contributor"] or {}
     if view["source_type"] == CONTRIBUTIONS:
         who = contributor.get("display_name") or contributor.get("id") or "—"
@@ -205,15 +231,27 @@ def _print_history(events: list[dict[str, Any]]) -> None:
         )
 
 
+VersionOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--version",
+        min=1,
+        help="La version vue (review show) : refus si la notice a changé depuis / the version you saw"
+        " (review show): refused if the record changed since.",
+    ),
+]
+
+
 @review_app.command("approve")
 @handles_errors
 def review_approve(
     record_id: str,
     actor: Annotated[str, typer.Option("--as", help="Qui décide / who decides.")] = "cli",
     comment: Annotated[str | None, typer.Option("--comment")] = None,
+    version: VersionOpt = None,
 ) -> None:
     """Approuver et publier un enregistrement / approve a record and publish it at once."""
-    _decide_and_publish(AppContext(), record_id, "approved", actor=actor, comment=comment)
+    _decide_and_publish(AppContext(), record_id, "approved", actor=actor, comment=comment, version=version)
 
 
 @review_app.command("reject")
@@ -222,13 +260,51 @@ def review_reject(
     record_id: str,
     reason: Annotated[str, typer.Option("--reason", help="Motif du rejet / reason.")],
     actor: Annotated[str, typer.Option("--as", help="Qui décide / who decides.")] = "cli",
+    version: VersionOpt = None,
 ) -> None:
     """Rejeter un enregistrement / reject a record (and take it out of the index at once)."""
-    _decide_and_publish(AppContext(), record_id, "rejected", actor=actor, comment=reason)
+    _decide_and_publish(AppContext(), record_id, "rejected", actor=actor, comment=reason, version=version)
+
+
+@review_app.command("undo")
+@handles_errors
+def review_undo(
+    record_id: str,
+    actor: Annotated[str, typer.Option("--as", help="L'auteur de la décision / who decided.")] = "cli",
+    version: VersionOpt = None,
+) -> None:
+    """Annuler la dernière décision (10 min) / undo the newest decision (within 10 minutes).
+
+    By its author (``--as`` the name it was taken under) or by an account whose role is admin.
+    """
+    from ren_index.review.publish import publish
+
+    ctx = AppContext()
+    with ctx.ledger() as session:
+        full_id = find_resource(session, record_id).id
+        account = session.scalar(select(User).where(User.name == actor))
+        role = account.role if account is not None else None
+    done = undo_decision(ctx.ledger, full_id, actor=actor, role=role, expected_version=version)
+    err_console.print(
+        f"{full_id}: {done.undone_action} annulée / undone → {done.status}", highlight=False, soft_wrap=True
+    )
+    with library_logs_hidden("opensearch", "ren_index.review.publish"):
+        result = publish(ctx.ledger, ctx.settings, ctx.vocabularies, [full_id])
+    err_console.print(
+        line((f"{result.message_fr} / {result.message_en}", "green" if result.published else "yellow")),
+        soft_wrap=True,
+    )
+    _tell_platforms(ctx, full_id)
 
 
 def _decide_and_publish(
-    ctx: AppContext, record_id: str, decision: PersonDecision, *, actor: str, comment: str | None
+    ctx: AppContext,
+    record_id: str,
+    decision: PersonDecision,
+    *,
+    actor: str,
+    comment: str | None,
+    version: int | None = None,
 ) -> None:
     """The decision, then its publication, as the web app does; the decision stands either way.
 
@@ -239,7 +315,9 @@ def _decide_and_publish(
 
     with ctx.ledger() as session:
         full_id = find_resource(session, record_id).id  # a prefix names one record; publish needs its id
-    status = decide_by_person(ctx.ledger, full_id, decision, actor=actor, comment=comment)
+    status = decide_by_person(
+        ctx.ledger, full_id, decision, actor=actor, comment=comment, expected_version=version
+    )
     err_console.print(f"{full_id}: {status}", highlight=False)
     with library_logs_hidden("opensearch", "ren_index.review.publish"):
         result = publish(ctx.ledger, ctx.settings, ctx.vocabularies, [full_id])

@@ -5,6 +5,11 @@ librarian looks first when a source does not run (``--json`` carries ``"error"``
 The contributions platforms (``ren-index platforms``) follow, read from the ledger: they are sources
 without a ``sources.yaml`` entry or a URL (``"platform": true``).
 
+Each source says where to see it in the review UI: its page (``"page"``) and its check page filled
+for it (``"check"``; ``null`` for a platform, which nothing harvests): absolute addresses under
+``REN_PUBLIC_URL``, else their paths. A broken entry the ledger never saw has neither (``null``):
+neither page could find it.
+
 ``sources report SOURCE`` is the feedback file for a partner (:mod:`ren_index.review.source_report`);
 ``sources check URL|ID`` tries a source before it is added (:mod:`ren_index.cli.source_check`).
 """
@@ -26,6 +31,7 @@ from ren_index.config.clock import local_time
 from ren_index.ledger import store
 from ren_index.ledger.models import SourceRow
 from ren_index.review.queries import CSV_BOM
+from ren_index.review.source_page import source_links
 from ren_index.review.source_report import iter_report_csv, report_json
 from ren_index.runs.report import run_report
 
@@ -43,6 +49,7 @@ def sources_list(json_out: JsonOpt = False) -> None:
     """Les sources, leurs comptes par statut et leur dernière moisson / sources with counts and last run."""
     ctx = AppContext()
     sources = ctx.sources
+    public_url = ctx.settings.public_url
     rows: list[dict[str, Any]] = []
     with ctx.ledger() as session:
         for source_id in sources.order:
@@ -60,6 +67,11 @@ def sources_list(json_out: JsonOpt = False) -> None:
                     "error": broken.error if broken else None,
                     "counts": store.status_counts(session, source_id),
                     "last_run": run_report(last) if last else None,
+                    **_links(
+                        source_id,
+                        public_url,
+                        known=valid is not None or bool(session.get(SourceRow, source_id)),
+                    ),
                 }
             )
         # Platforms are sources of the ledger only (``ren-index platforms add``), not of sources.yaml.
@@ -81,6 +93,7 @@ def sources_list(json_out: JsonOpt = False) -> None:
                     "error": None,
                     "counts": store.status_counts(session, row.id),
                     "last_run": run_report(last) if last else None,
+                    **source_links(row.id, public_url, checkable=False),
                 }
             )
     if json_out:
@@ -114,6 +127,29 @@ def sources_list(json_out: JsonOpt = False) -> None:
     for r in rows:
         if r["error"]:
             out_console.print(line((BROKEN, "bold red"), f" {r['id']}: {r['error']}"), soft_wrap=True)
+    _print_links(rows, public_url)
+
+
+def _links(source_id: str, public_url: str | None, *, known: bool) -> dict[str, str | None]:
+    """The source's page and check page; none for a broken entry the ledger never saw."""
+    return source_links(source_id, public_url) if known else {"page": None, "check": None}
+
+
+def _print_links(rows: list[dict[str, Any]], public_url: str | None) -> None:
+    """Under the table, whole (a table cell would cut an address): where to see each source."""
+    listed = [r for r in rows if r["page"]]
+    if not listed:
+        return
+    out_console.print("Où les voir / where to see them:")
+    for r in listed:
+        check = f"  ·  essai / check: {r['check']}" if r["check"] else ""
+        out_console.print(f"  {r['id']}  page: {r['page']}{check}", soft_wrap=True)
+    if not public_url:
+        out_console.print(
+            "  (chemins de l'interface ; REN_PUBLIC_URL en fait des adresses complètes"
+            " / paths in the review UI; REN_PUBLIC_URL makes them full addresses)",
+            soft_wrap=True,
+        )
 
 
 class ReportFormat(StrEnum):

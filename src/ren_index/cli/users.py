@@ -71,33 +71,65 @@ def users_add(
         )
 
 
+NEVER = "jamais / never"
+
+
+def _state(view: accounts.AccountView) -> str:
+    """Active, inactive, or locked out: from which addresses, until when (Montreal time)."""
+    if not view.active:
+        return "inactif / inactive"
+    if not view.locked:
+        return "actif / active"
+    where = ", ".join(f"{lock.client} jusqu'à / until {local_time(lock.locked_until)}" for lock in view.locks)
+    return f"verrouillé / locked: {where}"
+
+
+def _as_json(view: accounts.AccountView) -> dict[str, Any]:
+    """One account for ``--json``: the role as a code and in words, dates in ISO 8601 UTC."""
+    french, english = accounts.ROLE_LABELS.get(view.role, (view.role, view.role))
+    return {
+        "name": view.name,
+        "role": view.role,
+        "role_label_fr": french,
+        "role_label_en": english,
+        "active": view.active,
+        "created_at": utc_iso(view.created_at),
+        "last_login_at": utc_iso(view.last_login_at),
+        "locked": view.locked,
+        "locked_from": [lock.client for lock in view.locks],
+        "locks": [{"client": lock.client, "locked_until": utc_iso(lock.locked_until)} for lock in view.locks],
+    }
+
+
 @app.command("list")
 @handles_errors
 def users_list(json_out: JsonOpt = False) -> None:
-    """Les comptes / the accounts: name, role, locked or not, last login."""
+    """Les comptes / the accounts: role, created, last login, locked or inactive.
+
+    Dates in Montreal time with the zone; ``--json`` gives them in ISO 8601 UTC.
+    """
     ctx = AppContext()
     with ctx.ledger() as session:
-        rows: list[dict[str, Any]] = [
-            {
-                "name": u.name,
-                "role": u.role,
-                "active": u.active,
-                "locked": bool(locked_from),
-                "locked_from": locked_from,
-                "last_login_at": utc_iso(u.last_login_at),
-            }
-            for u in accounts.list_users(session)
-            for locked_from in [accounts.locked_clients(session, u)]
-        ]
+        views = accounts.account_views(session)
     if json_out:
+        rows = [_as_json(v) for v in views]
         print_json(rows)
         return
-    table = Table("nom / name", "rôle / role", "verrouillé / locked", "dernière connexion / last login")
-    for r in rows:
-        locked = "inactif / inactive" if not r["active"] else "non / no"
-        if r["locked"]:
-            locked = f"oui / yes ({', '.join(r['locked_from'])})"
-        table.add_row(Text(r["name"]), r["role"], Text(locked), local_time(r["last_login_at"]))
+    table = Table(
+        "nom / name",
+        "rôle / role",
+        "créé / created",
+        "dernière connexion / last login",
+        "état / state",
+    )
+    for v in views:
+        table.add_row(
+            Text(v.name),
+            accounts.role_label(v.role),
+            local_time(v.created_at),
+            local_time(v.last_login_at, empty=NEVER),
+            Text(_state(v)),
+        )
     out_console.print(table)
 
 

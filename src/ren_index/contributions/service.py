@@ -59,8 +59,9 @@ __all__ = [
 
 JSON_PREFIX = "contribution"
 LOM_PREFIX = "lom"
-PERSON_ACTIONS = ("approved", "rejected", "withdrawn")
-"""Audit actions of a person's decision (``review.decisions``): what ``decision`` reports."""
+PERSON_ACTIONS = ("approved", "rejected", "withdrawn", "undo")
+"""Audit actions of a person's decision (``review.decisions``, and ``review.undo``'s ``undo``, which
+puts the status back): what ``decision`` reports and what a platform's callback tells."""
 MAX_PAGE_SIZE = 200
 MAX_EXTERNAL_ID = 512
 ISSUE_KEYS = ("code", "severity", "field", "message_fr", "message_en")

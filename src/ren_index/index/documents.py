@@ -5,8 +5,25 @@ concept's ``ren:family``), ``disciplines`` (classification entries whose purpose
 ``date_modified`` (what the portals sort "newest first" on) and ``suggest`` (titles, for
 type-ahead). Version 3 (``resources-v3.json``) adds ``quality``, the record's documentary quality
 score (0–100, :mod:`ren_index.quality.score`, read from the ledger row the process step wrote) so
-portals can filter, sort or boost on it; an existing deployment runs ``ren-index index --rebuild``
-once.
+portals can filter, sort or boost on it. Version 4 (``resources-v4.json``) adds who made the
+resource and its dates, for the portals' result and resource pages:
+
+- ``authors``, ``contributors``, ``publishers`` — names of persons or organisations (vCard ``FN``,
+  else ``N``, else ``ORG``) from the lifecycle contributions, by role (:func:`people`);
+- ``date_created`` — the resource's own date as its source gives it (an author's contribution
+  date, else ``lifecycle.date``: the publisher's date in LOM, ``dc:date``, LRMI, RSS, CSV);
+- ``date_modified`` — the source's datestamp (when it last changed the record), else the time the
+  version shown was harvested (what ``sort=date`` uses);
+- ``date_harvested`` — when the record was *first* harvested (the raw record's ``first_seen``), not
+  ``last_seen``: ``last_seen`` moves with every harvest even when nothing changed, so every
+  document would be re-sent (and every ETag change) after each nightly run, and "in the catalogue
+  since" is what a portal can show; ``date_modified`` says when it changed;
+- ``date_approved`` — when the record was last approved (the ledger row's ``decided_at``; only
+  approved records are indexed).
+
+Every date is ISO 8601 in UTC with its offset (:func:`utc_date`); a date known only to the day
+(or month, or year) is midnight UTC of its first day. An existing deployment runs
+``ren-index index --rebuild`` once after each new version.
 
 Text is split by language into ``_fr`` / ``_en`` / ``_other`` fields because each language
 needs its own analyzer (French elision and stemming would mangle English, and the reverse);
@@ -30,12 +47,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from ren_index.config.clock import utc_iso
 from ren_index.config.vocabularies import Vocabularies, fold, licence_family
-from ren_index.model import LangString, Resource, pick_lang
+from ren_index.model import Contribution, LangString, Resource, pick_lang
 
 DISCIPLINE_PURPOSES = frozenset({"discipline", "subject", "matiere", "domaine", "domaine d enseignement"})
 """Folded LOM 9.1 purposes (or a purpose URI's last segment) of a classification by discipline."""
@@ -50,6 +69,11 @@ found by its words, and highlighting stays far below OpenSearch's ``max_analyzed
 LANG_BUCKETS = ("fr", "en")
 """Languages with their own analyzer; everything else is ``other``."""
 
+AUTHOR_ROLES = frozenset({"author", "creator", "auteur", "createur"})
+PUBLISHER_ROLES = frozenset({"publisher", "editeur", "diffuseur"})
+"""Folded LOM 2.3.1 roles (or a role URI's last segment) of authors and publishers; every other
+role (editor, content provider, instructional designer..., or none) is a contributor's."""
+
 
 def to_document(
     resource: Resource,
@@ -59,8 +83,13 @@ def to_document(
     portals: list[str],
     vocabularies: Vocabularies | None = None,
     quality: int | None = None,
+    harvested: datetime | None = None,
+    approved: datetime | None = None,
 ) -> dict[str, Any]:
     """The document for one record. Empty text fields are left out; facet lists are always there.
+
+    ``harvested`` is when the record was first harvested (the raw record's ``first_seen``) and
+    ``approved`` when it was last approved (the row's ``decided_at``); both come from the ledger.
 
     Facets use the validated values (``resource.controlled``) when validation set them — level
     concept URIs *with their broader levels*, so a filter on "secondaire" finds "sec 3" — and
@@ -89,12 +118,17 @@ def to_document(
     _put(doc, "licence", licence)
     doc["licence_family"] = _licence_family(controlled.licence, vocabularies)
     doc["disciplines"] = _disciplines(resource)
+    for role, names in people(resource.lifecycle.contributions).items():
+        doc[role] = [name[:MAX_INDEXED_CHARS] for name in names]
     _put(doc, "quality", quality)
     _put(doc, "url", resource.url)
     _put(doc, "datestamp", _iso_date(resource.provenance.datestamp))
-    harvested = resource.provenance.harvested_at
-    _put(doc, "harvested_at", harvested.isoformat() if harvested else None)
-    _put(doc, "date_modified", doc.get("datestamp") or doc.get("harvested_at"))
+    fetched = resource.provenance.harvested_at
+    _put(doc, "harvested_at", fetched.isoformat() if fetched else None)
+    _put(doc, "date_created", utc_date(_created(resource)))
+    _put(doc, "date_modified", utc_date(resource.provenance.datestamp) or utc_iso(fetched))
+    _put(doc, "date_harvested", utc_iso(harvested))
+    _put(doc, "date_approved", utc_iso(approved))
     primaries = {_primary(tag) for tag in languages}
     default = primaries.pop() if len(primaries) == 1 else None
     for field, texts in (
@@ -134,6 +168,61 @@ def document_hash(doc: dict[str, Any]) -> str:
     stable = {key: value for key, value in doc.items() if key != "indexed_at"}
     text = json.dumps(stable, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def people(contributions: Iterable[Contribution]) -> dict[str, list[str]]:
+    """``{"authors", "contributors", "publishers"}``: the entities' names by role (first seen first).
+
+    Roles are read like the LOM mapper reads them: a role URI by its last segment
+    (``.../concept/publisher``), folded, a ScoLOMFR ``_2`` suffix dropped.
+    """
+    found: dict[str, list[str]] = {"authors": [], "contributors": [], "publishers": []}
+    for contribution in contributions:
+        role = _role(contribution)
+        key = "contributors"
+        if role in AUTHOR_ROLES:
+            key = "authors"
+        elif role in PUBLISHER_ROLES:
+            key = "publishers"
+        found[key].extend(contribution.entities)
+    return {key: _unique(names) for key, names in found.items()}
+
+
+def _role(contribution: Contribution) -> str:
+    if contribution.role is None:
+        return ""
+    last = contribution.role.value.strip().rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    return re.sub(r" \d+$", "", fold(last))
+
+
+def _created(resource: Resource) -> str | None:
+    """An author's contribution date (when it was made), else the resource's lifecycle date."""
+    for contribution in resource.lifecycle.contributions:
+        if contribution.date and _role(contribution) in AUTHOR_ROLES:
+            return contribution.date
+    return resource.lifecycle.date
+
+
+_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?")
+
+
+def utc_date(value: str | None) -> str | None:
+    """A date or date-time as ISO 8601 UTC with its offset; ``None`` when it is not one.
+
+    ``2008``, ``2008-05`` and ``2008-05-01`` (what the mappers keep of a resource date) are
+    midnight UTC of their first day; a date-time without offset is taken as UTC.
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    partial = _PARTIAL_DATE.fullmatch(text)
+    try:
+        if partial:
+            moment = datetime(int(partial.group(1)), int(partial.group(2) or 1), 1, tzinfo=UTC)
+            return moment.isoformat()
+        return utc_iso(text)
+    except ValueError:
+        return None
 
 
 def _levels(resource: Resource, vocabularies: Vocabularies | None) -> list[str]:

@@ -272,9 +272,7 @@ class Claim(Base):
 
     __tablename__ = "claims"
 
-    resource_id: Mapped[str] = mapped_column(
-        ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True
-    )
+    resource_id: Mapped[str] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True)
     user_name: Mapped[str] = mapped_column(String(128), index=True)
     claimed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -95,3 +95,23 @@ def status_counts(session: Session, source_id: str | None = None) -> dict[str, i
     result = dict(counts)
     result["total"] = session.scalar(raw_total) or 0
     return result
+
+
+def content_of(row: ResourceRow | None) -> tuple[Any, ...] | None:
+    """What a person reads of a record (its harvest date aside): the process step snapshots it
+    before writing, so :func:`mark_updated` raises ``version`` only when it really changed."""
+    if row is None:
+        return None
+    record = dict(row.record or {})
+    provenance = record.get("provenance") or {}
+    record["provenance"] = {k: v for k, v in provenance.items() if k != "harvested_at"}
+    return (record, row.issues, row.status, row.portals)
+
+
+def mark_updated(row: ResourceRow, seen: tuple[Any, ...] | None) -> int | None:
+    """Stamp a rewritten record; one version up when it changed since ``seen`` (a person's page
+    of the old version is then stale: :mod:`ren_index.review.versions`). Its version."""
+    row.updated_at = utcnow()
+    if seen is not None and content_of(row) != seen:
+        row.version = (row.version or 1) + 1
+    return row.version

@@ -19,11 +19,17 @@ Rules worth knowing (see also docs/validation.md, "Corrections"):
   ``approve=True`` ("save and approve") adds the person's approval in the same transaction.
 * **Withdrawing** an approved (or rejected) record puts it back in the queue as the person's
   decision (``needs_review``), which removes it from the index on publication.
+* **Versions**: every function takes the record's version its author saw (``expected_version``;
+  ``None``, a command without ``--version``, skips the check) and raises
+  :class:`~ren_index.review.versions.StaleRecordError` — saying what changed since — when the record
+  moved on; each action that changes something raises the version by one
+  (:mod:`ren_index.review.versions`). A decision's event keeps what it replaced (status, decider,
+  portals, date) so it can be undone (:mod:`ren_index.review.undo`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -34,13 +40,16 @@ from ren_index.config.rulebook import Rulebook
 from ren_index.ledger import store
 from ren_index.ledger.models import Overlay, RawRecordRow, ResourceRow, utcnow
 from ren_index.overlays import EDITABLE_FIELDS, ReviewError, clean_value, same_value, source_value
+from ren_index.review.versions import StaleRecordError, lock_current, raise_version
 from ren_index.steps.process import reprocess_resource, source_config, source_resource
 
 __all__ = [
+    "BulkOutcome",
     "CorrectionResult",
     "PersonDecision",
     "RecordNotFoundError",
     "ReviewError",
+    "StaleRecordError",
     "apply_suggestion",
     "bulk_decide",
     "decide_by_person",
@@ -65,6 +74,16 @@ class CorrectionResult:
     changed_fields: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk decision did: ``counts`` (decided, skipped, missing, stale), the decided ids and
+    the refusals of the records that changed since the person's page (each says what changed)."""
+
+    counts: dict[str, int]
+    decided: list[str] = field(default_factory=list)
+    stale: list[StaleRecordError] = field(default_factory=list)
+
+
 def find_resource(session: Session, record_id: str) -> ResourceRow:
     """A resource by id, or by an unambiguous prefix of at least 6 characters."""
     row = session.get(ResourceRow, record_id)
@@ -85,10 +104,25 @@ def find_resource(session: Session, record_id: str) -> ResourceRow:
 
 
 def _decide(
-    session: Session, row: ResourceRow, status: str, actor: str, comment: str | None, action: str
+    session: Session,
+    row: ResourceRow,
+    status: str,
+    actor: str,
+    comment: str | None,
+    action: str,
+    version: int,
 ) -> None:
-    """Set a person's status on one record, with its event (the caller checked it is allowed)."""
-    before = {"status": row.status, "decided_by": row.decided_by}
+    """Set a person's status on one record, with its event (the caller checked it is allowed).
+
+    The event's ``before`` keeps everything the decision replaced, for an undo; ``after`` the
+    record's new ``version`` (the caller raises it to that).
+    """
+    before = {
+        "status": row.status,
+        "decided_by": row.decided_by,
+        "decided_at": row.decided_at.isoformat() if row.decided_at else None,
+        "portals": list(row.portals or []),
+    }
     row.status = status
     row.decided_by = actor
     row.decided_at = utcnow()
@@ -100,7 +134,7 @@ def _decide(
         resource_id=row.id,
         source_id=row.source_id,
         before=before,
-        after={"status": status, "decided_by": actor},
+        after={"status": status, "decided_by": actor, "version": version},
         comment=comment,
     )
 
@@ -130,14 +164,16 @@ def decide_by_person(
     *,
     actor: str,
     comment: str | None = None,
+    expected_version: int | None = None,
 ) -> str:
     """Approve or reject one record as ``actor``; returns the new status."""
     if decision == "rejected":
         _need_reason(comment, "Un rejet", "A rejection")
     with factory.begin() as session:
         row = find_resource(session, record_id)
+        seen = lock_current(session, row, expected_version)
         _check_decision(row, decision)
-        _decide(session, row, decision, actor, comment, decision)
+        _decide(session, row, decision, actor, comment, decision, raise_version(row, seen))
         return row.status
 
 
@@ -148,15 +184,21 @@ def bulk_decide(
     *,
     actor: str,
     comment: str | None = None,
-) -> dict[str, int]:
-    """The same decision on many records, in one transaction: ``{"decided", "skipped", "missing"}``.
+    versions: Mapping[str, int] | None = None,
+) -> BulkOutcome:
+    """The same decision on many records, in one transaction.
 
     A record that cannot take the decision (deleted at source, nothing to publish) or that no
     longer exists is counted and skipped, so one stale line of a queue page does not void the rest.
+    A record whose version is not the one in ``versions`` (the queue page's) changed since the page
+    was read: it is refused (counted ``stale``, with what changed) and the others go through. A
+    record absent from ``versions`` is decided without a check.
     """
     if decision == "rejected":
         _need_reason(comment, "Un rejet", "A rejection")
-    counts = {"decided": 0, "skipped": 0, "missing": 0}
+    counts = {"decided": 0, "skipped": 0, "missing": 0, "stale": 0}
+    decided: list[str] = []
+    stale: list[StaleRecordError] = []
     with factory.begin() as session:
         for record_id in dict.fromkeys(ids):
             row = session.get(ResourceRow, record_id)
@@ -164,16 +206,30 @@ def bulk_decide(
                 counts["missing"] += 1
                 continue
             try:
+                seen = lock_current(session, row, (versions or {}).get(record_id))
+            except StaleRecordError as exc:
+                counts["stale"] += 1
+                stale.append(exc)
+                continue
+            try:
                 _check_decision(row, decision)
             except ReviewError:
                 counts["skipped"] += 1
                 continue
-            _decide(session, row, decision, actor, comment, decision)
+            _decide(session, row, decision, actor, comment, decision, raise_version(row, seen))
             counts["decided"] += 1
-    return counts
+            decided.append(row.id)
+    return BulkOutcome(counts, decided, stale)
 
 
-def withdraw(factory: sessionmaker[Session], record_id: str, *, actor: str, comment: str | None) -> str:
+def withdraw(
+    factory: sessionmaker[Session],
+    record_id: str,
+    *,
+    actor: str,
+    comment: str | None,
+    expected_version: int | None = None,
+) -> str:
     """Put a decided record back in the queue as ``actor``'s decision; returns ``needs_review``.
 
     As a person's decision it stands across unchanged re-harvests (the rules will not approve it
@@ -182,12 +238,13 @@ def withdraw(factory: sessionmaker[Session], record_id: str, *, actor: str, comm
     _need_reason(comment, "Un retrait", "A withdrawal")
     with factory.begin() as session:
         row = find_resource(session, record_id)
+        seen = lock_current(session, row, expected_version)
         if row.status not in ("approved", "rejected"):
             raise ReviewError(
                 f"Seule une notice approuvée ou rejetée peut être remise en file (statut : {row.status}).",
                 f"Only an approved or rejected record can be put back in the queue (status: {row.status}).",
             )
-        _decide(session, row, "needs_review", actor, comment, "withdrawn")
+        _decide(session, row, "needs_review", actor, comment, "withdrawn", raise_version(row, seen))
         return row.status
 
 
@@ -203,6 +260,7 @@ def save_corrections(
     actor: str,
     comment: str | None = None,
     approve: bool = False,
+    expected_version: int | None = None,
 ) -> CorrectionResult:
     """Store corrections of one record, rebuild it at once, and optionally approve it.
 
@@ -216,6 +274,7 @@ def save_corrections(
         clean_value(unknown[0], None, rulebook.vocabularies)  # raises the bilingual error
     with factory.begin() as session:
         row = find_resource(session, record_id)
+        seen = lock_current(session, row, expected_version)
         _check_decision(row, "approved" if approve else "rejected")  # deleted records take no edit
         raw = session.get_one(RawRecordRow, row.raw_id)
         source = source_resource(raw, source_config(session, raw.source_id), rulebook)
@@ -255,13 +314,15 @@ def save_corrections(
                 resource_id=row.id,
                 source_id=row.source_id,
                 before=before,
-                after=after,
+                after={**after, "version": seen + 1},
                 comment=comment,
             )
             session.flush()
             reprocess_resource(session, row, rulebook)
+        if before or approve:
+            raise_version(row, seen)
         if approve:
-            _decide(session, row, "approved", actor, comment, "approved")
+            _decide(session, row, "approved", actor, comment, "approved", seen + 1)
         return CorrectionResult(status=row.status, changed_fields=list(before))
 
 
@@ -273,11 +334,13 @@ def keep_correction(
     *,
     actor: str,
     comment: str | None = None,
+    expected_version: int | None = None,
 ) -> CorrectionResult:
     """Answer ``SOURCE_CHANGED_AFTER_EDIT`` with "my correction stays": the source's new value
     becomes the correction's base, the issue goes away and the rules decide again."""
     with factory.begin() as session:
         row = find_resource(session, record_id)
+        seen = lock_current(session, row, expected_version)
         overlay = session.scalar(
             select(Overlay).where(Overlay.resource_id == row.id, Overlay.field == field_name)
         )
@@ -299,14 +362,14 @@ def keep_correction(
             resource_id=row.id,
             source_id=row.source_id,
             before={field_name: overlay.value, "base_value": overlay.base_value},
-            after={field_name: overlay.value, "base_value": current},
+            after={field_name: overlay.value, "base_value": current, "version": seen + 1},
             comment=comment,
         )
         overlay.base_value, overlay.actor, overlay.at = current, actor, utcnow()
         session.flush()
-        return CorrectionResult(
-            status=reprocess_resource(session, row, rulebook), changed_fields=[field_name]
-        )
+        status = reprocess_resource(session, row, rulebook)
+        raise_version(row, seen)
+        return CorrectionResult(status=status, changed_fields=[field_name])
 
 
 _LANGUAGE_CODES = ("LANGUAGE_MISMATCH", "LANGUAGE_INVALID", "LANGUAGE_DETECTED")
@@ -320,6 +383,7 @@ def apply_suggestion(
     *,
     actor: str,
     comment: str | None = None,
+    expected_version: int | None = None,
 ) -> CorrectionResult:
     """Turn one issue's suggestion into a correction (``issue`` = its index on the record, or its code).
 
@@ -328,6 +392,7 @@ def apply_suggestion(
     """
     with factory() as session:
         row = find_resource(session, record_id)
+        lock_current(session, row, expected_version)  # an issue's index means the issues the person saw
         record_id, issues, record = row.id, list(row.issues or []), dict(row.record or {})
     found = _pick_issue(issues, issue)
     code, suggestion = found["code"], found.get("suggestion")
@@ -356,7 +421,9 @@ def apply_suggestion(
         }
     else:
         raise _no_suggestion(code)
-    return save_corrections(factory, rulebook, record_id, changes, actor=actor, comment=note)
+    return save_corrections(
+        factory, rulebook, record_id, changes, actor=actor, comment=note, expected_version=expected_version
+    )
 
 
 def _pick_issue(issues: list[dict[str, Any]], issue: int | str) -> dict[str, Any]:

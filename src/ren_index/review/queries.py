@@ -1,4 +1,5 @@
-"""Read-only questions about the review work: the queue, the dashboard, a record's history, CSV.
+"""Read-only questions about the review work: the queue and the dashboard (history and CSV: re-exported
+from :mod:`ren_index.review.audit_trail`).
 
 Portable over SQLite and PostgreSQL: the filters on JSON values (issue codes, portals, levels,
 languages) are applied in Python after a SQL pre-filter on the status, over a light scan of a few
@@ -10,6 +11,10 @@ indexed columns of their own.
 Facet counts follow the usual search-page rule: the count beside a value is the number of records
 matching every *other* filter, so choosing it gives that many.
 
+The claim filter (``mine``, ``unclaimed``: :mod:`ren_index.review.claims`) and the free-text
+search ``q`` (:mod:`ren_index.review.queue_text`) narrow the same scan: the claim is one more
+dimension (so its counts follow the rule above), the search a condition every count obeys.
+
 A record's *origin* is ``contributions`` when its source is a contributing platform (a source row
 of type ``contributions``: Ma classe) and ``harvested`` otherwise. It is read from the ``sources``
 table, not from the ``platforms`` one, so a platform's records are filtered, counted and listed by
@@ -18,11 +23,7 @@ the same code as any harvested source's (the source filter lists platforms by th
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -30,17 +31,34 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ren_index.config.clock import local_time, utc_iso
+from ren_index.config.clock import utc_iso
+from ren_index.config.issue_codes import known_codes
 from ren_index.config.vocabularies import Vocabularies
-from ren_index.ledger.models import Event, RawRecordRow, ResourceRow, SourceRow
+from ren_index.ledger.models import RawRecordRow, ResourceRow, SourceRow
 from ren_index.ledger.record_json import record_view
 from ren_index.model import Status
+from ren_index.review.audit_trail import CSV_BOM as CSV_BOM
+from ren_index.review.audit_trail import CSV_COLUMNS as CSV_COLUMNS
+from ren_index.review.audit_trail import csv_cell as csv_cell
+from ren_index.review.audit_trail import events_csv as events_csv
+from ren_index.review.audit_trail import history as history
+from ren_index.review.audit_trail import iter_events_csv as iter_events_csv
+from ren_index.review.claims import ClaimInfo, live_claims
 from ren_index.review.decisions import find_resource
+from ren_index.review.queue_text import folded, haystack, matches, search_term
 
-Sort = Literal["oldest", "newest", "score_low", "score_high"]
-"""Waiting time (oldest first, newest first) or quality score (lowest first: the records that most
-need a documentalist; highest first). Records not yet scored (``None``) come last either way."""
-DIMENSIONS = ("source", "origin", "portal", "issue", "level", "language")
+Sort = Literal["oldest", "newest", "score_low", "score_high", "updated", "source", "issue"]
+"""Waiting time, i.e. the date of the last decision (oldest first, newest first); quality score
+(lowest first: the records that most need a documentalist; highest first; records not yet scored
+come last either way); ``updated``: the record last changed (re-harvest, correction, decision)
+first; ``source``: by source name; ``issue``: grouped by issue, in the order of the catalogue
+(:mod:`ren_index.config.issue_codes`: title, description, language… the same in both languages),
+records without issues last. Ties are broken by waiting time, then id."""
+SORTS: tuple[str, ...] = ("oldest", "newest", "score_low", "score_high", "updated", "source", "issue")
+DIMENSIONS = ("source", "origin", "portal", "issue", "level", "language", "claim")
+CLAIM_FILTERS = ("mine", "unclaimed")
+"""The claim filter's values (none = every record); a line's claim value is one of these or ``taken``."""
+_ISSUE_ORDER = {code: n for n, code in enumerate(known_codes())}
 MAX_PAGE_SIZE = 200
 CONTRIBUTIONS = "contributions"
 """The ``type`` of a contributing platform's source row, and the origin of its records."""
@@ -69,6 +87,10 @@ class _Line:
     waiting_since: datetime
     values: dict[str, frozenset[str]]
     quality: int | None = None
+    updated: datetime | None = None
+    source_name: str = ""
+    text: str = ""
+    """The folded searched fields (empty unless the scan was asked for them)."""
 
 
 def _source_types(session: Session) -> dict[str, str]:
@@ -104,9 +126,35 @@ def platforms_of(factory: sessionmaker[Session], ids: list[str]) -> list[str]:
         return sorted(session.scalars(query))
 
 
-def _scan(session: Session, status: str) -> list[_Line]:
+def _claim_value(holder: ClaimInfo | None, user: str | None) -> str:
+    if holder is None:
+        return "unclaimed"
+    return "mine" if user is not None and holder.user_name == user else "taken"
+
+
+_TEXT_PATHS = (
+    ("general", "title"),
+    ("general", "description"),
+    ("general", "identifiers"),
+    ("technical", "locations"),
+    ("controlled", "url"),
+    ("provenance", "identifier"),
+)
+"""The record's searched fields (``q``): titles, descriptions, identifiers and addresses."""
+
+
+def _scan(
+    session: Session,
+    status: str,
+    *,
+    user: str | None = None,
+    claims: dict[str, ClaimInfo] | None = None,
+    text: bool = False,
+    ids: list[str] | None = None,
+) -> list[_Line]:
     types = _source_types(session)
-    query = select(
+    names = {sid: name for sid, name in session.execute(select(SourceRow.id, SourceRow.name))}
+    columns: list[Any] = [
         ResourceRow.id,
         ResourceRow.decided_at,
         ResourceRow.source_id,
@@ -115,11 +163,22 @@ def _scan(session: Session, status: str) -> list[_Line]:
         ResourceRow.record[("controlled", "levels")],  # JSON path: json_extract / #>, never the record
         ResourceRow.record[("controlled", "languages")],
         ResourceRow.quality_score,
-    )
+        ResourceRow.updated_at,
+    ]
+    if text:
+        columns += [ResourceRow.record[path] for path in _TEXT_PATHS] + [RawRecordRow.identifier]
+    query = select(*columns)
+    if text:
+        query = query.outerjoin(RawRecordRow, RawRecordRow.id == ResourceRow.raw_id)
     if status != "all":
         query = query.where(ResourceRow.status == status)
+    if ids is not None:
+        query = query.where(ResourceRow.id.in_(ids))
+    claims = claims if claims is not None else {}
     lines = []
-    for rid, since, source, portals, issues, levels, languages, quality in session.execute(query):
+    for rid, since, source, portals, issues, levels, languages, quality, updated, *found in session.execute(
+        query
+    ):
         values = {
             "source": frozenset([source]),
             "origin": frozenset([origin_of(types.get(source))]),
@@ -127,8 +186,10 @@ def _scan(session: Session, status: str) -> list[_Line]:
             "issue": frozenset(str(i.get("code")) for i in issues or ()),
             "level": frozenset(levels or ()),
             "language": frozenset(str(t).split("-")[0].lower() for t in languages or ()),
+            "claim": frozenset([_claim_value(claims.get(rid), user)]),
         }
-        lines.append(_Line(rid, since, values, quality))
+        searched = haystack(rid, *found) if text else ""
+        lines.append(_Line(rid, since, values, quality, updated, names.get(source, source), searched))
     return lines
 
 
@@ -158,20 +219,53 @@ def _filtered(
     return kept, {dim: dict(c.most_common()) for dim, c in counts.items()}
 
 
-def _key(sort: Sort, waiting_since: datetime, quality: int | None, rid: str) -> tuple[Any, ...]:
+def _issue_rank(line: _Line) -> tuple[int, ...]:
+    ranks = sorted(_ISSUE_ORDER.get(code, len(_ISSUE_ORDER)) for code in line.values["issue"])
+    return (0, *ranks) if ranks else (1,)
+
+
+def _key(sort: Sort, line: _Line) -> tuple[Any, ...]:
     """The order of the queue (``newest`` is ``oldest`` reversed); ties are broken by age, then id."""
+    tie = (line.waiting_since, line.id)
     if sort in ("score_low", "score_high"):
-        value = quality or 0
-        return (quality is None, value if sort == "score_low" else -value, waiting_since, rid)
-    return (waiting_since, rid)
+        value = line.quality or 0
+        return (line.quality is None, value if sort == "score_low" else -value, *tie)
+    if sort == "updated":
+        updated = line.updated or line.waiting_since
+        return (-updated.timestamp(), *tie)
+    if sort == "source":
+        return (folded(line.source_name), min(line.values["source"]), *tie)
+    if sort == "issue":
+        return (_issue_rank(line), *tie)
+    return tie
 
 
 def _sorted(lines: list[_Line], sort: Sort) -> list[_Line]:
-    return sorted(
-        lines,
-        key=lambda line: _key(sort, line.waiting_since, line.quality, line.id),
-        reverse=sort == "newest",
-    )
+    return sorted(lines, key=lambda line: _key(sort, line), reverse=sort == "newest")
+
+
+def _lines(
+    session: Session,
+    status: str,
+    filters: dict[str, str | None],
+    *,
+    q: str | None,
+    user: str | None,
+    now: datetime | None,
+    vocabularies: Vocabularies | None,
+) -> tuple[list[_Line], dict[str, dict[str, int]], dict[str, ClaimInfo]]:
+    """The lines matching every filter and the search, the facet counts, the live claims."""
+    term = search_term(q)
+    claims = live_claims(session, now=now)
+    lines = _scan(session, status, user=user, claims=claims, text=term is not None)
+    if term is not None:
+        lines = [line for line in lines if matches(term, line.text)]
+    kept, counts = _filtered(lines, filters, vocabularies)
+    return kept, counts, claims
+
+
+def _claim_filter(claim: str | None) -> str | None:
+    return claim if claim in CLAIM_FILTERS else None
 
 
 def queue(
@@ -184,15 +278,21 @@ def queue(
     level: str | None = None,
     language: str | None = None,
     origin: str | None = None,
+    claim: str | None = None,
+    q: str | None = None,
+    user: str | None = None,
     sort: Sort = "oldest",
     page: int = 1,
     size: int = 25,
     vocabularies: Vocabularies | None = None,
+    now: datetime | None = None,
 ) -> QueuePage:
-    """One page of the records in ``status`` (``all`` = every status), filtered, sorted by age or score.
+    """One page of the records in ``status`` (``all`` = every status), filtered, searched, sorted.
 
     ``origin`` keeps the ``contributions`` of platforms or the ``harvested`` records (both when
-    ``None``), combined with the other filters like any of them.
+    ``None``); ``claim`` keeps the records ``user`` holds (``mine``) or nobody holds
+    (``unclaimed``) at ``now``; ``q`` is the free-text search; all combine with the other filters
+    like any of them, and every count obeys them all.
     """
     filters = {
         "source": source,
@@ -201,19 +301,24 @@ def queue(
         "issue": issue,
         "level": level,
         "language": language,
+        "claim": _claim_filter(claim),
     }
     size = max(1, min(size, MAX_PAGE_SIZE))
     with factory() as session:
-        lines, counts = _filtered(_scan(session, status), filters, vocabularies)
+        lines, counts, claims = _lines(
+            session, status, filters, q=q, user=user, now=now, vocabularies=vocabularies
+        )
         ordered = _sorted(lines, sort)
         pages = max(1, -(-len(ordered) // size))
         page = max(1, min(page, pages))
         chosen = ordered[(page - 1) * size : page * size]
-        items = _views(session, chosen, vocabularies)
+        items = _views(session, chosen, vocabularies, claims)
     return QueuePage(items=items, total=len(ordered), page=page, pages=pages, counts=counts)
 
 
-def _views(session: Session, lines: list[_Line], vocabularies: Vocabularies | None) -> list[dict[str, Any]]:
+def _views(
+    session: Session, lines: list[_Line], vocabularies: Vocabularies | None, claims: dict[str, ClaimInfo]
+) -> list[dict[str, Any]]:
     if not lines:
         return []
     ids = [line.id for line in lines]
@@ -232,7 +337,18 @@ def _views(session: Session, lines: list[_Line], vocabularies: Vocabularies | No
             row, raws.get(row.raw_id), vocabularies=vocabularies, source_type=types.get(row.source_id)
         )
         view["waiting_since"] = utc_iso(row.decided_at)
+        view["version"] = row.version or 1  # the bulk form posts ID:VERSION (a stale row is refused)
         view["issue_codes"] = sorted({str(i.get("code")) for i in row.issues or ()})
+        holder = claims.get(row.id)
+        view["claim"] = (
+            {
+                "user": holder.user_name,
+                "since": utc_iso(holder.claimed_at),
+                "until": utc_iso(holder.expires_at),
+            }
+            if holder is not None
+            else None
+        )
         items.append(view)
     return items
 
@@ -248,8 +364,12 @@ def neighbours(
     level: str | None = None,
     language: str | None = None,
     origin: str | None = None,
+    claim: str | None = None,
+    q: str | None = None,
+    user: str | None = None,
     sort: Sort = "oldest",
     vocabularies: Vocabularies | None = None,
+    now: datetime | None = None,
 ) -> tuple[str | None, str | None]:
     """The records before and after ``record_id`` in the same filtered, sorted queue.
 
@@ -263,14 +383,17 @@ def neighbours(
         "issue": issue,
         "level": level,
         "language": language,
+        "claim": _claim_filter(claim),
     }
     with factory() as session:
-        row = find_resource(session, record_id)
-        key = _key(sort, row.decided_at, row.quality_score, row.id)
-        lines, _counts = _filtered(_scan(session, status), filters, vocabularies)
+        rid = find_resource(session, record_id).id
+        key = _key(sort, _scan(session, "all", ids=[rid])[0])
+        lines, _counts, _claims = _lines(
+            session, status, filters, q=q, user=user, now=now, vocabularies=vocabularies
+        )
 
     def line_key(line: _Line) -> tuple[Any, ...]:
-        return _key(sort, line.waiting_since, line.quality, line.id)
+        return _key(sort, line)
 
     before = [line for line in lines if line_key(line) < key]
     after = [line for line in lines if line_key(line) > key]
@@ -324,88 +447,3 @@ def dashboard(factory: sessionmaker[Session], *, oldest: int = 10) -> dict[str, 
         "oldest": oldest_rows,
         "platforms": platforms,
     }
-
-
-def _event(event: Event) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "at": utc_iso(event.at),
-        "actor": event.actor,
-        "action": event.action,
-        "resource_id": event.resource_id,
-        "source_id": event.source_id,
-        "run_id": event.run_id,
-        "before": event.before,
-        "after": event.after,
-        "comment": event.comment,
-    }
-
-
-def history(factory: sessionmaker[Session], record_id: str) -> list[dict[str, Any]]:
-    """Every event of one record, newest first."""
-    with factory() as session:
-        rid = find_resource(session, record_id).id
-        events = session.scalars(
-            select(Event).where(Event.resource_id == rid).order_by(Event.at.desc(), Event.id.desc())
-        )
-        return [_event(e) for e in events]
-
-
-CSV_COLUMNS = (
-    "id",
-    "at",
-    "actor",
-    "action",
-    "resource_id",
-    "source_id",
-    "run_id",
-    "before",
-    "after",
-    "comment",
-)
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CSV_BOM = "\ufeff"
-"""Written first in every CSV file we hand out, so spreadsheets (Excel) read UTF-8 accents right."""
-
-
-def csv_cell(value: Any) -> str:
-    """One CSV cell: JSON for structures, and never a formula a spreadsheet would run.
-
-    The one cell writer of every CSV export (audit trail, a source's report): a title or an issue
-    value starting with ``=``, ``+``, ``-`` or ``@`` comes from a partner and must stay text.
-    """
-    if value is None:
-        text = ""
-    elif isinstance(value, (dict, list)):
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    else:
-        text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def iter_events_csv(factory: sessionmaker[Session], record_id: str | None = None) -> Iterator[str]:
-    """The audit trail as CSV, a chunk at a time (for streaming responses), oldest first.
-
-    ``at`` is Montreal time to the second with its zone (``2026-12-05 20:19:07 HNE``): the file is
-    read by people in a spreadsheet, beside the review UI's dates, which say the same.
-    """
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    with factory() as session:
-        query = select(Event).order_by(Event.at, Event.id)
-        if record_id is not None:
-            query = query.where(Event.resource_id == find_resource(session, record_id).id)
-        for n, event in enumerate(session.scalars(query.execution_options(yield_per=500)), 1):
-            row = {**_event(event), "at": local_time(event.at, seconds=True)}
-            writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
-            if n % 500 == 0:
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-    yield out.getvalue()
-
-
-def events_csv(factory: sessionmaker[Session], record_id: str | None = None) -> str:
-    """The audit trail (of one record, or all) as one CSV document with a header."""
-    return "".join(iter_events_csv(factory, record_id))

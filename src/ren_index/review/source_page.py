@@ -6,8 +6,10 @@ what would a held one withdraw, how do the records stand per status and per issu
 the fields documentalists look at first do the live records carry. Everything here is a query,
 so the pages are thin and these functions are tested without a server.
 
-The field coverage is computed *now*, over the live records: the ledger keeps each record's
-current version only, so a coverage per past run cannot be derived from it without storing one.
+The field coverage is measured the same way everywhere (:mod:`ren_index.quality.coverage`): now,
+over the live records, and as each process run left it — the ledger keeps each record's current
+version only, so every process run stores the coverage it left (``harvest_runs.coverage``) and
+:func:`coverage_history` reads those back. Runs from before that column existed have none.
 
 The schedule's words (:func:`cron_in_words`) live here too: a pure function of the cron string,
 shared by the page and its tests.
@@ -18,8 +20,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,14 +31,14 @@ from sqlalchemy.orm import Session
 from ren_index.config.sources import SourceConfig, load_sources
 from ren_index.errors import ConfigError
 from ren_index.ledger import store
+from ren_index.ledger.coverage import source_coverage
 from ren_index.ledger.models import Event, HarvestRun, RawRecordRow, ResourceRow, SourceRow
 from ren_index.model import Status
+from ren_index.quality.coverage import FIELDS as COVERAGE_FIELDS
 from ren_index.runs.lock import holder
-from ren_index.runs.report import RunReport, run_report
+from ren_index.runs.report import RunReport, review_link, run_report
 
 RECENT_RUNS = 10
-COVERAGE_FIELDS = ("title", "description", "language", "level", "licence", "url")
-"""The fields the check page measures too (:data:`ren_index.steps.source_check.COVERAGE_FIELDS`)."""
 MAX_PREVIEW = 1000
 """At most this many withdrawals are listed before a release (the count is exact)."""
 
@@ -213,39 +217,61 @@ def issue_counts(session: Session, source_id: str) -> dict[str, int]:
     return dict(counts.most_common())
 
 
-def _present(record: dict[str, Any]) -> dict[str, bool]:
-    general = record.get("general") or {}
-    controlled = record.get("controlled") or {}
-
-    def text(values: object) -> bool:
-        return isinstance(values, dict) and any(str(v).strip() for v in values.values())
-
-    return {
-        "title": text(general.get("title")),
-        "description": text(general.get("description")),
-        "language": bool(controlled.get("languages")),
-        "level": bool(controlled.get("levels")),
-        "licence": bool(controlled.get("licence")),
-        "url": bool(controlled.get("url")),
-    }
-
-
 def field_coverage(session: Session, source_id: str) -> tuple[int, dict[str, float]]:
     """How many live records the source has, and the share carrying each of :data:`COVERAGE_FIELDS`.
 
-    Read from each record's JSON as stored (no model built): one pass, cheap enough for a page.
+    :func:`ren_index.ledger.coverage.source_coverage`: the process step stores the same numbers
+    with each run, so the top row of the page's history and the last run's row agree.
     """
-    covered: Counter[str] = Counter()
-    live = 0
-    query = select(ResourceRow.record).where(
-        ResourceRow.source_id == source_id, ResourceRow.status != Status.DELETED.value
+    now = source_coverage(session, source_id)
+    return now["records"], now["fields"]
+
+
+@dataclass(frozen=True)
+class CoveragePoint:
+    """One process run's coverage: when it finished, and ``None`` when the run stored none."""
+
+    run_id: int
+    finished_at: datetime | None
+    records: int | None
+    fields: dict[str, float] | None
+
+
+def coverage_history(session: Session, source_id: str, limit: int = RECENT_RUNS) -> list[CoveragePoint]:
+    """The source's last ``limit`` finished process runs, newest first, with the coverage each left.
+
+    A run from before migration 0008 (or one that failed) has ``records`` and ``fields`` ``None``:
+    the page says « — », it never guesses.
+    """
+    query = (
+        select(HarvestRun.id, HarvestRun.finished_at, HarvestRun.started_at, HarvestRun.coverage)
+        .where(
+            HarvestRun.source_id == source_id,
+            HarvestRun.kind == "process",
+            HarvestRun.status != "running",
+        )
+        .order_by(HarvestRun.id.desc())
+        .limit(limit)
     )
-    for (record,) in session.execute(query):
-        if not isinstance(record, dict):
+    points = []
+    for run_id, finished, started, stored in session.execute(query):
+        fields = stored.get("fields") if isinstance(stored, dict) else None
+        if not isinstance(stored, dict) or not isinstance(fields, dict):
+            points.append(CoveragePoint(run_id, finished or started, None, None))
             continue
-        live += 1
-        covered.update(name for name, present in _present(record).items() if present)
-    return live, {name: round(covered[name] / live, 3) if live else 0.0 for name in COVERAGE_FIELDS}
+        shares = {f: float(fields.get(f) or 0.0) for f in COVERAGE_FIELDS}
+        points.append(CoveragePoint(run_id, finished or started, int(stored.get("records") or 0), shares))
+    return points
+
+
+def source_links(source_id: str, public_url: str | None, *, checkable: bool = True) -> dict[str, str | None]:
+    """Where to see a source: its page and its check page (pre-filled), absolute under
+    ``REN_PUBLIC_URL``, else their paths; ``check`` is ``None`` for a source nothing harvests."""
+    ident = quote(source_id, safe="")
+    return {
+        "page": review_link(f"/review/sources/{ident}", public_url),
+        "check": review_link(f"/review/sources/check?source={ident}", public_url) if checkable else None,
+    }
 
 
 # -- the schedule in words --------------------------------------------------------------------------

@@ -59,6 +59,10 @@ class RunReport(TypedDict):
     failures: NotRequired[dict[str, str]]
     index: NotRequired[str]
     replaced: NotRequired[list[str]]
+    coverage: NotRequired[dict[str, Any] | None]
+    """A process run: the share of the source's live records carrying each field once it finished,
+    ``{"records": n, "fields": {"title": 0.98, …}}`` (:mod:`ren_index.quality.coverage`); ``null``
+    for a run that did not finish or ran before the ledger kept it (migration 0008)."""
 
 
 def run_report(run: HarvestRun) -> RunReport:
@@ -79,6 +83,8 @@ def run_report(run: HarvestRun) -> RunReport:
     }
     if run.error:
         report["error"] = dict(run.error)
+    if run.kind == "process":
+        report["coverage"] = dict(run.coverage) if isinstance(run.coverage, dict) else None
     harvested = int(counts.get("harvested") or counts.get("processed") or 0)
     report["throughput"] = round(harvested / duration, 1) if duration else None
     hold = (run.checkpoint or {}).get("hold")
@@ -187,10 +193,18 @@ def merge_process_counts(
         return run_report(run)
 
 
+def review_link(path: str, public_url: str | None) -> str:
+    """A page of the review UI: absolute under ``REN_PUBLIC_URL``, else its path alone.
+
+    Said where the UI is not (the Prefect UI, a terminal), so a bare path would mislead only when
+    nobody told us the address: then the path is still what to append to it.
+    """
+    return f"{public_url.rstrip('/')}{path}" if public_url else path
+
+
 def run_page(run_id: Any, public_url: str | None) -> str:
     """The run's page of the review UI: absolute under ``REN_PUBLIC_URL``, else its path."""
-    path = f"/review/runs/{run_id}"
-    return f"{public_url.rstrip('/')}{path}" if public_url else path
+    return review_link(f"/review/runs/{run_id}", public_url)
 
 
 def report_markdown(report: Mapping[str, Any], *, public_url: str | None = None) -> str:

@@ -13,36 +13,31 @@ The query's language is guessed with Lingua (the detector validation already use
 French and English: ~0.1 ms for a few words) and, when it is clear, that language's fields count
 double (:func:`ren_index.search.query.text_query`); an unclear guess ("fraction") changes nothing.
 
-Snippets come from OpenSearch's highlighter with ``encoder: html``: the description text is
-HTML-escaped and only ``<mark>`` / ``</mark>`` are real tags, so a portal can insert the snippet
-as HTML without sanitizing it (harvested text is hostile until proven otherwise).
+Highlights come from OpenSearch's highlighter with ``encoder: html`` (:data:`HIGHLIGHT`): titles
+whole, descriptions as one fragment of about :data:`SNIPPET_CHARS` characters, and only for the
+fields that matched. Their text is HTML-escaped and only ``<mark>`` / ``</mark>`` are real tags;
+every other field of a response is plain text. One result, and the resource page, are shaped
+by :mod:`ren_index.search.results`, which states that contract.
 
 No response carries more of a text than the limits of ``validation.yaml`` (``text.title_max_chars``,
 ``text.description_max_chars``, as :class:`TextRules`): a source may send a 1 MB title, and a
 record approved before anyone shortened it (TITLE_TOO_LONG) must not make a result page, or the
 type-ahead under every keystroke, weigh a megabyte. Titles and keywords are cut at the title
-limit, every other text at the description limit, ending in "…" (:func:`clip`); a cut snippet
+limit, every other text at the description limit, ending in "…" (:func:`clip`); a cut highlight
 stays well-formed HTML.
-
-Size: one module on purpose — everything the portals' API promises (parameters, facets, snippets,
-labels, the bounds of a response) reads in one place, as pure functions tested without a server.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ren_index.config.languages import language_label
-from ren_index.config.rules import ELLIPSIS, PortalPolicy, TextRules, clip
+from ren_index.config.rules import PortalPolicy, TextRules, clip
 from ren_index.config.vocabularies import Vocabularies, Vocabulary
-from ren_index.ledger.models import ResourceRow
-from ren_index.ledger.record_json import record_view
-from ren_index.model import pick_lang
 from ren_index.search.query import LANGUAGE_GROUPS, TITLE_FIELDS, text_query
+from ren_index.search.results import HIT_SOURCE, concept_labels, hit_view
 from ren_index.validate.language_detection import detector
 
 SORTS = ("relevance", "date")
@@ -50,6 +45,7 @@ MAX_PAGE_SIZE = 50
 MAX_WINDOW = 10_000
 """OpenSearch's ``index.max_result_window``: ``page * size`` may not go past it."""
 SNIPPET_CHARS = 200
+"""About how many characters of a description a highlight fragment holds."""
 SUGGEST_SIZE = 10
 QUERY_LANGUAGES = ("fr", "en")
 MIN_LANGUAGE_CONFIDENCE = 0.6
@@ -90,20 +86,22 @@ LICENCE_FAMILIES: dict[str, tuple[str, str]] = {
     "all-rights-reserved": ("Tous droits réservés", "All rights reserved"),
     "undetermined": ("Indéterminée", "Undetermined"),
 }
-HIT_SOURCE = [
-    *TITLE_FIELDS,
-    "url",
-    "levels",
-    "licence",
-    "licence_family",
-    "languages",
-    "resource_types",
-    "source",
-    "portals",
-]
-"""What a result needs from ``_source`` (never ``record``: a page of hits stays a few KB)."""
 
-Labels = tuple[str | None, str | None]
+
+HIGHLIGHT: dict[str, Any] = {
+    "encoder": "html",
+    "pre_tags": ["<mark>"],
+    "post_tags": ["</mark>"],
+    "fields": {
+        **{f"title_{lang}": {"number_of_fragments": 0} for lang in LANGUAGE_GROUPS},
+        **{
+            f"description_{lang}": {"fragment_size": SNIPPET_CHARS, "number_of_fragments": 1}
+            for lang in LANGUAGE_GROUPS
+        },
+    },
+}
+"""The highlighter's request: escaped text, ``<mark>`` tags, only the fields that matched (no
+``no_match_size``: a field that did not match is not highlighted); a title whole (it is short)."""
 
 
 class InvalidParameter(ValueError):
@@ -165,19 +163,7 @@ def build_search(
         "track_total_hits": True,
         "_source": HIT_SOURCE,
         "aggs": _facet_aggs(active),
-        "highlight": {
-            "encoder": "html",
-            "pre_tags": ["<mark>"],
-            "post_tags": ["</mark>"],
-            "fields": {
-                f"description_{lang}": {
-                    "fragment_size": SNIPPET_CHARS,
-                    "number_of_fragments": 1,
-                    "no_match_size": SNIPPET_CHARS,
-                }
-                for lang in LANGUAGE_GROUPS
-            },
-        },
+        "highlight": HIGHLIGHT,
     }
     if active:
         body["post_filter"] = {"bool": {"filter": list(active.values())}}
@@ -213,11 +199,13 @@ def shape_search(
     """
     hits = raw["hits"]
     limits = limits or TextRules()
+    text = " ".join(params.q.split())
+    prefer = query_language(text) if text and hits["hits"] else None
     return {
         "total": int(hits["total"]["value"]),
         "page": params.page,
         "size": params.size,
-        "results": [_result(hit, vocabularies, limits) for hit in hits["hits"]],
+        "results": [hit_view(hit, vocabularies, limits, prefer) for hit in hits["hits"]],
         "facets": _facets(raw.get("aggregations", {}), portals, vocabularies),
     }
 
@@ -249,79 +237,6 @@ def shape_suggest(raw: Mapping[str, Any], limits: TextRules | None = None) -> li
         title = next((source[f][0] for f in TITLE_FIELDS if source.get(f)), None)
         out.append({"id": hit["_id"], "title": clip(title, limit) if isinstance(title, str) else None})
     return out
-
-
-def resource_view(
-    doc_id: str,
-    source: Mapping[str, Any],
-    vocabularies: Vocabularies | None,
-    limits: TextRules | None = None,
-) -> dict[str, Any]:
-    """One indexed resource in the record-view shape of DESIGN.md, plus what a resource page shows.
-
-    Built from the index alone (the API reads no ledger). ``decided_by`` is left out: who
-    approved a record is the documentalists' business, not the public's. Texts are cut at the
-    limits (``record`` holds them whole).
-    """
-    limits = limits or TextRules()
-    row = ResourceRow(
-        id=doc_id,
-        source_id=str(source.get("source")),
-        status=str(source.get("status")),
-        portals=list(source.get("portals") or []),
-        record=source.get("record"),
-        issues=[],
-        decided_by=None,
-    )
-    view = record_view(row, with_issues=False, vocabularies=vocabularies)
-    view.pop("decided_by", None)
-    record = source.get("record") or {}
-    general = record.get("general") or {}
-    description = general.get("description") or {}
-    view["description"] = {"fr": _lang(description, "fr"), "en": _lang(description, "en")}
-    view["keywords"] = [k for k in (pick_lang(kw) for kw in general.get("keywords") or []) if k]
-    view["licence"]["family"] = source.get("licence_family")
-    view["resource_types"] = list(source.get("resource_types") or [])
-    view["disciplines"] = list(source.get("disciplines") or [])
-    view["date_modified"] = source.get("date_modified")
-    view["title"] = _bounded(view["title"], limits.title_max_chars)
-    view["keywords"] = _bounded(view["keywords"], limits.title_max_chars)
-    bounded: dict[str, Any] = _bounded(view, limits.description_max_chars)
-    return bounded
-
-
-def _bounded(value: Any, limit: int) -> Any:
-    """``value`` with every string in it cut at ``limit`` characters (dicts and lists walked)."""
-    if isinstance(value, str):
-        return clip(value, limit)
-    if isinstance(value, dict):
-        return {key: _bounded(item, limit) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_bounded(item, limit) for item in value]
-    return value
-
-
-_MARK_TAG = re.compile(r"</?mark>")
-
-
-def clip_snippet(snippet: str, limit: int) -> str:
-    """A highlighted snippet (escaped text, ``<mark>`` tags) of at most ``limit`` characters.
-
-    Cut as HTML, not as a string: a snippet cut inside ``&amp;`` or ``<mark>`` would be broken
-    markup. One that is too long loses its marks (it cannot come from a normal fragment anyway).
-    """
-    if len(snippet) <= limit:
-        return snippet
-    text = html.unescape(_MARK_TAG.sub("", snippet))[:limit]
-    kept: list[str] = []
-    used = len(ELLIPSIS)
-    for char in text:
-        escaped = html.escape(char)
-        if used + len(escaped) > limit:
-            break
-        kept.append(escaped)
-        used += len(escaped)
-    return "".join(kept).rstrip() + ELLIPSIS
 
 
 # -- filters and facets ----------------------------------------------------------------------
@@ -420,77 +335,5 @@ def _facet_labels(
         vocab = {"level": vocabularies.levels, "licence": vocabularies.licences}.get(
             facet, vocabularies.resource_types
         )
-        fr, en = _labels(vocab, value)
+        fr, en = concept_labels(vocab, value)
     return {"label_fr": fr, "label_en": en}
-
-
-# -- one result ------------------------------------------------------------------------------
-
-
-def _result(hit: Mapping[str, Any], vocabularies: Vocabularies | None, limits: TextRules) -> dict[str, Any]:
-    source = hit.get("_source", {})
-    highlight = hit.get("highlight", {})
-    licence = source.get("licence")
-    licence_labels = _labels(vocabularies.licences, licence) if vocabularies and licence else (None, None)
-    snippets = _by_language(highlight, "description")
-    result = {
-        "id": hit["_id"],
-        "title": _bounded(_by_language(source, "title"), limits.title_max_chars),
-        "description": {
-            lang: clip_snippet(text, limits.description_max_chars) if text else text
-            for lang, text in snippets.items()
-        },
-        "url": source.get("url"),
-        "levels": _levels(source.get("levels") or [], vocabularies),
-        "licence": {
-            "uri": licence,
-            "label_fr": licence_labels[0],
-            "label_en": licence_labels[1],
-            "family": source.get("licence_family"),
-        },
-        "languages": source.get("languages", []),
-        "resource_types": source.get("resource_types", []),
-        "source": source.get("source"),
-        "portals": source.get("portals", []),
-    }
-    return {
-        key: value if key in ("title", "description") else _bounded(value, limits.description_max_chars)
-        for key, value in result.items()
-    }
-
-
-def _by_language(values: Mapping[str, Any], name: str) -> dict[str, str | None]:
-    """``{"fr", "en"}`` from ``<name>_fr`` / ``_en``; ``_other`` text stands in when both are absent."""
-    fr = values.get(f"{name}_fr")
-    en = values.get(f"{name}_en")
-    if not fr and not en:
-        fr = values.get(f"{name}_other")
-    return {"fr": fr[0] if fr else None, "en": en[0] if en else None}
-
-
-def _levels(uris: list[str], vocabularies: Vocabularies | None) -> list[dict[str, str | None]]:
-    """The record's own levels: the indexed list minus the broader levels added for filtering."""
-    if vocabularies is None:
-        return [{"uri": u, "label_fr": None, "label_en": None} for u in uris]
-    vocab = vocabularies.levels
-    broader = {a for u in uris for a in vocab.ancestors(u)}
-    out = []
-    for uri in uris:
-        if uri not in broader:
-            fr, en = _labels(vocab, uri)
-            out.append({"uri": uri, "label_fr": fr, "label_en": en})
-    return out
-
-
-def _labels(vocab: Vocabulary, uri: str) -> Labels:
-    concept = vocab.get(uri)
-    if concept is None:
-        return None, None
-    return concept.pref_labels.get("fr"), concept.pref_labels.get("en")
-
-
-def _lang(text: Mapping[str, str], lang: str) -> str | None:
-    for tag, value in text.items():
-        if tag == lang or tag.startswith(lang + "-"):
-            return value
-    return pick_lang(dict(text)) if lang == "fr" and not _lang(text, "en") and text else None

@@ -21,11 +21,12 @@ from __future__ import annotations
 import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import TransportError
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.config.vocabularies import Vocabularies
@@ -42,7 +43,7 @@ from ren_index.index.schema import (
     point_aliases,
 )
 from ren_index.ledger import store
-from ren_index.ledger.models import HarvestRun, ResourceRow, utcnow
+from ren_index.ledger.models import HarvestRun, RawRecordRow, ResourceRow, utcnow
 from ren_index.model import Resource, Status
 from ren_index.runs.holds import held_sources
 from ren_index.runs.report import RunReport, index_report
@@ -67,8 +68,14 @@ def _asking(what: str) -> Iterator[None]:
         raise IndexingError(f"OpenSearch a refusé / OpenSearch refused: {what}: {exc}") from exc
 
 
-def row_document(row: ResourceRow, vocabularies: Vocabularies | None) -> dict[str, Any]:
-    """The index document of a ledger row (an approved record with its normalized record)."""
+def row_document(
+    row: ResourceRow, vocabularies: Vocabularies | None, first_seen: datetime | None = None
+) -> dict[str, Any]:
+    """The index document of a ledger row (an approved record with its normalized record).
+
+    ``first_seen`` is its raw record's (the document's ``date_harvested``); the row's
+    ``decided_at`` is when it was last approved (``date_approved``).
+    """
     assert row.record is not None
     return to_document(
         Resource.model_validate(row.record),
@@ -77,6 +84,15 @@ def row_document(row: ResourceRow, vocabularies: Vocabularies | None) -> dict[st
         portals=list(row.portals),
         vocabularies=vocabularies,
         quality=row.quality_score,
+        harvested=first_seen,
+        approved=row.decided_at if row.status == Status.APPROVED.value else None,
+    )
+
+
+def _with_first_seen(query: Select[ResourceRow]) -> Select[ResourceRow, datetime]:
+    """``query``'s rows with their raw record's ``first_seen`` (for ``date_harvested``)."""
+    return query.add_columns(RawRecordRow.first_seen).outerjoin(
+        RawRecordRow, RawRecordRow.id == ResourceRow.raw_id
     )
 
 
@@ -110,9 +126,9 @@ def index_changes(
             query = query.where(ResourceRow.id.in_(list(resource_ids)))
         if held:
             query = query.where(ResourceRow.source_id.not_in(sorted(held)))
-        for row in session.scalars(query):
+        for row, first_seen in session.execute(_with_first_seen(query)):
             if row.status == Status.APPROVED.value and row.record is not None:
-                doc = row_document(row, vocabularies)
+                doc = row_document(row, vocabularies, first_seen)
                 digest = document_hash(doc)
                 if digest == row.indexed_hash:
                     counts["unchanged"] += 1
@@ -205,10 +221,11 @@ def rebuild_index(
     hashes: dict[str, str] = {}
     try:
         with factory() as session:
-            for row in session.scalars(select(ResourceRow).where(ResourceRow.status == "approved")):
+            approved = select(ResourceRow).where(ResourceRow.status == "approved")
+            for row, first_seen in session.execute(_with_first_seen(approved)):
                 if row.record is None:
                     continue
-                doc = row_document(row, vocabularies)
+                doc = row_document(row, vocabularies, first_seen)
                 upserts.append((row.id, doc))
                 hashes[row.id] = document_hash(doc)
         result = send(client, new_index, upserts, [])

@@ -31,6 +31,7 @@ from ren_index.config.sources import SourceConfig
 from ren_index.config.vocabularies import Vocabularies
 from ren_index.decide import decide
 from ren_index.ledger import store
+from ren_index.ledger.coverage import source_coverage
 from ren_index.ledger.models import HarvestRun, Overlay, RawRecordRow, ResourceRow, SourceRow, utcnow
 from ren_index.model import Decision, Issue, Provenance, Resource, Status
 from ren_index.normalize.registry import normalize
@@ -323,6 +324,7 @@ def _save(
     rid = store.resource_id(raw.source_id, raw.identifier)
     row = None if rid in absent else session.get(ResourceRow, rid)
     before = {"status": row.status, "portals": row.portals} if row else None
+    seen = store.content_of(row)  # what a person reads: a change raises the version (mark_updated)
     source_unchanged = raw.processed_hash == raw.content_hash
     if row is not None and row.decided_by != "rules" and source_unchanged and not raw.deleted:
         # Only the rules changed: refresh what validation found, keep the person's decision.
@@ -331,7 +333,7 @@ def _save(
             row.url_key = url_key(resource.controlled.url)
         row.issues = [i.model_dump(mode="json") for i in issues]
         row.quality_score = quality
-        row.updated_at = utcnow()
+        store.mark_updated(row, seen)
         raw.processed_with = fingerprint
         return row.status
     if row is None:
@@ -347,10 +349,10 @@ def _save(
     row.status = decision.status.value
     row.portals = decision.portals or (row.portals if decision.status is Status.DELETED else [])
     row.decided_by = "rules"
-    row.updated_at = utcnow()
+    v = store.mark_updated(row, seen)
     raw.processed_hash = raw.content_hash
     raw.processed_with = fingerprint
-    after = {"status": row.status, "portals": row.portals, "reasons": decision.reasons}
+    after = {"status": row.status, "portals": row.portals, "reasons": decision.reasons, "version": v}
     if before is None or before["status"] != row.status:
         store.record_event(
             session,
@@ -373,7 +375,7 @@ def process_source(
     on_batch: Callable[[int], None] | None = None,
     force: bool = False,
 ) -> RunReport:
-    """Process every changed raw record of one source; return the run report.
+    """Process every changed raw record of one source; return the run report (with the coverage after it).
 
     ``force`` redoes every record of the source, changed or not (``ren-index process --force``).
     Why: a change that the rules' fingerprint does not cover — a source's ``defaults:``, its
@@ -442,6 +444,7 @@ def process_source(
     with factory.begin() as session:
         run = session.get_one(HarvestRun, run_id)
         run.counts = counts
+        run.coverage = dict(source_coverage(session, source.id))  # the live records after the run
         run.status = "completed"
         run.finished_at = utcnow()
         return run_report(run)

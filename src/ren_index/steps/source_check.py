@@ -36,6 +36,7 @@ from ren_index.ledger import store
 from ren_index.ledger.models import RawRecordRow, utcnow
 from ren_index.model import Resource, Status
 from ren_index.normalize.registry import NAMESPACES, PREFIXES
+from ren_index.quality.coverage import Tally
 from ren_index.settings import Settings
 from ren_index.steps.harvest import Harvester, make_harvester
 from ren_index.steps.process import normalized, process_record, url_key
@@ -49,7 +50,11 @@ MAX_PAGES = 50
 EXAMPLES_PER_ISSUE = 3
 FREQUENT_ISSUES = 10
 """Examples are given for the this-many most frequent issue codes."""
-COVERAGE_FIELDS = ("title", "description", "language", "level", "licence", "url")
+COVERAGE_PARTS: Any = {
+    "general": {"title", "description"},
+    "controlled": {"languages", "levels", "licence", "url"},
+}
+"""The parts of a record :func:`ren_index.quality.coverage.present` reads (the rest is not dumped)."""
 FORMAT_PREFERENCE = ("lom", "oai_dc")
 """The best format first: LOM (Normetic) carries levels and licences that Dublin Core lacks."""
 
@@ -63,7 +68,8 @@ class Sample:
     outcomes: Counter[str] = field(default_factory=Counter)
     portals: dict[str, Counter[str]] = field(default_factory=dict)
     issues: Counter[str] = field(default_factory=Counter)
-    covered: Counter[str] = field(default_factory=Counter)
+    coverage: Tally = field(default_factory=Tally)
+    """Field coverage, defined once for the check, every process run and the source's page."""
     examples: dict[str, list[dict[str, str | None]]] = field(default_factory=dict)
     records: list[dict[str, Any]] = field(default_factory=list)
     """One line per sampled record: identifier, title, status, portals, issue codes."""
@@ -242,9 +248,7 @@ def _judge(records: list[RawRecord], source: SourceConfig, rulebook: Rulebook) -
         "outcomes": {s: sample.outcomes[s] for s in ("approved", "needs_review", "rejected")},
         "portals": {p: dict(c) for p, c in sorted(sample.portals.items())},
         "issues": dict(sample.issues.most_common()),
-        "coverage": {
-            f: round(sample.covered[f] / sample.count, 3) if sample.count else 0.0 for f in COVERAGE_FIELDS
-        },
+        "coverage": sample.coverage.result()["fields"],
         "examples": {
             code: sample.examples.get(code, []) for code, _n in sample.issues.most_common(FREQUENT_ISSUES)
         },
@@ -271,8 +275,7 @@ def _count(
         if len(examples) < EXAMPLES_PER_ISSUE:
             examples.append({"identifier": row.identifier, "title": title})
     if resource is not None:
-        for name, present in _coverage(resource).items():
-            sample.covered[name] += int(present)
+        sample.coverage.add(resource.model_dump(mode="json", include=COVERAGE_PARTS))
     sample.records.append(
         {
             "identifier": row.identifier,
@@ -282,19 +285,6 @@ def _count(
             "issues": codes,
         }
     )
-
-
-def _coverage(resource: Resource) -> dict[str, bool]:
-    """Which of the fields documentalists look at first the record carries (after validation)."""
-    controlled = resource.controlled
-    return {
-        "title": any(v.strip() for v in resource.general.title.values()),
-        "description": any(v.strip() for v in resource.general.description.values()),
-        "language": bool(controlled.languages),
-        "level": bool(controlled.levels),
-        "licence": bool(controlled.licence),
-        "url": bool(controlled.url),
-    }
 
 
 def _title(resource: Resource | None) -> str | None:

@@ -12,6 +12,12 @@ one password hash verified each time); the audit trail records which it was.
 
 Sessions are revocable: each account has a random ``session_key`` copied into the session cookie;
 :func:`end_sessions` replaces it, so every cookie issued before no longer logs anyone in.
+
+The admin page's changes (add, change a role, reset a password, remove) live here too, with the
+rules that keep at least one admin able to run the page.
+
+Size: one module on purpose — the account rules (passwords, roles, lock-outs, sessions, the last
+admin) are read together when one of them changes; splitting them would hide one from the other.
 """
 
 from __future__ import annotations
@@ -35,7 +41,15 @@ ROLES: tuple[str, ...] = ("documentalist", "librarian", "admin")
 """Every role an account may have."""
 DECIDING_ROLES: frozenset[str] = frozenset({"documentalist", "admin"})
 """Roles allowed to approve, reject and correct records; librarians only read."""
+ROLE_LABELS: dict[str, tuple[str, str]] = {
+    "documentalist": ("documentaliste", "documentalist"),
+    "librarian": ("bibliothécaire", "librarian"),
+    "admin": ("administrateur", "admin"),
+}
+"""Each role in words (French, English); the web pages use their own catalogue (``role.*``)."""
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+"""As long as the login form accepts: a longer password could never be typed in."""
 MAX_FAILED_LOGINS = 5
 """Consecutive failures from one client address after which that address is locked out of the account."""
 LOCK_DURATION = timedelta(minutes=15)
@@ -55,14 +69,30 @@ def _dummy_hash() -> str:
 
 
 class AccountError(RenIndexError):
-    """An account cannot be created or changed as asked (unknown role, too short a password...)."""
+    """An account cannot be created or changed as asked (unknown role, too short a password...).
+
+    The text is French / English for the command line; ``key`` and ``values`` name the same
+    message in the web app's catalogue (``web/messages/accounts.py``), so the page says it in the
+    person's language.
+    """
+
+    def __init__(self, message: str, *, key: str = "accounts.error.invalid", **values: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
+
+
+class AccountRuleError(AccountError):
+    """The change is well formed but breaks a rule of the admin page: an admin removing or demoting
+    themself, the last admin removed or demoted, a name already taken (HTTP 409 there)."""
 
 
 class UnknownUserError(AccountError):
     """No account has that name (``users unlock`` and ``users remove`` say so in one line)."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"utilisateur inconnu / unknown user: {name}")
+        message = f"utilisateur inconnu / unknown user: {name}"
+        super().__init__(message, key="accounts.error.unknown", name=name)
         self.name = name
 
 
@@ -104,19 +134,37 @@ def needs_rehash(password_hash: str) -> bool:
 
 
 def check_new_password(password: str) -> None:
-    """Refuse passwords too short to resist guessing (blank ones included)."""
+    """Refuse passwords too short to resist guessing (blank ones included), or longer than a login
+    form accepts (the account could never log in, and hashing megabytes costs the server)."""
     if len(password.strip()) < MIN_PASSWORD_LENGTH:
         raise AccountError(
             f"mot de passe trop court : au moins {MIN_PASSWORD_LENGTH} caractères / "
-            f"password too short: at least {MIN_PASSWORD_LENGTH} characters"
+            f"password too short: at least {MIN_PASSWORD_LENGTH} characters",
+            key="accounts.error.password_short",
+            min=MIN_PASSWORD_LENGTH,
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(
+            f"mot de passe trop long : au plus {MAX_PASSWORD_LENGTH} caractères / "
+            f"password too long: at most {MAX_PASSWORD_LENGTH} characters",
+            key="accounts.error.password_long",
+            max=MAX_PASSWORD_LENGTH,
         )
 
 
 def check_role(role: str) -> str:
     """The role, if it is one of :data:`ROLES`."""
     if role not in ROLES:
-        raise AccountError(f"rôle inconnu / unknown role {role!r}: {', '.join(ROLES)}")
+        raise AccountError(
+            f"rôle inconnu / unknown role {role!r}: {', '.join(ROLES)}", key="accounts.error.role"
+        )
     return role
+
+
+def role_label(role: str) -> str:
+    """``documentaliste / documentalist``: the role in words, French first, for the command line."""
+    french, english = ROLE_LABELS.get(role, (role, role))
+    return f"{french} / {english}"
 
 
 def client_key(client: str | None) -> str:
@@ -154,7 +202,10 @@ def set_user(session: Session, name: str, role: str, password: str, *, actor: st
     """
     name = name.strip()
     if not name or len(name) > 128:
-        raise AccountError("nom d'utilisateur de 1 à 128 caractères / a user name is 1 to 128 characters")
+        raise AccountError(
+            "nom d'utilisateur de 1 à 128 caractères / a user name is 1 to 128 characters",
+            key="accounts.error.name",
+        )
     check_role(role)
     check_new_password(password)
     user = find_user(session, name)
@@ -205,13 +256,14 @@ def unlock_user(session: Session, name: str, *, actor: str = "cli", now: datetim
     return locked
 
 
-def remove_user(session: Session, name: str, *, actor: str = "cli") -> User:
+def remove_user(session: Session, name: str, *, actor: str = "cli", by: str | None = None) -> User:
     """Delete the account (its sessions end: no row, no login) and return it.
 
     Its events stay in the audit trail, which names people rather than pointing at their row.
-    :class:`UnknownUserError` for an unknown name. The caller commits.
+    :class:`UnknownUserError` for an unknown name. ``by``: the admin removing it from the web page,
+    held to the page's rules (not themself, not the last admin). The caller commits.
     """
-    user = get_user(session, name)
+    user = get_user(session, name) if by is None else check_removable(session, name, by=by)
     session.execute(delete(LoginLock).where(LoginLock.user_id == user.id))
     session.delete(user)
     store.record_event(
@@ -223,6 +275,146 @@ def remove_user(session: Session, name: str, *, actor: str = "cli") -> User:
 def list_users(session: Session) -> list[User]:
     """Every account, by name."""
     return list(session.scalars(select(User).order_by(User.name)))
+
+
+@dataclass(frozen=True)
+class AccountLock:
+    """One client address locked out of an account, and until when (UTC)."""
+
+    client: str
+    locked_until: datetime
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """An account as ``users list`` and the admin page show it (no password material)."""
+
+    name: str
+    role: str
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+    locks: tuple[AccountLock, ...]
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.locks)
+
+
+def account_views(session: Session, now: datetime | None = None) -> list[AccountView]:
+    """Every account by name, with the lock-outs in force at ``now`` (two queries in all)."""
+    moment = now or utcnow()
+    locks: dict[int, list[AccountLock]] = {}
+    query = select(LoginLock).where(LoginLock.locked_until > moment).order_by(LoginLock.client)
+    for lock in session.scalars(query):
+        assert lock.locked_until is not None
+        locks.setdefault(lock.user_id, []).append(AccountLock(lock.client, lock.locked_until))
+    return [
+        AccountView(
+            name=u.name,
+            role=u.role,
+            active=u.active,
+            created_at=u.created_at,
+            last_login_at=u.last_login_at,
+            locks=tuple(locks.get(u.id, ())),
+        )
+        for u in list_users(session)
+    ]
+
+
+# -- the admin page's changes: each checks its rules, ends sessions where it must, is audited ----
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    """How many other active admins there are; their rows stay locked until commit (PostgreSQL),
+    so two admins demoting each other at the same moment cannot both succeed."""
+    admins = select(User.id).where(User.role == "admin", User.active).with_for_update()
+    return len([uid for uid in session.scalars(admins) if uid != user.id])
+
+
+def _check_admin_rules(session: Session, user: User, by: str, *, change: Literal["remove", "demote"]) -> None:
+    """Refuse what would leave nobody to run the accounts: an admin removing or demoting themself
+    (a slip of the mouse, and the page is gone for them), or the last active admin removed or
+    demoted. The command line, the server's recovery path, is not bound by these rules."""
+    if user.name == by:
+        raise AccountRuleError(_RULE_TEXTS[f"self_{change}"], key=f"accounts.error.self_{change}")
+    if user.role == "admin" and _other_active_admins(session, user) == 0:
+        raise AccountRuleError(
+            f"{_RULE_TEXTS[f'last_admin_{change}']}: {user.name}",
+            key=f"accounts.error.last_admin_{change}",
+            name=user.name,
+        )
+
+
+_RULE_TEXTS = {
+    "self_remove": "vous ne pouvez pas supprimer votre propre compte / you cannot remove yourself",
+    "self_demote": "vous ne pouvez pas vous retirer le rôle d'administrateur / you cannot demote yourself",
+    "last_admin_remove": (
+        "impossible de supprimer le dernier administrateur / the last admin cannot be removed"
+    ),
+    "last_admin_demote": (
+        "impossible de rétrograder le dernier administrateur / the last admin cannot be demoted"
+    ),
+}
+
+
+def add_user(session: Session, name: str, role: str, password: str, *, actor: str) -> None:
+    """Create an account; an existing name is refused (the page never resets a password by
+    re-adding a name, unlike ``users add``). The caller commits."""
+    if find_user(session, name.strip()) is not None:
+        raise AccountRuleError(
+            f"ce nom est déjà pris / this name is taken: {name.strip()}",
+            key="accounts.error.exists",
+            name=name.strip(),
+        )
+    set_user(session, name, role, password, actor=actor)
+
+
+def check_removable(session: Session, name: str, *, by: str) -> User:
+    """The account ``by`` may remove (asked before the confirmation page is shown)."""
+    user = get_user(session, name)
+    _check_admin_rules(session, user, by, change="remove")
+    return user
+
+
+def change_role(session: Session, name: str, role: str, *, by: str) -> bool:
+    """Give the account another role; False when it already had it. The account's sessions end,
+    so the new role applies from its next login, as with ``users add``. The caller commits."""
+    check_role(role)
+    user = get_user(session, name)
+    if user.role == role:
+        return False
+    if user.role == "admin":
+        _check_admin_rules(session, user, by, change="demote")
+    store.record_event(
+        session,
+        actor=by,
+        action="user_role_changed",
+        before={"user": user.name, "role": user.role},
+        after={"user": user.name, "role": role, "sessions_ended": True},
+    )
+    user.role = role
+    end_sessions(user)
+    return True
+
+
+def reset_password(session: Session, name: str, password: str, *, by: str) -> list[str]:
+    """Replace the account's password: its sessions end (whoever knew the old one is out) and its
+    lock-outs are lifted (the person can log in with the new one at once). The addresses that were
+    locked out; the audit records neither password. The caller commits."""
+    check_new_password(password)
+    user = get_user(session, name)
+    locked = locked_clients(session, user)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+    session.execute(delete(LoginLock).where(LoginLock.user_id == user.id))
+    store.record_event(
+        session,
+        actor=by,
+        action="user_password_reset",
+        after={"user": user.name, "sessions_ended": True, "clients_unlocked": locked},
+    )
+    return locked
 
 
 def locked_clients(session: Session, user: User, now: datetime | None = None) -> list[str]:

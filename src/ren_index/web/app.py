@@ -37,8 +37,12 @@ from ren_index.ledger.db import open_ledger
 from ren_index.settings import Settings, load_secret_key, load_settings
 from ren_index.web import (
     auth,
+    http_cache,
+    openapi_schema,
+    routes_accounts,
     routes_api,
     routes_contributions,
+    routes_example,
     routes_oai,
     routes_run_page,
     routes_runs,
@@ -50,18 +54,22 @@ from ren_index.web.deps import get_ledger, get_settings, pop_flashes, render
 from ren_index.web.i18n import LANGUAGES, LanguageMiddleware, has_message, lang_url, language_of, t
 from ren_index.web.review import actions as review_actions
 from ren_index.web.review import pages as review_pages
+from ren_index.web.review import team as review_team
 
 #: Every router of the app, in the order they are included (before: found by name, now listed).
 ROUTE_MODULES: tuple[ModuleType, ...] = (
     routes_api,
+    routes_example,
     routes_contributions,
     routes_oai,
     review_pages,
     review_actions,
+    review_team,
     routes_runs,
     routes_run_page,
     routes_source_check,  # before routes_sources: /review/sources/check is not a source id
     routes_sources,
+    routes_accounts,
 )
 
 log = logging.getLogger(__name__)
@@ -107,9 +115,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_api_route("/healthz", healthz, methods=["GET"], summary="Liveness and dependencies / état")
     app.add_api_route("/docs", _docs, methods=["GET"], include_in_schema=False)
-    app.include_router(auth.router)
+    app.include_router(auth.router, include_in_schema=False)
     for module, router in _route_modules():
-        app.include_router(router)
+        # /docs is the portals' contract: the review UI's pages stay out of it (openapi_schema).
+        app.include_router(router, include_in_schema=openapi_schema.documented(router))
         origins_of = getattr(module, "cors_origins", None)
         origins = list(origins_of(settings)) if callable(origins_of) else []
         if origins:
@@ -128,6 +137,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(LanguageMiddleware, secure=secure)
     app.add_middleware(security.SecurityHeadersMiddleware)
+    # Outermost: it sees every header the others set (a cookie makes a response private).
+    app.add_middleware(http_cache.HttpCacheMiddleware)
+    openapi_schema.install(app)
     return app
 
 

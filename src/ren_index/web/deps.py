@@ -87,6 +87,7 @@ def pop_flashes(request: Request) -> list[dict[str, str]]:
         {
             "kind": item.get("kind", "info"),
             "text": translate(lang, item.get("key", ""), **item.get("values", {})),
+            **{k: str(v) for k, v in item.items() if k.startswith("undo_")},  # a banner's undo form
         }
         for item in queued
         if isinstance(item, dict)

@@ -15,8 +15,11 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ren_index.web.messages.accounts import ACCOUNTS_MESSAGES
 from ren_index.web.messages.console import CONSOLE_MESSAGES
+from ren_index.web.messages.decisions import DECISION_MESSAGES
 from ren_index.web.messages.foundation import FOUNDATION_MESSAGES
+from ren_index.web.messages.queue_team import QUEUE_TEAM_MESSAGES
 from ren_index.web.messages.review import REVIEW_MESSAGES
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
@@ -45,7 +48,14 @@ def merge_catalogues(*catalogues: dict[str, dict[str, str]]) -> dict[str, dict[s
     return merged
 
 
-MESSAGES = merge_catalogues(FOUNDATION_MESSAGES, REVIEW_MESSAGES, CONSOLE_MESSAGES)
+MESSAGES = merge_catalogues(
+    FOUNDATION_MESSAGES,
+    REVIEW_MESSAGES,
+    CONSOLE_MESSAGES,
+    ACCOUNTS_MESSAGES,
+    QUEUE_TEAM_MESSAGES,
+    DECISION_MESSAGES,
+)
 
 
 def language_of(conn: HTTPConnection) -> str:

@@ -8,6 +8,11 @@ per application and kept on ``app.state`` (``opensearch``, ``vocabularies``), en
 built as plain dicts by :mod:`ren_index.search.portal` and sent as :class:`JSONResponse`, so the
 declared response models document the shape in ``/docs`` without being re-validated per hit.
 
+Every field of every answer is plain text (never escaped, never markup) except a hit's
+``highlight`` object, which is escaped HTML whose only tags are ``<mark>`` / ``</mark>``: the
+contract is stated field by field in the response models below (``Field(description=...)``),
+so ``/docs`` says it too, and kept by :mod:`ren_index.search.results`.
+
 No answer carries more of a text than the limits of ``validation.yaml`` (titles 300 characters,
 descriptions 10,000 by default): an over-long text is cut, ending in "…" (see
 :mod:`ren_index.search.portal`). An id that cannot be a resource (longer than OpenSearch accepts)
@@ -24,7 +29,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ren_index.config.rules import PortalPolicy, TextRules, clip, load_portals, load_text_rules
 from ren_index.config.vocabularies import Vocabularies, load_vocabularies
@@ -32,6 +37,7 @@ from ren_index.index.client import make_client
 from ren_index.index.schema import alias_name
 from ren_index.search import portal as search_api
 from ren_index.search.portal import InvalidParameter, SearchParams
+from ren_index.search.results import resource_view
 from ren_index.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["search"])
@@ -51,43 +57,140 @@ def cors_origins(settings: Settings) -> list[str]:
 
 # -- response models: documentation only (responses are sent as built) ----------------------
 
+PLAIN = "Plain text (not HTML: insert it as text, never as markup)."
+
+
+def _plain(what: str) -> Any:
+    return Field(description=f"{what} {PLAIN}")
+
 
 class Labelled(BaseModel):
-    uri: str
-    label_fr: str | None
-    label_en: str | None
+    """A concept of a vocabulary of config/vocabularies, with its labels."""
+
+    uri: str = Field(description="The concept's URI (or the value as harvested when none was validated).")
+    label_fr: str | None = _plain("French preferred label; null when the vocabulary does not know the value.")
+    label_en: str | None = _plain(
+        "English preferred label; null when the vocabulary does not know the value."
+    )
+
+
+class Language(BaseModel):
+    """A language of the resource, with its names."""
+
+    code: str = Field(description="Language code (BCP 47 primary subtag: fr, en, iu, atj...).")
+    label_fr: str | None = _plain('Its name in French ("français"); null for a code that names no language.')
+    label_en: str | None = _plain('Its name in English ("French"); null for a code that names no language.')
 
 
 class Licence(BaseModel):
-    uri: str | None
-    label_fr: str | None
-    label_en: str | None
-    family: str | None
+    uri: str | None = Field(
+        description="Licence concept URI, or the rights statement as written when none was validated."
+    )
+    label_fr: str | None = _plain("French label of the licence.")
+    label_en: str | None = _plain("English label of the licence.")
+    family: str | None = Field(
+        description="open, non-commercial, no-derivatives, non-commercial-no-derivatives, public-domain, "
+        "educational-use, all-rights-reserved or undetermined."
+    )
+
+
+class ResourceLicence(Licence):
+    raw: str | None = _plain("The licence as the source wrote it.")
 
 
 class Localized(BaseModel):
-    fr: str | None
-    en: str | None
+    fr: str | None = _plain("French (or, when the resource has neither French nor English, any language).")
+    en: str | None = _plain("English.")
+
+
+class Highlight(BaseModel):
+    """Where the words of `q` matched: HTML, unlike every other field."""
+
+    title: str | None = Field(
+        default=None,
+        description="The title with the matched words in <mark>…</mark>: present only when the title "
+        "matched. Escaped HTML (&amp; &lt; &gt; &quot; &#x27;) whose only tags are <mark> and "
+        "</mark>: safe to insert as HTML without sanitizing.",
+    )
+    description: str | None = Field(
+        default=None,
+        description="A fragment of the description (about 200 characters) with the matched words in "
+        "<mark>…</mark>: present only when the description matched. Same HTML contract as `title`.",
+    )
 
 
 class Result(BaseModel):
+    """One resource found. Every field is plain text except `highlight`."""
+
+    id: str = Field(description="The resource id (use it with /api/resources/{id}).")
+    title: Localized = _plain("Title by language, whole up to the title limit (300 characters).")
+    description: Localized = _plain(
+        "The beginning of the description by language: at most 300 characters, ending in … when cut "
+        "(the whole text is on /api/resources/{id})."
+    )
+    highlight: Highlight = Field(
+        description="Highlighted title and/or description, only for the fields the query matched "
+        "({} without q or when only keywords matched). The language that matched: the query's own "
+        "first, then French, English, other."
+    )
+    url: str | None = Field(description="The resource's address.")
+    levels: list[Labelled] = Field(description="Educational levels (the record's own, not the broader ones).")
+    licence: Licence
+    languages: list[Language]
+    resource_types: list[Labelled] = Field(description="Learning resource types.")
+    authors: list[str] = _plain("Names of the authors (persons or organisations), as the source wrote them.")
+    contributors: list[str] = _plain(
+        "Names of the other contributors (editors, designers, content providers...)."
+    )
+    publishers: list[str] = _plain("Names of the publishers (organisations, mostly).")
+    created: str | None = Field(
+        description="The resource's own date as its source gives it (creation or publication). "
+        "ISO 8601 UTC with offset; a date known only to the day is midnight UTC (show it as a date)."
+    )
+    modified: str | None = Field(
+        description="When the source last changed the record (its datestamp), else when this version "
+        "was harvested. ISO 8601 UTC with offset; what sort=date orders by."
+    )
+    harvested: str | None = Field(
+        description="When the record was first harvested (in the catalogue since). ISO 8601 UTC with offset."
+    )
+    approved: str | None = Field(
+        description="When the record was last approved for the portals. ISO 8601 UTC with offset."
+    )
+    source: str | None = Field(description="Source id.")
+    portals: list[str] = Field(description="Portal ids of config/portals.yaml.")
+
+
+class ResourcePage(BaseModel):
+    """One resource: the fields of a search result but `highlight`, the description whole, and more."""
+
     id: str
-    title: Localized
-    description: Localized
-    """Snippet as HTML: text escaped, matches in ``<mark>``."""
+    title: Localized = _plain("Title by language.")
+    description: Localized = _plain("The whole description by language (up to 10,000 characters).")
     url: str | None
     levels: list[Labelled]
-    licence: Licence
-    languages: list[str]
-    resource_types: list[str]
+    licence: ResourceLicence
+    languages: list[Language]
+    resource_types: list[Labelled]
+    authors: list[str] = _plain("As in a search result.")
+    contributors: list[str] = _plain("As in a search result.")
+    publishers: list[str] = _plain("As in a search result.")
+    created: str | None = Field(description="As in a search result (ISO 8601 UTC with offset).")
+    modified: str | None = Field(description="As in a search result (ISO 8601 UTC with offset).")
+    harvested: str | None = Field(description="As in a search result (ISO 8601 UTC with offset).")
+    approved: str | None = Field(description="As in a search result (ISO 8601 UTC with offset).")
     source: str | None
     portals: list[str]
+    keywords: list[str] = _plain("Keywords (French first).")
+    disciplines: list[str] = _plain("Disciplines as the source names them.")
+    source_identifier: str | None = Field(description="The record's identifier at its source.")
+    status: str = Field(description="Always approved (other records are not public).")
 
 
 class FacetValue(BaseModel):
-    value: str
-    label_fr: str | None
-    label_en: str | None
+    value: str = Field(description="The value to pass back as the filter.")
+    label_fr: str | None = _plain("French label.")
+    label_en: str | None = _plain("English label.")
     count: int
 
 
@@ -101,7 +204,7 @@ class SearchResponse(BaseModel):
 
 class Suggestion(BaseModel):
     id: str
-    title: str | None
+    title: str | None = _plain("A title that starts like the words typed.")
 
 
 class SuggestResponse(BaseModel):
@@ -205,6 +308,9 @@ def search(
 
     Repeat a filter to OR its values (`level=A&level=B`); different filters AND. Each facet is
     counted with the other filters applied. Without `q`, results come newest first.
+
+    Every field of a result is plain text, except `highlight`: the title and/or description
+    fragment that matched `q`, as escaped HTML whose only tags are `<mark>` and `</mark>`.
     """
     params = SearchParams(
         q=q,
@@ -248,11 +354,13 @@ def suggest(
 
 @router.get(
     "/resources/{resource_id}",
+    response_model=ResourcePage,
     summary="One resource",
     responses={404: {"description": "No approved resource with this id / ressource introuvable"}},
 )
 def resource(request: Request, resource_id: str) -> JSONResponse:
-    """The resource as the portals show it (record view), with its description and keywords."""
+    """The resource page: every field of a search result but `highlight` (all plain text), the
+    description whole, keywords, disciplines and the licence as the source wrote it."""
     missing = HTTPException(404, f"ressource introuvable / no such resource: {clip(resource_id, 100)}")
     if len(resource_id.encode("utf-8")) > MAX_ID_BYTES:
         raise missing  # OpenSearch would answer 400 (id too long): no such resource, not an outage
@@ -266,5 +374,5 @@ def resource(request: Request, resource_id: str) -> JSONResponse:
     source = found.get("_source") if found else None
     if not source or source.get("status") != "approved":
         raise missing
-    view = search_api.resource_view(resource_id, source, _vocabularies(request), _limits(request))
+    view = resource_view(resource_id, source, _vocabularies(request), _limits(request))
     return JSONResponse(view)

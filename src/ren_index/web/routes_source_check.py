@@ -11,6 +11,12 @@ FastAPI runs in its thread pool, so the server's event loop keeps answering othe
 sample is bounded (at most :data:`~ren_index.steps.source_check.MAX_SAMPLE`). Only librarians
 and admins may make the server fetch an address; a ``lom-files`` path must stay inside the
 configuration folder (a relative path without ``..``), as one in ``sources.yaml`` would.
+
+``GET /review/sources/check?source=ID`` fills the form for a known source (the link on its page
+and in ``ren-index sources list``): a source of ``sources.yaml`` by its id — so the check uses
+its whole entry, columns and defaults included — with its type, prefix and set shown; one the
+ledger alone remembers by its URL or path. Nothing is fetched on GET: a check runs on POST only
+(with the session's CSRF token). An unknown id, or a contributions platform, is said on the page.
 """
 
 from __future__ import annotations
@@ -28,11 +34,12 @@ from ren_index.config.clock import local_time
 from ren_index.config.issue_codes import label as issue_label
 from ren_index.config.sources import SourceConfig, load_sources
 from ren_index.errors import ConfigError, RenIndexError
+from ren_index.review.source_page import find_source
 from ren_index.settings import Settings
 from ren_index.steps.source_check import DEFAULT_SAMPLE, MAX_SAMPLE, check_source
 from ren_index.web.auth import Operator
 from ren_index.web.console_view import one_line
-from ren_index.web.deps import SettingsDep, render
+from ren_index.web.deps import SettingsDep, get_ledger, render
 from ren_index.web.i18n import language_of, t
 from ren_index.web.review.deps import PortalsDep, RulebookDep
 from ren_index.web.review.view import portal_name
@@ -62,7 +69,7 @@ def candidate(
         sources = load_sources(settings.config_dir / "sources.yaml")
     except ConfigError:
         sources = None
-    if sources is not None and target in sources and kind is None:
+    if sources is not None and target in sources and kind in (None, sources[target].type):
         update: dict[str, Any] = {}
         if prefix:
             update["metadata_prefix"] = prefix
@@ -123,7 +130,7 @@ def present(report: dict[str, Any], portals: Any, lang: str) -> dict[str, Any]:
     }
 
 
-def _page(request: Request, form: dict[str, Any], **extra: Any) -> HTMLResponse:
+def _page(request: Request, form: dict[str, Any], *, status: int | None = None, **extra: Any) -> HTMLResponse:
     context = {
         "page_title": t(request, "check.title"),
         "form": form,
@@ -132,14 +139,48 @@ def _page(request: Request, form: dict[str, Any], **extra: Any) -> HTMLResponse:
         "max_sample": MAX_SAMPLE,
         **extra,
     }
-    return render(request, "source_check.html", context, status_code=200 if "error" not in extra else 400)
+    code = status if status is not None else 200 if "error" not in extra else 400
+    return render(request, "source_check.html", context, status_code=code)
+
+
+def _empty_form(target: str = "") -> dict[str, Any]:
+    return {"target": target[:MAX_TARGET], "type": "", "prefix": "", "set": "", "sample": DEFAULT_SAMPLE}
+
+
+def _prefilled(request: Request, settings: Settings, source_id: str) -> HTMLResponse:
+    """The form filled for a known source; an unknown id or a platform refused in words (no fetch)."""
+    source_id = source_id.strip()[:MAX_TARGET]
+    with get_ledger(request)() as session:
+        source, configured = find_source(session, settings.config_dir, source_id)
+    if source is None:
+        error = t(request, "check.unknown_source", id=source_id)
+        return _page(request, _empty_form(), status=404, error=error)
+    if source.type not in TYPES:
+        error = t(request, "check.not_checkable", id=source_id)
+        return _page(request, _empty_form(), status=400, error=error)
+    where = source.path or source.url
+    form = {
+        # A configured source is tried by its id: its whole entry (columns, defaults) is used.
+        "target": source.id if configured else where,
+        "type": source.type,
+        "prefix": source.metadata_prefix if source.type == "oai" else "",
+        # One set is shown; several are kept by leaving the field empty (the entry's sets are used).
+        "set": source.sets[0] if len(source.sets) == 1 else "",
+        "sample": DEFAULT_SAMPLE,
+    }
+    about = t(request, "check.prefilled", name=source.name, id=source.id, kind=source.type, where=where)
+    return _page(request, form, prefilled=about)
 
 
 @router.get("/sources/check", response_class=HTMLResponse, summary="Essayer une source / try a source")
-def check_form(request: Request, user: Operator, target: str = "") -> HTMLResponse:
-    """The empty form (``?target=ID`` fills it with a configured source)."""
-    form = {"target": target[:MAX_TARGET], "type": "", "prefix": "", "set": "", "sample": DEFAULT_SAMPLE}
-    return _page(request, form)
+def check_form(
+    request: Request, user: Operator, settings: SettingsDep, target: str = "", source: str = ""
+) -> HTMLResponse:
+    """The form: empty, or filled for a known source (``?source=ID``); ``?target=`` puts text in the
+    address field as it is. Never runs the check (that is the POST)."""
+    if source.strip():
+        return _prefilled(request, settings, source)
+    return _page(request, _empty_form(target))
 
 
 @router.post("/sources/check", response_class=HTMLResponse, summary="Essayer une source / try a source")

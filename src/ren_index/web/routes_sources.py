@@ -1,7 +1,8 @@
 """A page per source (``/review/sources/ID``) and the librarians' actions on it.
 
 Any logged-in person reads the page: configuration, schedule (in words, next run, paused or not),
-last runs, records per status and per issue, field coverage. The buttons — harvest now, resume a
+last runs, records per status and per issue, field coverage now and as each of the last process
+runs left it (each row a link to its run's page). The buttons — harvest now, resume a
 failed run, pause or resume the schedule, review a held run — are shown to librarians and admins
 only, and every action route requires that role (:data:`~ren_index.web.auth.Operator`; others
 get 403) and the session's CSRF token (checked app-wide). The work is done by
@@ -60,6 +61,7 @@ def source_page_view(
         statuses = source_page.status_counts(session, source_id)
         issues = source_page.issue_counts(session, source_id)
         live, coverage = source_page.field_coverage(session, source_id)
+        history = source_page.coverage_history(session, source_id)
         resumable = source_page.resumable_run(session, source_id)
     harvestable = source.type in launch.HARVESTED_TYPES
     schedule = launch.schedule_view(settings, source, datetime.now(UTC)) if harvestable else None
@@ -82,13 +84,28 @@ def source_page_view(
             {"code": code, "label": issue_label(code, lang), "count": n} for code, n in issues.items()
         ],
         "live": live,
-        "coverage": coverage,
+        "coverage": {f: _percent(v) for f, v in coverage.items()},
+        "coverage_history": [_coverage_row(point) for point in history],
         "resumable": resumable,
         "held": held,
         "can_operate": user.can_operate,
         "source_link": source_url(source.id),
     }
     return render(request, "source.html", context)
+
+
+def _percent(share: float) -> int:
+    return round(share * 100)
+
+
+def _coverage_row(point: source_page.CoveragePoint) -> dict[str, Any]:
+    """A past process run's coverage as a table row: Montreal time, percentages, « — » when unknown."""
+    return {
+        "run_id": point.run_id,
+        "when": local_time(point.finished_at),
+        "records": point.records,
+        "shares": {f: _percent(v) for f, v in point.fields.items()} if point.fields is not None else None,
+    }
 
 
 def _refused(request: Request, exc: Exception) -> None:

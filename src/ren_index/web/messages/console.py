@@ -66,9 +66,17 @@ CONSOLE_MESSAGES: dict[str, dict[str, str]] = {
         "source.by_issue": "Par anomalie (notices en vigueur)",
         "source.no_issues": "Aucune anomalie.",
         "source.coverage": "Couverture des champs",
-        "source.coverage_now": (
-            "Maintenant, sur {n} notices en vigueur. Le registre ne garde que la version actuelle des "
-            "notices : la couverture de chaque moisson passée n'est pas disponible."
+        "source.coverage_intro": (
+            "Part des notices en vigueur qui portent chaque champ : maintenant (sur {n} notices), puis "
+            "telle que chacun des derniers traitements l'a laissée."
+        ),
+        "source.coverage_when": "Quand",
+        "source.coverage_records": "Notices",
+        "source.coverage_now_row": "Maintenant",
+        "source.coverage_run": "Traitement n° {run}",
+        "source.coverage_no_runs": "Aucun traitement terminé pour l'instant.",
+        "source.coverage_unknown": (
+            "« — » : traitement antérieur à la mise à jour qui conserve la couverture de chaque traitement."
         ),
         "source.run_started": (
             "Moisson de {source} lancée : elle apparaît ci-dessous ; rechargez la page pour suivre."
@@ -105,6 +113,10 @@ CONSOLE_MESSAGES: dict[str, dict[str, str]] = {
         "run.window": "Fenêtre",
         "run.window_all": "tout (moisson complète)",
         "run.counts": "Comptes",
+        "run.coverage": "Couverture des champs à la fin du traitement ({n} notices en vigueur)",
+        "run.coverage_unknown": (
+            "— : non conservée (traitement inachevé, ou antérieur à la mise à jour qui la conserve)."
+        ),
         "run.error": "Échec",
         "run.resume_hint": "Pour reprendre en ligne de commande",
         "run.fix_hint": "À corriger avant de relancer (reprendre ne suffirait pas)",
@@ -151,6 +163,9 @@ CONSOLE_MESSAGES: dict[str, dict[str, str]] = {
             "registre."
         ),
         "check.target": "Adresse (URL) ou identifiant d'une source configurée",
+        "check.prefilled": "Source {name} ({id}) : {kind}, {where}. Rien n'est lu avant « Essayer ».",
+        "check.unknown_source": "Aucune source « {id} » : ni dans sources.yaml ni dans le registre.",
+        "check.not_checkable": "La source « {id} » est une plateforme de contributions : rien à moissonner.",
         "check.type": "Type",
         "check.type_auto": "automatique (OAI-PMH, ou celui de la source configurée)",
         "check.prefix": "Format OAI-PMH (metadataPrefix)",
@@ -250,10 +265,16 @@ CONSOLE_MESSAGES: dict[str, dict[str, str]] = {
         "source.by_issue": "Per issue (live records)",
         "source.no_issues": "No issue.",
         "source.coverage": "Field coverage",
-        "source.coverage_now": (
-            "Now, over {n} live records. The ledger keeps only the current version of each record: the "
-            "coverage of past runs is not available."
+        "source.coverage_intro": (
+            "Share of the live records carrying each field: now (over {n} records), then as each of the "
+            "last processing runs left it."
         ),
+        "source.coverage_when": "When",
+        "source.coverage_records": "Records",
+        "source.coverage_now_row": "Now",
+        "source.coverage_run": "Processing run {run}",
+        "source.coverage_no_runs": "No processing run has finished yet.",
+        "source.coverage_unknown": "“—”: a run from before the upgrade that keeps each run's coverage.",
         "source.run_started": "Harvest of {source} started: it appears below; reload the page to follow it.",
         "source.run_refused": "Refused: {reason}",
         "source.paused_done": "Schedule of {source} paused.",
@@ -287,6 +308,10 @@ CONSOLE_MESSAGES: dict[str, dict[str, str]] = {
         "run.window": "Window",
         "run.window_all": "everything (complete harvest)",
         "run.counts": "Counts",
+        "run.coverage": "Field coverage when the run finished ({n} live records)",
+        "run.coverage_unknown": (
+            "—: not kept (an unfinished run, or one from before the upgrade that keeps it)."
+        ),
         "run.error": "Failure",
         "run.resume_hint": "To resume from the command line",
         "run.fix_hint": "To fix before running again (resuming would not help)",
@@ -333,6 +358,9 @@ CONSOLE_MESSAGES: dict[str, dict[str, str]] = {
             " ledger."
         ),
         "check.target": "Address (URL) or id of a configured source",
+        "check.prefilled": "Source {name} ({id}): {kind}, {where}. Nothing is read before “Try”.",
+        "check.unknown_source": "No source “{id}”: neither in sources.yaml nor in the ledger.",
+        "check.not_checkable": "Source “{id}” is a contributions platform: nothing to harvest.",
         "check.type": "Type",
         "check.type_auto": "automatic (OAI-PMH, or the configured source's)",
         "check.prefix": "OAI-PMH format (metadataPrefix)",

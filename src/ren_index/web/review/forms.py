@@ -17,12 +17,11 @@ from urllib.parse import parse_qsl, urlencode
 from pydantic import BaseModel
 
 from ren_index.model import Resource, Status
-from ren_index.review.queries import ORIGINS
+from ren_index.review.queries import CLAIM_FILTERS, ORIGINS, SORTS
 from ren_index.web.review.view import merged_text, record_address
 
-FILTER_KEYS = ("status", "source", "origin", "portal", "issue", "level", "language", "sort")
+FILTER_KEYS = ("status", "source", "origin", "portal", "issue", "level", "language", "claim", "q", "sort")
 STATUSES = (*(s.value for s in Status), "all")
-SORTS = ("oldest", "newest", "score_low", "score_high")
 MAX_FILTER = 300
 PAGE_SIZES = (25, 50, 100)
 
@@ -38,7 +37,7 @@ def queue_filters(params: Mapping[str, str]) -> dict[str, str]:
             continue
         if key == "sort" and (value not in SORTS or value == "oldest"):
             continue
-        if key == "origin" and value not in ORIGINS:
+        if (key == "origin" and value not in ORIGINS) or (key == "claim" and value not in CLAIM_FILTERS):
             continue
         filters[key] = value
     return filters
@@ -58,7 +57,8 @@ def encode(filters: Mapping[str, str], **extra: object) -> str:
 def service_filters(filters: Mapping[str, str]) -> dict[str, Any]:
     """Keyword arguments of ``review_queries.queue`` / ``neighbours`` for these filters."""
     args: dict[str, Any] = {
-        k: filters.get(k) or None for k in ("source", "origin", "portal", "issue", "level", "language")
+        k: filters.get(k) or None
+        for k in ("source", "origin", "portal", "issue", "level", "language", "claim", "q")
     }
     args["status"] = filters.get("status") or Status.NEEDS_REVIEW.value
     args["sort"] = filters.get("sort") or "oldest"
@@ -73,6 +73,22 @@ def positive_int(value: str | None, default: int, choices: tuple[int, ...] | Non
     if choices is not None:
         return number if number in choices else default
     return max(1, number)
+
+
+def parse_version(value: str | None) -> int | None:
+    """The record version a form carried (``None``: none, or not a number — not checked)."""
+    text = (value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+def selected_versions(values: list[str]) -> dict[str, int | None]:
+    """The queue's ticked rows, ``ID:VERSION`` (or a bare ``ID``): each record with the version shown."""
+    chosen: dict[str, int | None] = {}
+    for value in values:
+        rid, _sep, version = value.strip().partition(":")
+        if rid:
+            chosen[rid] = parse_version(version)
+    return chosen
 
 
 class EditForm(BaseModel):
@@ -93,6 +109,8 @@ class EditForm(BaseModel):
     """``save`` or ``save_approve`` (the button pressed)."""
     filters: str = ""
     """The queue filters the person came with (an encoded query string)."""
+    version: str = ""
+    """The record's version as the page showed it (:func:`parse_version`)."""
 
 
 def _languages(form: EditForm) -> list[str]:

@@ -30,6 +30,9 @@ ACTOR_KEYS = {
     "anonymous": "actor.anonymous",
 }
 """The pipeline's own actors (people appear by their user name)."""
+HIDDEN_KEYS = frozenset({"version", "undoes", "undone_action", "decided_at"})
+"""Bookkeeping an event keeps for versions and undo (:mod:`ren_index.review.versions`,
+:mod:`ren_index.review.undo`), not a change a person made: never a line of the history."""
 PLATFORM_ACTOR = "platform:"
 """A contributing platform in the audit trail: ``platform:<name>`` (it sent or withdrew a contribution)."""
 
@@ -117,13 +120,17 @@ def change_lines(
     """An event's before → after, one line per field whose words changed.
 
     ``base_value`` (the source's value a correction was made against) is shown with the words of
-    the corrected field it belongs to.
+    the corrected field it belongs to. A key only in ``before`` (a decision keeps the portals it
+    replaced, for an undo) and the bookkeeping keys (:data:`HIDDEN_KEYS`) are not changes.
     """
     before = before if isinstance(before, dict) else {}
     after = after if isinstance(after, dict) else {}
-    fields = [k for k in dict.fromkeys([*before, *after]) if k != "base_value"]
+    keys = [k for k in dict.fromkeys([*before, *after]) if k not in HIDDEN_KEYS]
+    if after:
+        keys = [k for k in keys if k in after]
+    fields = [k for k in keys if k != "base_value"]
     lines = []
-    for key in dict.fromkeys([*before, *after]):
+    for key in keys:
         old, new = before.get(key), after.get(key)
         if old == new:
             continue

@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.issue_codes import label as issue_label
 from ren_index.config.languages import language_name
 from ren_index.config.rulebook import Rulebook
 from ren_index.config.rules import TextRules, load_text_rules
@@ -40,6 +41,7 @@ from ren_index.web.i18n import language_of, t
 from ren_index.web.review.deps import PortalsDep, VocabulariesDep, record_url, resolve, source_names
 from ren_index.web.review.forms import PAGE_SIZES, encode, positive_int, queue_filters, service_filters
 from ren_index.web.review.history import actor_name, present_event
+from ren_index.web.review.team import claim_line, record_claim, view_links
 from ren_index.web.review.view import (
     bounded_line,
     capitalized,
@@ -86,8 +88,10 @@ def dashboard_page(request: Request, user: CurrentUser) -> HTMLResponse:
     for item in data["oldest"]:
         bounded_line(item, limits)
         item["waiting"] = _waiting(item["waiting_since"], now)
+    lang = language_of(request)
     context = {
         "data": data,
+        "issue_labels": {code: issue_label(code, lang) for code in data["issues"]},
         "platforms": set(data["platforms"]),
         "statuses": [s.value for s in Status],
         "status_max": max(data["statuses"].values(), default=0) or 1,
@@ -101,10 +105,14 @@ def dashboard_page(request: Request, user: CurrentUser) -> HTMLResponse:
 # Queue ----------------------------------------------------------------------------------------------
 
 
-def _facet(values: dict[str, int], current: str | None, label: Any) -> list[dict[str, Any]]:
-    options = [{"value": v, "label": label(v), "count": n} for v, n in values.items()]
-    if current and current not in values:
-        options.append({"value": current, "label": label(current), "count": 0})
+def _facet(values: dict[str, int], current: str | None, label: Any, hint: Any = None) -> list[dict[str, Any]]:
+    """A filter's options by label; ``hint(value)`` is the secondary text (an issue's code, shown
+    as the option's title: people choose by the words, the code is there for who knows it)."""
+    found = {**values, **({current: 0} if current and current not in values else {})}
+    options = [
+        {"value": v, "label": label(v), "count": n, "hint": hint(v) if hint else None}
+        for v, n in found.items()
+    ]
     return sorted(options, key=lambda o: str(o["label"]).casefold())
 
 
@@ -128,7 +136,12 @@ def queue_page(
     size = positive_int(request.query_params.get("size"), PAGE_SIZES[0], PAGE_SIZES)
     page_number = positive_int(request.query_params.get("page"), 1)
     result = review_queries.queue(
-        factory, **service_filters(filters), page=page_number, size=size, vocabularies=vocabularies
+        factory,
+        **service_filters(filters),
+        user=user.name,
+        page=page_number,
+        size=size,
+        vocabularies=vocabularies,
     )
     names = source_names(factory)
     now = datetime.now(UTC)
@@ -137,6 +150,8 @@ def queue_page(
         bounded_line(item, limits)
         item["waiting"] = _waiting(item["waiting_since"], now)
         item["link"] = record_url(item["id"], filters)
+        item["claim_line"] = claim_line(item.get("claim"), user.name, lang)
+        item["issue_labels"] = [(code, issue_label(code, lang)) for code in item["issue_codes"]]
     statuses = _status_counts(factory)
     facets = {
         "source": _facet(result.counts.get("source", {}), filters.get("source"), lambda v: names.get(v, v)),
@@ -146,7 +161,12 @@ def queue_page(
         "portal": _facet(
             result.counts.get("portal", {}), filters.get("portal"), lambda v: portal_name(portals, v, lang)
         ),
-        "issue": _facet(result.counts.get("issue", {}), filters.get("issue"), lambda v: v),
+        "issue": _facet(
+            result.counts.get("issue", {}),
+            filters.get("issue"),
+            lambda v: issue_label(v, lang),
+            lambda v: t(request, "queue.issue_code", code=v),
+        ),
         "level": _facet(
             result.counts.get("level", {}),
             filters.get("level"),
@@ -170,6 +190,8 @@ def queue_page(
         "facets": facets,
         "source_names": names,
         "filters_query": encode(filters).lstrip("?"),
+        "claim_counts": result.counts.get("claim", {}),
+        "views": view_links(request, user.name, filters),
         "page_link": lambda n: (
             "/review/queue" + encode(filters, page=n, size=size if size != PAGE_SIZES[0] else 0)
         ),
@@ -233,9 +255,13 @@ def record_page(
             "decided_at": row.decided_at.strftime("%Y-%m-%d %H:%M"),
             "publication": _publication(row),
             "indexed_at": row.indexed_at.strftime("%Y-%m-%d %H:%M") if row.indexed_at else None,
+            "version": row.version or 1,  # every form posts it back: a stale page is refused (409)
         }
     previous_id, next_id = review_queries.neighbours(
-        factory, rid, **service_filters(filters), vocabularies=vocabularies
+        factory, rid, **service_filters(filters), user=user.name, vocabularies=vocabularies
+    )
+    claim = record_claim(
+        request, rid, user.name, user.can_decide and state["status"] != Status.DELETED.value, lang
     )
     events = review_queries.history(factory, rid)
     events = [present_event(event, vocabularies, portals, lang) for event in events]
@@ -262,6 +288,7 @@ def record_page(
         "shortcuts": _shortcuts(request, bool(previous_link), bool(next_link), can_approve),
         "source_name": source_names(factory).get(source_id, source_id),
         "contribution": contribution,
+        "claim": claim,
     }
     return render(request, "record.html", context)
 

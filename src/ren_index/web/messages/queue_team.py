@@ -1,0 +1,81 @@
+"""The words of the queue at team scale (issue 14): claims, search, sorts and saved views.
+
+French first, English beside; merged into :data:`ren_index.web.i18n.MESSAGES` like the other
+parts, which refuses a key given twice with different texts. Data only.
+"""
+
+from __future__ import annotations
+
+QUEUE_TEAM_MESSAGES: dict[str, dict[str, str]] = {
+    "fr": {
+        "queue.filter.claim": "Prise en main",
+        "queue.claim.mine": "Les miens",
+        "queue.claim.unclaimed": "Non pris",
+        "queue.claim.all": "Tous",
+        "queue.claim.by": "pris par {name} depuis {since}",
+        "queue.claim.by_you": "pris par vous depuis {since}",
+        "queue.filter.q": "Rechercher",
+        "queue.filter.q_hint": "Titre, description, adresse ou identifiant",
+        "queue.sort.updated": "Modifiées le plus récemment d'abord",
+        "queue.sort.source": "Par source",
+        "queue.sort.issue": "Par anomalie",
+        "queue.issue_code": "code {code}",
+        "queue.views.title": "Mes vues",
+        "queue.views.none": "Aucune vue enregistrée : filtrez la file, puis enregistrez les filtres"
+        " sous un nom.",
+        "queue.views.name": "Nom de la vue",
+        "queue.views.name_hint": "p. ex. Pavillon — licences",
+        "queue.views.save": "Enregistrer ces filtres",
+        "queue.views.delete": "Supprimer",
+        "queue.views.delete_label": "Supprimer la vue « {name} »",
+        "queue.views.confirm_delete": "Supprimer cette vue ?",
+        "queue.views.saved": "Vue « {name} » enregistrée.",
+        "queue.views.deleted": "Vue « {name} » supprimée.",
+        "queue.views.not_found": "Cette vue n'existe pas ou n'est pas la vôtre.",
+        "record.claim.yours": "Vous avez cette notice en main depuis {since}.",
+        "record.claim.other": "{name} travaille sur cette notice depuis {since}"
+        " (au plus tard jusqu'à {until}). Vous pouvez tout de même décider.",
+        "record.claim.take_over": "Prendre la main",
+        "record.claim.taken": "Vous avez pris la main sur cette notice (elle était à {name}).",
+        "record.claim.already_yours": "Cette notice est à vous.",
+        "action.claim_taken_over": "Prise en main d'une notice",
+        "action.view_saved": "Vue de la file enregistrée",
+        "action.view_deleted": "Vue de la file supprimée",
+        "history.field.claimed_by": "Pris par",
+    },
+    "en": {
+        "queue.filter.claim": "Claimed",
+        "queue.claim.mine": "Mine",
+        "queue.claim.unclaimed": "Unclaimed",
+        "queue.claim.all": "All",
+        "queue.claim.by": "claimed by {name} since {since}",
+        "queue.claim.by_you": "claimed by you since {since}",
+        "queue.filter.q": "Search",
+        "queue.filter.q_hint": "Title, description, address or identifier",
+        "queue.sort.updated": "Most recently changed first",
+        "queue.sort.source": "By source",
+        "queue.sort.issue": "By issue",
+        "queue.issue_code": "code {code}",
+        "queue.views.title": "My views",
+        "queue.views.none": "No saved view: filter the queue, then save the filters under a name.",
+        "queue.views.name": "View name",
+        "queue.views.name_hint": "e.g. Pavillon — licences",
+        "queue.views.save": "Save these filters",
+        "queue.views.delete": "Delete",
+        "queue.views.delete_label": "Delete the view “{name}”",
+        "queue.views.confirm_delete": "Delete this view?",
+        "queue.views.saved": "View “{name}” saved.",
+        "queue.views.deleted": "View “{name}” deleted.",
+        "queue.views.not_found": "This view does not exist or is not yours.",
+        "record.claim.yours": "You have had this record since {since}.",
+        "record.claim.other": "{name} has been working on this record since {since} (until {until} at most)."
+        " You can still decide.",
+        "record.claim.take_over": "Take over",
+        "record.claim.taken": "You took over this record (it was {name}'s).",
+        "record.claim.already_yours": "This record is yours.",
+        "action.claim_taken_over": "Record taken over",
+        "action.view_saved": "Queue view saved",
+        "action.view_deleted": "Queue view deleted",
+        "history.field.claimed_by": "Claimed by",
+    },
+}
