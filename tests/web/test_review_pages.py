@@ -7,6 +7,8 @@ import csv
 import io
 import re
 from collections.abc import Callable
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -251,3 +253,25 @@ def test_history_reads_as_words(logged_in: Login, demo: Demo) -> None:
     english = client.get(f"/review/records/{rid}?lang=en").text.split('id="history-table"')[1]
     assert "Approval" in english and "Status:" in english and "Needs review" in english
     assert "Statut" not in english and "Approuvée" not in english
+
+
+def test_record_page_and_queue_say_dates_in_montreal_time(logged_in: Login, demo: Demo) -> None:
+    """The one clock (issue 13): the decision, the history and the queue's « depuis » are Montreal
+    wall-clock time with the zone, never the ledger's UTC."""
+    client = logged_in()
+    rid = waiting_one(demo)
+    decide_by_person(demo.app.state.ledger, rid, "approved", actor="dora", comment=None)
+    with demo.app.state.ledger() as session:
+        row = session.get_one(ResourceRow, rid)
+        decided = row.decided_at
+    local = decided.astimezone(ZoneInfo("America/Montreal"))
+    zone = "HNE" if local.dst() == timedelta(0) else "HAE"
+    html = client.get(f"/review/records/{rid}?lang=fr").text
+    assert f"{local:%Y-%m-%d %H:%M} {zone}" in html
+    history = html.split('id="history-table"')[1]
+    assert f"{local:%Y-%m-%d %H:%M} {zone}" in history
+    if local.utcoffset() != timedelta(0):  # Montreal is never UTC: the UTC wall clock is absent
+        assert f"{decided.astimezone(UTC):%Y-%m-%d %H:%M}<" not in html
+        assert f"{decided.astimezone(UTC):%Y-%m-%d %H:%M})" not in html
+    queue = client.get("/review/queue?lang=fr").text
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d (HNE|HAE)", queue)

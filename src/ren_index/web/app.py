@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from ren_index import __version__
+from ren_index.config.clock import local_time
 from ren_index.ledger.db import open_ledger
 from ren_index.settings import Settings, load_secret_key, load_settings
 from ren_index.web import (
@@ -169,7 +170,13 @@ def make_templates() -> Jinja2Templates:
         return pop_flashes(context["request"])
 
     env.globals.update(
-        t=_t, csrf_token=_csrf, lang_url=_lang_url, flashes=_flashes, languages=LANGUAGES, version=__version__
+        t=_t,
+        csrf_token=_csrf,
+        lang_url=_lang_url,
+        flashes=_flashes,
+        languages=LANGUAGES,
+        version=__version__,
+        local_time=local_time,  # the one clock: Montreal time with its zone, for people
     )
     return Jinja2Templates(env=env, context_processors=[_page_context])
 

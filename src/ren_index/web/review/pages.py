@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ren_index.config.clock import local_time
 from ren_index.config.issue_codes import label as issue_label
 from ren_index.config.languages import language_name
 from ren_index.config.rulebook import Rulebook
@@ -76,7 +77,7 @@ def _waiting(iso: str, now: datetime) -> dict[str, Any]:
     when = datetime.fromisoformat(iso)
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return {"date": when.strftime("%Y-%m-%d %H:%M"), "days": max(0, (now - when).days), "iso": iso}
+    return {"date": local_time(when), "days": max(0, (now - when).days), "iso": iso}
 
 
 @router.get("/", response_class=HTMLResponse, summary="Dashboard / tableau de bord")
@@ -237,7 +238,7 @@ def record_page(
         row = session.get_one(ResourceRow, rid)
         raw = session.get(RawRecordRow, row.raw_id)
         corrected = {
-            o.field: {"actor": o.actor, "at": o.at.strftime("%Y-%m-%d %H:%M")}
+            o.field: {"actor": o.actor, "at": local_time(o.at)}
             for o in session.scalars(select(Overlay).where(Overlay.resource_id == rid))
         }
         detail = record_detail(row, raw, vocabularies, portals, lang)
@@ -252,9 +253,9 @@ def record_page(
             "status": row.status,
             "source": row.source_id,
             "decided_by": actor_name(row.decided_by, lang),
-            "decided_at": row.decided_at.strftime("%Y-%m-%d %H:%M"),
+            "decided_at": local_time(row.decided_at),
             "publication": _publication(row),
-            "indexed_at": row.indexed_at.strftime("%Y-%m-%d %H:%M") if row.indexed_at else None,
+            "indexed_at": local_time(row.indexed_at) if row.indexed_at else None,
             "version": row.version or 1,  # every form posts it back: a stale page is refused (409)
         }
     previous_id, next_id = review_queries.neighbours(
@@ -266,7 +267,7 @@ def record_page(
     events = review_queries.history(factory, rid)
     events = [present_event(event, vocabularies, portals, lang) for event in events]
     for event in events:
-        event["when"] = datetime.fromisoformat(event["at"]).strftime("%Y-%m-%d %H:%M")
+        event["when"] = local_time(event["at"])
     previous_link = record_url(previous_id, filters) if previous_id else None
     next_link = record_url(next_id, filters) if next_id else None
     can_approve = user.can_decide and state["status"] not in (Status.APPROVED.value, Status.DELETED.value)
@@ -310,7 +311,7 @@ def _contribution(
     return {
         "name": (contributor.display_name or contributor.id) if contributor else None,
         "organisation": contributor.organisation if contributor else None,
-        "received": received.strftime("%Y-%m-%d %H:%M") if received else None,
+        "received": local_time(received) if received else None,
     }
 
 
