@@ -88,6 +88,15 @@ class Settings(BaseSettings):
     comma-separated, ``host`` or ``host:port``): the harvester's address policy otherwise refuses
     loopback and private addresses. For a platform on the internal network, and for tests."""
 
+    links_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Hosts or address ranges a record's landing URL may lead the link checker to besides public
+    addresses (``REN_LINKS_ALLOW_HOSTS``, comma-separated: ``host``, ``host:port`` or a CIDR range
+    such as ``10.1.0.0/16``). Unset, a link to a loopback, private or link-local address is skipped
+    unasked, so a harvested ``url`` cannot make the checker probe the internal network."""
+    links_contact: str | None = None
+    """Whom site owners write to about the link checker (``REN_LINKS_CONTACT``: an e-mail address
+    or an http(s) page), named in its User-Agent. Unset: ``REN_OAI_ADMIN_EMAIL``."""
+
     secret_key: SecretStr | None = None
     """Signs the web session cookies and the OAI-PMH resumption tokens (``REN_SECRET_KEY``).
     Unset = a key generated once in ``<data_dir>/secret_key`` (see :func:`load_secret_key`);
@@ -126,6 +135,7 @@ class Settings(BaseSettings):
         "oai_admin_email",
         "oai_page_size",
         "public_url",
+        "links_contact",
         mode="before",
     )
     @classmethod
@@ -139,7 +149,7 @@ class Settings(BaseSettings):
             return cls.model_fields[info.field_name].get_default(call_default_factory=True)
         return value.strip()
 
-    @field_validator("cors_origins", "callback_allow_hosts", mode="before")
+    @field_validator("cors_origins", "callback_allow_hosts", "links_allow_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -169,6 +179,21 @@ class Settings(BaseSettings):
         if not _EMAIL.fullmatch(value):
             raise ValueError("must be an e-mail address")
         return value
+
+    @field_validator("links_contact")
+    @classmethod
+    def _contact(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        shaped = _EMAIL.fullmatch(value) or value.startswith(("http://", "https://"))
+        if not shaped or not value.isascii() or any(c.isspace() or c in "();" for c in value):  # a header
+            raise ValueError("must be an e-mail address or an http(s) page, such as liens@example.org")
+        return value
+
+    @property
+    def links_user_agent_contact(self) -> str:
+        """The contact the link checker names in its User-Agent (``REN_LINKS_CONTACT`` or the OAI one)."""
+        return self.links_contact or self.oai_admin_email
 
     @field_validator("public_url")
     @classmethod

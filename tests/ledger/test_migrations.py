@@ -81,3 +81,29 @@ def test_0006_adds_quality_score_and_asks_for_every_record_to_be_processed_again
         command.downgrade(cfg, "0005")
         assert "quality_score" not in {c["name"] for c in inspect(conn).get_columns("resources")}
     engine.dispose()
+
+
+def test_0009_adds_link_checks_and_link_health_and_downgrades(
+    ledger_url: Callable[..., str], tmp_path: Path
+) -> None:
+    """Two tables added, nothing existing changed; the downgrade drops exactly them."""
+    from alembic import command
+
+    from ren_index.ledger.db import alembic_config
+
+    url = ledger_url(folder=tmp_path / "l")
+    engine = make_engine(url)
+    cfg = alembic_config(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008")
+        before = set(inspect(conn).get_table_names())
+        command.upgrade(cfg, "0009")
+        tables = set(inspect(conn).get_table_names())
+        assert tables - before == {"link_checks", "link_health"}
+        indexes = {i["name"] for i in inspect(conn).get_indexes("link_checks")}
+        assert {"ix_link_checks_resource_id", "ix_link_checks_checked_at"} <= indexes
+        assert {i["name"] for i in inspect(conn).get_indexes("link_health")} == {"ix_link_health_state"}
+        command.downgrade(cfg, "0008")
+        assert set(inspect(conn).get_table_names()) == before
+    engine.dispose()

@@ -15,6 +15,7 @@ import typer
 from ren_index import __version__
 from ren_index.cli import (
     demo,
+    links,
     openapi,
     opensearch,
     pipeline,
@@ -47,6 +48,7 @@ app.add_typer(platforms.app, name="platforms")
 app.add_typer(serve.app)
 app.add_typer(opensearch.app, name="opensearch")
 app.add_typer(demo.app)
+app.add_typer(links.app, name="links")
 app.add_typer(openapi.app)
 
 

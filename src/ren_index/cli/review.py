@@ -45,6 +45,7 @@ from ren_index.cli.support import (
 from ren_index.config.clock import local_time
 from ren_index.config.issue_codes import canonical, known_codes, label
 from ren_index.contributions.callbacks import deliver_pending
+from ren_index.ledger.link_health import link_view
 from ren_index.ledger.models import RawRecordRow, ResourceRow, SourceRow, User
 from ren_index.ledger.record_json import record_view
 from ren_index.model import Status
@@ -190,6 +191,7 @@ def review_show(record_id: str, json_out: JsonOpt = False) -> None:
             vocabularies=ctx.vocabularies,
             source_type=source.type if source else None,
         )
+        view["link"] = link_view(session, row.id)
     if json_out:
         print_json({**view, "version": version})
         return

@@ -176,6 +176,26 @@ ISSUE_CODES: tuple[IssueCode, ...] = (
         "Keep one: reject the duplicate or merge corrections.",
     ),
     IssueCode(
+        "LINK_BROKEN",
+        "error",
+        "Lien brisé",
+        "Broken link",
+        "Trouver la nouvelle adresse de la ressource et corriger l'URL, ou retirer la notice ; la garder"
+        " publiée si le lien marche pour une personne (ce choix tient jusqu'au prochain changement"
+        " d'état du lien).",
+        "Find the resource's new address and correct the URL, or withdraw the record; keep it"
+        " published if the link works for a person (the choice holds until the link changes state"
+        " again).",
+    ),
+    IssueCode(
+        "URL_MOVED",
+        "info",
+        "Adresse déplacée",
+        "Address moved",
+        "Remplacer l'URL par la nouvelle adresse (la suggestion), ou garder l'ancienne.",
+        "Replace the URL with the new address (the suggestion), or keep the old one.",
+    ),
+    IssueCode(
         "DATE_INVALID",
         "warning",
         "Date invalide",

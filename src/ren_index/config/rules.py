@@ -1,17 +1,20 @@
 """The documentalists' rules, as configuration: ``config/validation.yaml`` and ``config/portals.yaml``.
 
 ``validation.yaml`` holds thresholds of the checks and the effect of each issue code
-(``approve``, ``review``, ``reject``), with per-portal overrides. ``portals.yaml`` says what each
-portal accepts: which levels (a SKOS collection), which licences, which languages.
+(``approve``, ``review``, ``reject``), with per-portal overrides, and the link checker's patience
+and politeness (``links:``). ``portals.yaml`` says what each portal accepts: which levels (a SKOS
+collection), which licences, which languages.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from cronsim import CronSim, CronSimError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ren_index.errors import ConfigError
 
@@ -139,11 +142,68 @@ class GuardRules(_Rules):
     a source that suddenly lists nothing is held whatever its size."""
 
 
+def check_cron(value: str) -> str:
+    """``value`` when it is a cron cronsim reads, else :class:`ValueError` saying so.
+
+    One check for every cron of the configuration (a source's ``schedule:``, ``links.schedule``),
+    run when the file is read, not when ``schedule apply`` or the worker meets it.
+    """
+    try:
+        CronSim(value, datetime(2026, 1, 1, tzinfo=UTC))
+    except CronSimError as exc:
+        raise ValueError(f"cron illisible / not a valid cron {value!r}: {exc}") from None
+    return value
+
+
+class LinkRules(_Rules):
+    """Link health (issue 15, docs/links.md): when to check, how politely, how patiently to judge.
+
+    Every bound has a ceiling: the file is written by people, and a slip (``concurrency: 10000``,
+    ``timeout_s: 86400``) must be refused when it is read, not discovered as a flood of requests or
+    a run that never ends.
+    """
+
+    failures_before_broken: int = Field(default=3, ge=1, le=100)
+    """Consecutive failed checks before a link is declared broken (``LINK_BROKEN``)…"""
+    min_span_hours: int = Field(default=72, ge=0, le=24 * 365)
+    """…and they must span at least this long: a site down for a weekend is not dead."""
+    recheck_days: int = Field(default=7, ge=1, le=365)
+    """A link that answers is checked again after this many days."""
+    recheck_broken_days: int = Field(default=1, ge=1, le=365)
+    """A failing or broken link is checked again after this many days (to see it recover soon)."""
+    outage_min_links: int = Field(default=5, ge=2, le=100_000)
+    """A host is judged down only when at least this many of its links were checked in the run."""
+    outage_share: float = Field(default=0.5, gt=0.0, lt=1.0)
+    """…and more than this share of them failed the same way (all timeouts, all refused…)."""
+    outage_max_days: int = Field(default=7, ge=1, le=365)
+    """A host down in every run for longer than this is dead, not down: its links count again."""
+    concurrency: int = Field(default=16, ge=1, le=256)
+    """Checks in flight at once, all hosts together."""
+    per_host: int = Field(default=2, ge=1, le=16)
+    """Checks in flight at once on one host (name or IP address, whatever the port)."""
+    per_host_delay_s: float = Field(default=1.0, ge=0.0, le=60.0)
+    """Pause between two requests to the same host."""
+    timeout_s: float = Field(default=15.0, gt=0.0, le=120.0)
+    """Time allowed to one request (connection and answer)."""
+    deadline_minutes: int = Field(default=120, ge=1, le=24 * 60)
+    """Time allowed to a whole run; what is not checked by then waits for the next run."""
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    """Redirects followed per link; one more, or a loop, makes the link ``broken``."""
+    schedule: str | None = "30 4 * * *"
+    """Cron (America/Montreal) of the ``links-check`` deployment; ``null``: checked by hand only."""
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        return None if value is None else check_cron(value)
+
+
 class ValidationRules(_Rules):
     """Everything in ``validation.yaml``."""
 
     language: LanguageRules = Field(default_factory=LanguageRules)
     guard: GuardRules = Field(default_factory=GuardRules)
+    links: LinkRules = Field(default_factory=LinkRules)
     text: TextRules = Field(default_factory=TextRules)
     effects: dict[str, Effect] = Field(default_factory=dict)
     """Issue code → effect for every portal; codes not listed follow their severity."""
@@ -218,6 +278,13 @@ def load_text_rules(config_dir: Path) -> TextRules:
     if not (config_dir / "validation.yaml").exists():
         return TextRules()
     return load_rules(config_dir).text
+
+
+def load_link_rules(config_dir: Path) -> LinkRules:
+    """The link checker's rules from ``validation.yaml`` (their defaults when the file is absent)."""
+    if not (config_dir / "validation.yaml").exists():
+        return LinkRules()
+    return load_rules(config_dir).links
 
 
 def load_portals(config_dir: Path) -> dict[str, PortalPolicy]:

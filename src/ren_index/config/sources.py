@@ -13,12 +13,10 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from cronsim import CronSim, CronSimError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -29,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from ren_index.config.rules import load_portals
+from ren_index.config.rules import check_cron, load_portals
 from ren_index.errors import ConfigError
 
 SOURCE_ID = re.compile(r"^[a-z0-9-]+$")
@@ -52,6 +50,45 @@ class GuardOverride(BaseModel):
     min_ratio: float | None = Field(default=None, ge=0.0, le=1.0)
     max_error_rate: float | None = Field(default=None, ge=0.0, le=1.0)
     min_records: int | None = Field(default=None, ge=1)
+
+
+SOFT_404_MAX_PATTERNS = 50
+SOFT_404_MIN_CHARS = 4
+SOFT_404_MAX_CHARS = 120
+
+
+class SourceLinks(BaseModel):
+    """A source's own link-health rules (``links:``): how its site says « not found » (docs/links.md).
+
+    ``soft_404`` phrases are added to the checker's French and English ones. They are plain text,
+    compared whole-word with a page's title and first heading, case, accents and spacing ignored
+    (:mod:`ren_index.links.soft404`) — never regular expressions, so a mistaken or hostile entry
+    cannot take a run down with catastrophic backtracking. A phrase too short to mean anything
+    (« a », « 404 » alone would match pages that are fine) is refused, and so are too many or too
+    long ones: each is compared with every page of the source.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    soft_404: list[str] = Field(default_factory=list, max_length=SOFT_404_MAX_PATTERNS)
+
+    @field_validator("soft_404")
+    @classmethod
+    def _phrases(cls, value: list[str]) -> list[str]:
+        phrases = [" ".join(str(entry).split()) for entry in value]
+        for phrase in phrases:
+            if len(phrase) > SOFT_404_MAX_CHARS:
+                raise ValueError(
+                    f"{phrase[:40]!r}…: au plus {SOFT_404_MAX_CHARS} caractères / at most"
+                    f" {SOFT_404_MAX_CHARS} characters"
+                )
+            if sum(c.isalnum() for c in phrase) < SOFT_404_MIN_CHARS:
+                raise ValueError(
+                    f"{phrase!r}: trop court pour reconnaître une page introuvable (au moins"
+                    f" {SOFT_404_MIN_CHARS} lettres ou chiffres) / too short to recognise a not-found"
+                    f" page (at least {SOFT_404_MIN_CHARS} letters or digits)"
+                )
+        return phrases
 
 
 class SourceConfig(BaseModel):
@@ -80,6 +117,8 @@ class SourceConfig(BaseModel):
     allow_hosts: list[str] = Field(default_factory=list)
     """Hosts the source's redirects and ``next`` links may lead to besides its own and public ones
     (a name or an IP address, optional ``:port``): the address policy, docs/harvesting.md."""
+    links: SourceLinks = Field(default_factory=SourceLinks)
+    """The source's link-health rules: its own soft-404 phrases (docs/links.md)."""
 
     @field_validator("defaults")
     @classmethod
@@ -96,13 +135,7 @@ class SourceConfig(BaseModel):
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
         """A bad cron is refused when the file is read, not when ``schedule apply`` meets it."""
-        if value is None:
-            return value
-        try:
-            CronSim(value, datetime(2026, 1, 1, tzinfo=UTC))
-        except CronSimError as exc:
-            raise ValueError(f"cron illisible / not a valid cron {value!r}: {exc}") from None
-        return value
+        return None if value is None else check_cron(value)
 
     @field_validator("allow_hosts")
     @classmethod
@@ -261,6 +294,9 @@ def _detail(error: Any) -> str:
     if error["type"] == "extra_forbidden" and len(error["loc"]) == 1:
         key = str(error["loc"][0])
         return f"{where}: clé inconnue / unknown key{did_you_mean(key, SourceConfig.model_fields)}"
+    if error["type"] == "extra_forbidden" and error["loc"][:1] == ("links",) and len(error["loc"]) == 2:
+        key = str(error["loc"][1])
+        return f"{where}: clé inconnue / unknown key{did_you_mean(key, SourceLinks.model_fields)}"
     return f"{where}: {error['msg']}"
 
 

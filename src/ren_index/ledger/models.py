@@ -289,3 +289,52 @@ class SavedView(Base):
     name: Mapped[str] = mapped_column(String(120))
     query: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class LinkCheck(Base):
+    """One check of one record's landing URL (issue 15): what was asked, what answered, when.
+
+    The history behind a record's :class:`LinkHealthRow`: a record page shows it, and a judgement
+    can be explained from it. ``spared``: the check failed while its host was down for the whole
+    run (an outage, :mod:`ren_index.links.outage`), so it was kept but not judged. Bounded: the
+    links step keeps the last :data:`ren_index.ledger.link_health.KEEP_CHECKS` of each record.
+    """
+
+    __tablename__ = "link_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    resource_id: Mapped[str] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_runs.id"), nullable=True)
+    url: Mapped[str] = mapped_column(Text)
+    host: Mapped[str] = mapped_column(String(255))
+    outcome: Mapped[str] = mapped_column(String(16))
+    http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    final_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    redirects: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    """Each redirect followed: ``[status, location]``."""
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    elapsed_ms: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    failure: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    spared: Mapped[bool] = mapped_column(Boolean, default=False)
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class LinkHealthRow(Base):
+    """Where one record's link stands now (:class:`ren_index.links.patience.LinkHealth`).
+
+    A table of its own rather than columns on ``resources``: the links step writes it on its own
+    rhythm without touching the rows the process step rewrites, a record never checked simply has
+    no row (``unchecked``), and its shape can follow the patience rules without another migration
+    (``health`` holds every field as JSON). ``state`` is a column, indexed, for the queue's filter
+    by link state. ``held``: the decision the record had when its broken link took it off the
+    portals (``status``, ``portals``, ``decided_by``, ``decided_at``), to return to on recovery.
+    """
+
+    __tablename__ = "link_health"
+
+    resource_id: Mapped[str] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    health: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    held: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -1,4 +1,4 @@
-"""Notifications: tell the librarians' channel when a run fails or is held.
+"""Notifications: tell the librarians' channel when a run fails or is held, or hosts were down.
 
 Runs happen at night; a held or failed run nobody hears of leaves a portal stale for days. When
 ``REN_WEBHOOK_URL`` is set, a JSON message is POSTed there (a chat or ticketing hook). Notifying
@@ -24,10 +24,21 @@ EVENTS = {"failed": "run_failed", "held": "run_held"}
 def message(report: Mapping[str, Any]) -> dict[str, Any] | None:
     """The webhook body for a run report, or ``None`` when the run needs no one's attention."""
     event = EVENTS.get(str(report.get("status")))
+    if event is None and report.get("kind") == "links" and report.get("hosts_down"):
+        event = "hosts_down"
     if event is None:
         return None
     source, run_id = report.get("source"), report.get("run_id")
-    if event == "run_held":
+    if event == "hosts_down":
+        hosts = ", ".join(str(h.get("host")) for h in report.get("hosts_down") or [])
+        fr = f"Vérification des liens (run {run_id}) : hôtes en panne, aucune notice pénalisée : {hosts}"
+        en = f"Link check (run {run_id}): hosts down, no record penalized: {hosts}"
+    elif report.get("kind") == "links":
+        error = report.get("error") or {}
+        fr = f"Vérification des liens (run {run_id}) en échec — {error.get('message', '')}."
+        fr += f" Reprendre : {error.get('resume', 'ren-index links check --all')}"
+        en = f"Link check (run {run_id}) failed. Resume: {error.get('resume', 'ren-index links check --all')}"
+    elif event == "run_held":
         hold = report.get("hold") or {}
         fr = f"{source} (run {run_id}) : {hold.get('message_fr', 'moisson retenue')}"
         fr += f" Vérifier, puis : ren-index runs release {run_id}"

@@ -33,7 +33,7 @@ class RunReport(TypedDict):
     source: str
     """Source id, or ``*`` for an index pass over every source."""
     kind: str
-    """``harvest``, ``process`` or ``index``."""
+    """``harvest``, ``process``, ``index`` or ``links``."""
     status: str
     """``running``, ``completed``, ``failed`` (see ``error``) or ``held`` (see ``hold``)."""
     counts: dict[str, int]
@@ -43,7 +43,7 @@ class RunReport(TypedDict):
     finished_at: NotRequired[str | None]
     duration_s: NotRequired[float | None]
     throughput: NotRequired[float | None]
-    """Records per second (harvested, else processed)."""
+    """Records per second (harvested, else processed, else links checked)."""
     error: NotRequired[dict[str, Any]]
     """A failed run: ``message``, the endpoint's context and either ``resume`` (the command to run:
     resuming can help) or ``fix`` (what to correct first: resuming would fail the same way)."""
@@ -63,6 +63,12 @@ class RunReport(TypedDict):
     """A process run: the share of the source's live records carrying each field once it finished,
     ``{"records": n, "fields": {"title": 0.98, …}}`` (:mod:`ren_index.quality.coverage`); ``null``
     for a run that did not finish or ran before the ledger kept it (migration 0008)."""
+    hosts_down: NotRequired[list[dict[str, Any]]]
+    """A links run: the hosts down during it (``ren_index.links.outage.Outage.as_json``)."""
+    applied: NotRequired[dict[str, int]]
+    """A links pass: what its judgements did to records (declared broken, recovered, published…)."""
+    runs: NotRequired[dict[str, int]]
+    """A links pass over several sources: the run of each source."""
 
 
 def run_report(run: HarvestRun) -> RunReport:
@@ -85,13 +91,15 @@ def run_report(run: HarvestRun) -> RunReport:
         report["error"] = dict(run.error)
     if run.kind == "process":
         report["coverage"] = dict(run.coverage) if isinstance(run.coverage, dict) else None
-    harvested = int(counts.get("harvested") or counts.get("processed") or 0)
+    harvested = int(counts.get("harvested") or counts.get("processed") or counts.get("checked") or 0)
     report["throughput"] = round(harvested / duration, 1) if duration else None
     hold = (run.checkpoint or {}).get("hold")
     if isinstance(hold, dict):
         report["hold"] = {k: v for k, v in hold.items() if k != "withdrawn"}
         report["withdrawn"] = list(hold.get("withdrawn") or [])
-    if run.status == "failed" and run.error:
+    if run.kind == "links":
+        report["hosts_down"] = list((run.checkpoint or {}).get("hosts_down") or [])
+    elif run.status == "failed" and run.error:
         report["stopped_at"] = {
             "set_index": (run.checkpoint or {}).get("set_index"),
             "token": (run.checkpoint or {}).get("token"),

@@ -1,0 +1,1 @@
+"""Link health: whether each published resource's landing page still leads somewhere (docs/links.md)."""
