@@ -3,10 +3,12 @@ asserted with its status, final URL, redirects and attempts, and what the server
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import itertools
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -39,6 +41,18 @@ def test_ok_page_is_read_with_head_then_get(site: LinkServer) -> None:
     assert (result.redirects, result.attempts, result.failure) == ((), 2, None)
     assert result.host == "127.0.0.1" and result.record_id == "r1"
     assert (site.count("/ok", "HEAD"), site.count("/ok", "GET")) == (1, 1)  # GET reads the title
+
+
+def test_run_checks_works_in_a_thread_that_already_runs_an_event_loop(site: LinkServer) -> None:
+    """A Prefect flow or a test session driving a browser runs a loop: the check still runs."""
+
+    async def inside_a_loop() -> CheckRun:
+        return run_checks([target(site.url("/ok"))], config())
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # a thread of its own: pytest's may run a loop too
+        run = pool.submit(asyncio.run, inside_a_loop()).result()
+    assert [r.outcome for r in run.results] == [Outcome.OK]
+    assert site.count("/ok", "HEAD") == 1
 
 
 def test_a_non_html_answer_is_judged_on_head_alone(site: LinkServer) -> None:

@@ -31,6 +31,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -374,5 +375,16 @@ def run_checks(
     *,
     on_result: Callable[[LinkResult], None] | None = None,
 ) -> CheckRun:
-    """:func:`check_run` from synchronous code (the CLI, a Prefect task): its own event loop."""
-    return asyncio.run(check_run(targets, config, on_result=on_result))
+    """:func:`check_run` from synchronous code (the CLI, a Prefect task, a web worker thread).
+
+    It runs on an event loop of its own; when the calling thread already runs one (a Prefect
+    flow, a notebook, a test session driving a browser), ``asyncio.run`` would refuse, so the
+    check runs on a loop in a thread of its own and this waits for it.
+    """
+    coroutine = check_run(targets, config, on_result=on_result)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ren-links") as pool:
+        return pool.submit(asyncio.run, coroutine).result()
