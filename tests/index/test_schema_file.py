@@ -89,11 +89,21 @@ def test_v3_is_v2_plus_the_quality_score() -> None:
     assert {k: v for k, v in props.items() if k != "quality"} == v2["mappings"]["properties"]
 
 
-def test_v4_is_v3_plus_people_and_dates() -> None:
+def test_v4_is_v3_plus_people_dates_and_link() -> None:
     v3, v4 = load_definition("v3"), load_definition("v4")
     assert v4["settings"] == v3["settings"]
     props = v4["mappings"]["properties"]
-    added = {"authors", "contributors", "publishers", "date_created", "date_harvested", "date_approved"}
+    added = {
+        "authors",
+        "contributors",
+        "publishers",
+        "date_created",
+        "date_harvested",
+        "date_approved",
+        "link",
+    }
+    # link (ok, redirected, unchecked): added to v4 in place, v4 never having shipped (issue 15)
+    assert props["link"] == {"type": "keyword"}
     assert set(props) - set(v3["mappings"]["properties"]) == added
     for name in ("authors", "contributors", "publishers"):
         # a name longer than 512 characters is kept in _source, not indexed (no immense term)

@@ -69,7 +69,7 @@ def test_apply_list_pause_resume(env: dict[str, str]) -> None:
     applied = cli(env, "schedule", "apply", "--json")
     assert applied.returncode == 0, applied.stderr
     changes = {c["source"]: c["action"] for c in json.loads(applied.stdout)["changes"]}
-    assert changes == {"eduq": "created", "partenaire": "created"}
+    assert changes == {"eduq": "created", "partenaire": "created", "*": "created"}  # *: links-check
 
     rows = listing(env)
     assert rows["eduq"]["state"] == "active"
@@ -161,10 +161,10 @@ def test_worker_starts_and_serves_the_deployments(env: dict[str, str]) -> None:
         text = ""
         while time.monotonic() < deadline and worker.poll() is None:
             text = log.read_text(encoding="utf-8")
-            if "serving 2 deployment(s)" in text:
+            if "serving 3 deployment(s)" in text:
                 break
             time.sleep(0.5)
-        assert "serving 2 deployment(s)" in text, text
+        assert "serving 3 deployment(s)" in text, text  # eduq, partenaire and links-check
         assert "1 en pause / paused" in text
     finally:
         worker.send_signal(signal.SIGINT)

@@ -189,6 +189,7 @@ ZEBRA_FIELDS: dict[str, Any] = {
     "title": {"fr": TITLE, "en": None},
     "description": {"fr": DESCRIPTION, "en": None},
     "url": "https://ex.org/zebres?a=1&b=2",
+    "link": "unchecked",  # never checked (tests/links/test_links_portal.py: ok, redirected, broken)
     "levels": [{"uri": NIV + "secondaire-1", "label_fr": "1re secondaire", "label_en": "Secondary I"}],
     "licence": {
         "uri": CC_BY,
@@ -360,4 +361,8 @@ def test_openapi_states_text_and_html(http: TestClient) -> None:
     assert "Plain text" in schemas["Labelled"]["properties"]["label_en"]["description"]
     page = schemas["ResourcePage"]["properties"]
     assert set(result) - {"highlight"} <= set(page)
+    for link in (result["link"], page["link"]):  # a plain text enum, documented
+        assert link["enum"] == ["ok", "redirected", "unchecked"] and link["type"] == "string"
+    assert "never returned" in result["link"]["description"]
+    assert "Plain text" in result["link"]["description"]
     assert "/api/resources/{resource_id}" in http.get("/openapi.json").json()["paths"]

@@ -191,6 +191,7 @@ def test_response_shape_labels_and_highlight(http: TestClient) -> None:
             "description": "Activités sur les <mark>fractions</mark>.",
         },
         "url": "https://ex.org/r",
+        "link": "unchecked",
         "levels": [{"uri": NIV + "primaire-4", "label_fr": "4e année du primaire", "label_en": "Grade 4"}],
         "licence": {
             "uri": CC_BY,

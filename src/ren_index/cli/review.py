@@ -10,7 +10,8 @@ A decision on a platform's contribution is then told to that platform, as the we
 time with the zone like every date a person reads (``config.clock.local_time``). ``queue`` shows each
 issue by its label with its code beside it (« Titre manquant
 (TITLE_MISSING) », from :mod:`ren_index.config.issue_codes`); ``--json`` keeps the codes. An
-``--issue``, ``--status`` or ``--source`` it does not know is refused with the known values (exit
+``--issue``, ``--status``, ``--source`` or ``--link`` (what the record's link does now:
+``broken``, ``soft_404``, ``ok``…) it does not know is refused with the known values (exit
 2) rather than answered with an empty queue.
 
 ``review show`` prints the record's version; ``review approve|reject ID --version N`` decides only
@@ -51,6 +52,8 @@ from ren_index.ledger.record_json import record_view
 from ren_index.model import Status
 from ren_index.review.claims import live_claims
 from ren_index.review.decisions import PersonDecision, decide_by_person, find_resource
+from ren_index.review.link_report import KINDS as LINK_KINDS
+from ren_index.review.link_report import kinds_of
 from ren_index.review.queries import CONTRIBUTIONS, HARVESTED, history, platforms_of, source_types
 from ren_index.review.undo import undo_decision
 
@@ -88,9 +91,14 @@ def queue(
         str, typer.Option("--claimed", help="mine (les miens, avec --as) | unclaimed (non pris) | all.")
     ] = "all",
     actor: Annotated[str, typer.Option("--as", help="Qui « mine » désigne / whom mine means.")] = "cli",
+    link: Annotated[
+        str | None, typer.Option("--link", help="État du lien / link state: " + " | ".join(LINK_KINDS) + ".")
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """La file de validation / the validation queue."""
+    if link is not None and link not in LINK_KINDS:
+        refuse("--link", link, LINK_KINDS, unknown_fr="état de lien inconnu", unknown_en="unknown link state")
     if claimed not in ("mine", "unclaimed", "all"):
         choices = ("mine", "unclaimed", "all")
         refuse("--claimed", claimed, choices, unknown_fr="valeur inconnue", unknown_en="unknown value")
@@ -125,6 +133,10 @@ def queue(
             held = {rid: c.user_name for rid, c in live_claims(session).items()}
         mine = claimed == "mine"
         views = [v for v in views if (held.get(v["id"]) == actor if mine else v["id"] not in held)]
+    if link is not None:  # what the link does now (review.link_report), as the web queue's filter
+        with ctx.ledger() as session:
+            kinds = kinds_of(session, [v["id"] for v in views])
+        views = [v for v in views if kinds.get(v["id"]) == link]
     views = views[:limit]
     if json_out:
         print_json(views)

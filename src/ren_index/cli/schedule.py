@@ -4,6 +4,10 @@
 stay quick; Prefect is imported only to talk to a configured server (``PREFECT_API_URL``) and by
 ``worker``. See :mod:`ren_index.orchestration.schedules` for why.
 
+Besides one deployment per scheduled source, ``links-check`` checks the links of every source on
+the cron of ``validation.yaml``'s ``links.schedule`` (``source`` ``*`` in ``list``; ``pause
+links-check``, ``resume links-check``); ``links.schedule: null`` removes it at the next ``apply``.
+
 A broken entry of ``sources.yaml`` is never read as "no schedule": ``apply`` refuses until it is
 fixed (else it would remove that source's deployment), ``list`` names it, and ``worker`` serves the
 other sources' deployments and says which one it leaves out.
@@ -28,6 +32,7 @@ from ren_index.cli.support import (
     print_json,
 )
 from ren_index.config.clock import TIMEZONE, local_time
+from ren_index.config.rules import load_link_rules
 from ren_index.errors import ConfigError
 from ren_index.orchestration import schedules as scheduling
 
@@ -37,7 +42,9 @@ schedule_app = typer.Typer(
 app = typer.Typer()
 app.add_typer(schedule_app, name="schedule")
 
-SourceArg = Annotated[str, typer.Argument(help="Identifiant de la source / source id.")]
+SourceArg = Annotated[
+    str, typer.Argument(help="Identifiant de la source, ou links-check / source id, or links-check.")
+]
 
 
 @schedule_app.command("apply")
@@ -49,7 +56,8 @@ def schedule_apply(
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Créer ou mettre à jour un déploiement par source planifiée / one deployment per `schedule:`."""
+    """Créer ou mettre à jour un déploiement par source planifiée, et links-check / one deployment
+    per `schedule:`, and links-check (validation.yaml `links.schedule`)."""
     ctx = AppContext()
     if pool and not scheduling.api_configured():
         raise ConfigError("--pool needs a Prefect server: set PREFECT_API_URL (see README, « Planifier »)")
@@ -59,7 +67,8 @@ def schedule_apply(
             f"{first.error} — corrigez-la avant « schedule apply » (son horaire est illisible)"
             " / fix it before `schedule apply` (its schedule cannot be read)"
         )
-    changes = scheduling.apply_schedules(ctx.settings, ctx.sources)
+    links_cron = load_link_rules(ctx.settings.config_dir).schedule
+    changes = scheduling.apply_schedules(ctx.settings, ctx.sources, links_cron=links_cron)
     pushed: list[str] = []
     if scheduling.api_configured():
         from ren_index.orchestration.running import prepare_prefect_environment
@@ -72,8 +81,7 @@ def schedule_apply(
         return
     for change in changes:
         err_console.print(
-            f"{scheduling.deployment_name(change['source'])}: {change['action']} ({change['cron']}, "
-            f"{TIMEZONE})",
+            f"{change['deployment']}: {change['action']} ({change['cron']}, {TIMEZONE})",
             highlight=False,
         )
     if pushed:
@@ -91,7 +99,8 @@ def schedule_list(json_out: JsonOpt = False) -> None:
     ctx = AppContext()
     entries = scheduling.load_state(scheduling.state_path(ctx.settings))
     with ctx.ledger() as session:
-        rows = scheduling.schedule_rows(session, ctx.sources, entries, datetime.now(UTC))
+        links_cron = load_link_rules(ctx.settings.config_dir).schedule
+        rows = scheduling.schedule_rows(session, ctx.sources, entries, datetime.now(UTC), links_cron)
     if json_out:
         print_json(rows)
         return
@@ -105,7 +114,7 @@ def schedule_list(json_out: JsonOpt = False) -> None:
     for row in rows:
         last: dict[str, Any] | None = row["last_run"]
         table.add_row(
-            row["source"],
+            row["deployment"] if row["kind"] == "links" else row["source"],
             row["applied"] or row["schedule"] or "—",
             row["state"],
             f"{last['status']} {_local(last['started_at'])}" if last else "—",
@@ -122,9 +131,11 @@ def _local(moment: str | None) -> str:
     return local_time(moment)
 
 
-def _pause(source: str, paused: bool) -> None:
+def _pause(name: str, paused: bool) -> None:
     ctx = AppContext()
-    ctx.source(source)
+    source = scheduling.schedule_key(name, ctx.sources)
+    if source != scheduling.LINKS_KEY:
+        ctx.source(source)
     entry = scheduling.set_paused(ctx.settings, source, paused)
     if scheduling.api_configured():
         from ren_index.orchestration.running import prepare_prefect_environment
@@ -173,6 +184,8 @@ def worker(
             "no applied schedule: add `schedule:` to a source and run `ren-index schedule apply`"
         )
     for source_id in list(entries):
+        if source_id == scheduling.LINKS_KEY:  # links-check: every source, none to look up
+            continue
         if source_id in ctx.sources.broken:  # its runs would fail; the other sources' still run
             err_console.print(error_line(ctx.sources.broken[source_id].error), soft_wrap=True)
             del entries[source_id]

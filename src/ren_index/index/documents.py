@@ -19,7 +19,11 @@ resource and its dates, for the portals' result and resource pages:
   document would be re-sent (and every ETag change) after each nightly run, and "in the catalogue
   since" is what a portal can show; ``date_modified`` says when it changed;
 - ``date_approved`` — when the record was last approved (the ledger row's ``decided_at``; only
-  approved records are indexed).
+  approved records are indexed);
+- ``link`` — where the resource's link stands for the portals (:func:`public_link`): ``ok``,
+  ``redirected`` or ``unchecked``. A record whose link is declared broken is not indexed at all,
+  even when a documentalist kept it approved (see :mod:`ren_index.steps.index`). Added to v4 in
+  place: v4 was created in the same release and never shipped, so no deployed index lacks it.
 
 Every date is ISO 8601 in UTC with its offset (:func:`utc_date`); a date known only to the day
 (or month, or year) is midnight UTC of its first day. An existing deployment runs
@@ -54,6 +58,7 @@ from typing import Any
 
 from ren_index.config.clock import utc_iso
 from ren_index.config.vocabularies import Vocabularies, fold, licence_family
+from ren_index.links.patience import LinkHealth, LinkState, for_url
 from ren_index.model import Contribution, LangString, Resource, pick_lang
 
 DISCIPLINE_PURPOSES = frozenset({"discipline", "subject", "matiere", "domaine", "domaine d enseignement"})
@@ -74,6 +79,31 @@ PUBLISHER_ROLES = frozenset({"publisher", "editeur", "diffuseur"})
 """Folded LOM 2.3.1 roles (or a role URI's last segment) of authors and publishers; every other
 role (editor, content provider, instructional designer..., or none) is a contributor's."""
 
+LINK_VALUES = ("ok", "redirected", "unchecked")
+"""The ``link`` of a document and of the API (a broken link is never there: not indexed)."""
+_PUBLIC_LINK: dict[LinkState, str | None] = {
+    LinkState.UNCHECKED: "unchecked",
+    LinkState.OK: "ok",
+    LinkState.REDIRECTED: "redirected",
+    LinkState.FAILING: "ok",
+    LinkState.BROKEN: None,
+}
+
+
+def public_link(health: LinkHealth | None, url: str | None) -> str | None:
+    """What the portals are told of a record's link; ``None``: the record must not be indexed.
+
+    The judgement, not the last check: a ``failing`` link (failed lately, not judged broken yet)
+    is still ``ok``, as it is still published — patience means one failure is not news, and a
+    host's bad night must not rewrite thousands of documents, twice. Health about another
+    address than ``url`` (corrected since) is a fresh, ``unchecked`` link. ``broken`` gives
+    ``None`` whether or not a documentalist kept the record approved: a portal never shows a
+    result that does not open.
+    """
+    if health is None or not url:
+        return "unchecked"
+    return _PUBLIC_LINK[for_url(health, url).state]
+
 
 def to_document(
     resource: Resource,
@@ -85,11 +115,13 @@ def to_document(
     quality: int | None = None,
     harvested: datetime | None = None,
     approved: datetime | None = None,
+    link: str = "unchecked",
 ) -> dict[str, Any]:
     """The document for one record. Empty text fields are left out; facet lists are always there.
 
     ``harvested`` is when the record was first harvested (the raw record's ``first_seen``) and
-    ``approved`` when it was last approved (the row's ``decided_at``); both come from the ledger.
+    ``approved`` when it was last approved (the row's ``decided_at``); both come from the ledger,
+    as does ``link`` (:func:`public_link`).
 
     Facets use the validated values (``resource.controlled``) when validation set them — level
     concept URIs *with their broader levels*, so a filter on "secondaire" finds "sec 3" — and
@@ -122,6 +154,7 @@ def to_document(
         doc[role] = [name[:MAX_INDEXED_CHARS] for name in names]
     _put(doc, "quality", quality)
     _put(doc, "url", resource.url)
+    doc["link"] = link
     _put(doc, "datestamp", _iso_date(resource.provenance.datestamp))
     fetched = resource.provenance.harvested_at
     _put(doc, "harvested_at", fetched.isoformat() if fetched else None)

@@ -1,4 +1,4 @@
-"""The pipeline flow: harvest → process → index, the whole stage order at a glance.
+"""The pipeline flow: harvest → process → index, the whole stage order at a glance; and the links flow.
 
 Thin on purpose: every task calls one step of ``ren_index.steps``; retries sit only on the tasks
 that do network I/O (harvest, index). A harvest that fails is retried from its saved checkpoint,
@@ -10,6 +10,12 @@ ping before the index task, so the run says so at once instead of waiting throug
 meant for a bulk that broke off. What was harvested and processed stays in the ledger, and the next
 ``ren-index index`` (or run) sends it. Whenever something failed the flow ends ``Failed`` — so the
 Prefect UI shows it — with every report as the state's data (:func:`running.run_pipeline` reads it).
+
+Link health has a flow of its own, :func:`links_check` (deployment ``links-check``, on the cron of
+``validation.yaml``'s ``links.schedule``): a pass over every live record takes minutes to hours of
+polite requests, on its own rhythm (nightly for failing links, weekly for the others), so the
+pipeline neither runs it nor waits for it — a ``ren-index run`` stays harvest → process → index.
+The pass publishes what it changes itself (:func:`ren_index.steps.links.check_links`).
 """
 
 from __future__ import annotations
@@ -168,6 +174,39 @@ def index_or_report() -> RunReport:
         return index()
     except (RenIndexError, OpenSearchException, OSError) as exc:
         return failed_index(" ".join(str(exc).split()) or exc.__class__.__name__)
+
+
+LINKS_FLOW_NAME = "ren-index-links"
+
+
+@task(task_run_name="links-check")
+def check_links_task(source_ids: list[str] | None = None) -> RunReport:
+    """One links pass (every source with live records when ``source_ids`` is empty). No retries: a
+    pass stopped half-way keeps what it applied, and the next one checks what is still due."""
+    from ren_index.config.rulebook import Rulebook
+    from ren_index.steps.links import check_links
+
+    settings = load_settings()
+    return check_links(
+        open_ledger(settings.db_url),
+        settings,
+        Rulebook.load(settings.config_dir),
+        sources=load_sources(settings.config_dir / "sources.yaml"),
+        source_ids=source_ids or None,
+    )
+
+
+@flow(name=LINKS_FLOW_NAME, log_prints=True)
+def links_check(source_ids: list[str] | None = None) -> RunReport | State[Any]:
+    """Check the links that are due and apply what was found (``ren-index links check --all``).
+
+    Ends ``Failed`` (so the Prefect UI shows it) with the pass's report as data when the pass could
+    not finish; dead links found are data, not a failure.
+    """
+    report = check_links_task(source_ids)
+    if report.get("status") == "failed":
+        return Failed(message=str((report.get("error") or {}).get("message")), data=report)
+    return report
 
 
 @flow(name="ren-index-pipeline", log_prints=True)

@@ -10,6 +10,14 @@ America/Montreal) qu'il sert avec un :class:`prefect.runner.Runner`. Sans ``PREF
 worker démarre lui-même un serveur Prefect local (planificateur et interface compris) sur la base
 SQLite de ``PREFECT_HOME``.
 
+La santé des liens a son propre déploiement, ``links-check`` (flux ``ren-index-links``, sans
+paramètre : toutes les sources), sur le cron de ``validation.yaml`` (``links.schedule``) : il est
+dans le même fichier d'état sous la clé :data:`LINKS_KEY` (qui ne peut pas être un identifiant de
+source), appliqué, listé, mis en pause et servi comme les autres. *Link health has its own
+deployment, ``links-check``, on ``links.schedule``'s cron: kept in the same state file under a key
+no source id can take, applied, listed, paused and served like the others; the pipeline never
+waits for it.*
+
 With a Prefect server (``PREFECT_API_URL`` set), ``apply`` and ``pause|resume`` also write the
 deployments to it, so the Prefect UI and the state file agree; with ``--pool`` the deployments go
 to a work pool and ``prefect worker start --pool ...`` runs them on any number of machines.
@@ -24,19 +32,21 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cronsim import CronSim, CronSimError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ren_index.config.clock import MONTREAL, TIMEZONE
 from ren_index.config.sources import SourceConfig
 from ren_index.errors import ConfigError, RenIndexError
 from ren_index.ledger import store
+from ren_index.ledger.models import HarvestRun
 from ren_index.runs.report import run_report
 from ren_index.settings import Settings
 
@@ -47,13 +57,34 @@ log = logging.getLogger(__name__)
 
 STATE_FILE = "schedules.json"
 FLOW_NAME = "ren-index-pipeline"
+LINKS_FLOW_NAME = "ren-index-links"
+LINKS_KEY = "@links"
+"""The state file's key of the ``links-check`` deployment: ``@`` is outside a source id's
+``[a-z0-9-]+``, so no source can take it."""
+LINKS_DEPLOYMENT = "links-check"
+LINKS_SOURCE = "*"
+"""What ``schedule list`` and ``apply`` say in the ``source`` column of ``links-check``: every source."""
 SERVER_START_TIMEOUT = 90.0
 """Seconds the worker waits for its local Prefect server (migrations on a first start take a while)."""
 
 
 def deployment_name(source_id: str) -> str:
-    """``harvest-<source>``: the name people see in the Prefect UI and pass to ``prefect deployment``."""
-    return f"harvest-{source_id}"
+    """``harvest-<source>`` (``links-check`` for :data:`LINKS_KEY`): the name people see in the
+    Prefect UI and pass to ``prefect deployment``."""
+    return LINKS_DEPLOYMENT if source_id == LINKS_KEY else f"harvest-{source_id}"
+
+
+def flow_name(key: str) -> str:
+    """The Prefect flow a state entry's deployment runs."""
+    return LINKS_FLOW_NAME if key == LINKS_KEY else FLOW_NAME
+
+
+def schedule_key(name: str, source_ids: Collection[str]) -> str:
+    """The state key a person means: a source id, or ``links-check`` (or ``@links``) for the links
+    deployment — unless a source is called ``links-check``, which then wins."""
+    if name == LINKS_KEY or (name == LINKS_DEPLOYMENT and name not in source_ids):
+        return LINKS_KEY
+    return name
 
 
 @dataclass(frozen=True)
@@ -111,49 +142,66 @@ def save_state(path: Path, entries: dict[str, ScheduleEntry]) -> None:
 
 
 def plan(
-    sources: dict[str, SourceConfig], current: dict[str, ScheduleEntry], now: datetime
+    sources: Mapping[str, SourceConfig],
+    current: dict[str, ScheduleEntry],
+    now: datetime,
+    links_cron: str | None = None,
 ) -> tuple[dict[str, ScheduleEntry], list[dict[str, str]]]:
-    """The state after ``apply`` and what changed; a paused source stays paused across an apply."""
+    """The state after ``apply`` and what changed; a paused schedule stays paused across an apply.
+
+    ``links_cron``: ``validation.yaml``'s ``links.schedule`` (``None``: no ``links-check``).
+    """
     stamp = now.astimezone(UTC).isoformat(timespec="seconds")
     entries: dict[str, ScheduleEntry] = {}
     changes: list[dict[str, str]] = []
-    for source in sources.values():
-        if not source.schedule:
-            continue
-        check_cron(source.id, source.schedule)
-        old = current.get(source.id)
+    wanted = [(source.id, source.schedule) for source in sources.values() if source.schedule]
+    if links_cron:
+        wanted.append((LINKS_KEY, links_cron))
+    for key, cron in wanted:
+        check_cron(key, cron)
+        old = current.get(key)
         if old is None:
             action = "created"
-        elif old.cron != source.schedule:
+        elif old.cron != cron:
             action = "updated"
         else:
             action = "unchanged"
         paused = old.paused if old else False
-        entries[source.id] = ScheduleEntry(
-            source.id, source.schedule, paused, stamp if action != "unchanged" or not old else old.applied_at
+        entries[key] = ScheduleEntry(
+            key, cron, paused, stamp if action != "unchanged" or not old else old.applied_at
         )
-        changes.append({"source": source.id, "action": action, "cron": source.schedule})
-    for source_id in sorted(set(current) - set(entries)):
-        changes.append({"source": source_id, "action": "removed", "cron": current[source_id].cron})
+        changes.append(_change(key, action, cron))
+    for key in sorted(set(current) - set(entries)):
+        changes.append(_change(key, "removed", current[key].cron))
     return entries, changes
 
 
+def _change(key: str, action: str, cron: str) -> dict[str, str]:
+    source = LINKS_SOURCE if key == LINKS_KEY else key
+    return {"source": source, "deployment": deployment_name(key), "action": action, "cron": cron}
+
+
 def apply_schedules(
-    settings: Settings, sources: dict[str, SourceConfig], *, now: datetime | None = None
+    settings: Settings,
+    sources: Mapping[str, SourceConfig],
+    *,
+    now: datetime | None = None,
+    links_cron: str | None = None,
 ) -> list[dict[str, str]]:
-    """Write the state file from ``sources.yaml``; returns one change per source."""
+    """Write the state file from ``sources.yaml`` (and ``links.schedule``); one change per deployment."""
     path = state_path(settings)
-    entries, changes = plan(sources, load_state(path), now or datetime.now(UTC))
+    entries, changes = plan(sources, load_state(path), now or datetime.now(UTC), links_cron)
     save_state(path, entries)
     return changes
 
 
 def set_paused(settings: Settings, source_id: str, paused: bool) -> ScheduleEntry:
-    """Pause or resume one applied schedule (the next ``apply`` keeps the choice)."""
+    """Pause or resume one applied schedule (the next ``apply`` keeps the choice); ``source_id``
+    is a source's, or :data:`LINKS_KEY` for ``links-check``."""
     path = state_path(settings)
     entries = load_state(path)
     if source_id not in entries:
-        known = ", ".join(sorted(entries)) or "(none)"
+        known = ", ".join(sorted(deployment_name(k) if k == LINKS_KEY else k for k in entries)) or "(none)"
         raise ConfigError(
             f"no applied schedule for {source_id!r} (scheduled: {known}); add `schedule:` to the source "
             "in sources.yaml and run `ren-index schedule apply`"
@@ -165,39 +213,51 @@ def set_paused(settings: Settings, source_id: str, paused: bool) -> ScheduleEntr
 
 def schedule_rows(
     session: Session,
-    sources: dict[str, SourceConfig],
+    sources: Mapping[str, SourceConfig],
     entries: dict[str, ScheduleEntry],
     now: datetime,
+    links_cron: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per source: its cron, applied or not, paused or not, last run (ledger), next run."""
+    """One row per source — its cron, applied or not, paused or not, last run (ledger), next run —
+    then the ``links-check`` row (``source`` ``*``, ``kind`` ``links``; ``links_cron``: the cron
+    ``validation.yaml`` asks for), whose last run is the newest links run of any source."""
     rows: list[dict[str, Any]] = []
     for source in sources.values():
-        entry = entries.get(source.id)
-        cron = entry.cron if entry else None
-        last = store.last_run(session, source.id)
-        if entry is None:
-            state = "not_applied" if source.schedule else "unscheduled"
-        elif entry.paused:
-            state = "paused"
-        elif source.schedule != entry.cron:
-            state = "changed"  # sources.yaml says something else: apply again
-        else:
-            state = "active"
-        upcoming = next_run(cron, now) if cron and entry and not entry.paused else None
         rows.append(
-            {
-                "source": source.id,
-                "deployment": deployment_name(source.id),
-                "schedule": source.schedule,
-                "applied": cron,
-                "timezone": TIMEZONE,
-                "state": state,
-                "paused": bool(entry and entry.paused),
-                "last_run": run_report(last) if last else None,
-                "next_run": upcoming.isoformat() if upcoming else None,
-            }
+            _row(source.id, source.schedule, entries.get(source.id), store.last_run(session, source.id), now)
         )
+    newest_links = session.scalar(
+        select(HarvestRun).where(HarvestRun.kind == "links").order_by(HarvestRun.id.desc()).limit(1)
+    )
+    rows.append(_row(LINKS_KEY, links_cron, entries.get(LINKS_KEY), newest_links, now))
     return rows
+
+
+def _row(
+    key: str, wanted: str | None, entry: ScheduleEntry | None, last: HarvestRun | None, now: datetime
+) -> dict[str, Any]:
+    cron = entry.cron if entry else None
+    if entry is None:
+        state = "not_applied" if wanted else "unscheduled"
+    elif entry.paused:
+        state = "paused"
+    elif wanted != entry.cron:
+        state = "changed"  # the configuration says something else: apply again
+    else:
+        state = "active"
+    upcoming = next_run(cron, now) if cron and entry and not entry.paused else None
+    return {
+        "source": LINKS_SOURCE if key == LINKS_KEY else key,
+        "kind": "links" if key == LINKS_KEY else "harvest",
+        "deployment": deployment_name(key),
+        "schedule": wanted,
+        "applied": cron,
+        "timezone": TIMEZONE,
+        "state": state,
+        "paused": bool(entry and entry.paused),
+        "last_run": run_report(last) if last else None,
+        "next_run": upcoming.isoformat() if upcoming else None,
+    }
 
 
 def build_deployments(entries: dict[str, ScheduleEntry]) -> list[RunnerDeployment]:
@@ -205,21 +265,33 @@ def build_deployments(entries: dict[str, ScheduleEntry]) -> list[RunnerDeploymen
     from prefect.schedules import Cron
     from prefect.types.entrypoint import EntrypointType
 
-    from ren_index.orchestration.flow import pipeline
+    from ren_index.orchestration.flow import links_check, pipeline
 
-    return [
-        pipeline.to_deployment(  # type: ignore[misc]  # called sync: a deployment, not a coroutine
-            name=deployment_name(entry.source_id),
-            parameters={"source_ids": [entry.source_id]},
-            schedule=Cron(entry.cron, timezone=TIMEZONE),
-            paused=entry.paused,
-            tags=["ren-index", f"source:{entry.source_id}"],
-            description=f"Moisson planifiée / scheduled harvest: {entry.source_id}",
-            # A module path, not a file path: the worker finds the flow from any directory.
-            entrypoint_type=EntrypointType.MODULE_PATH,
+    deployments: list[RunnerDeployment] = []
+    for entry in entries.values():
+        if entry.source_id == LINKS_KEY:
+            flow: Any = links_check
+            parameters: dict[str, Any] = {}
+            tags = ["ren-index", "links"]
+            description = "Vérification planifiée des liens / scheduled link check (every source)"
+        else:
+            flow = pipeline
+            parameters = {"source_ids": [entry.source_id]}
+            tags = ["ren-index", f"source:{entry.source_id}"]
+            description = f"Moisson planifiée / scheduled harvest: {entry.source_id}"
+        deployments.append(
+            flow.to_deployment(  # called sync: a deployment, not a coroutine
+                name=deployment_name(entry.source_id),
+                parameters=parameters,
+                schedule=Cron(entry.cron, timezone=TIMEZONE),
+                paused=entry.paused,
+                tags=tags,
+                description=description,
+                # A module path, not a file path: the worker finds the flow from any directory.
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            )
         )
-        for entry in entries.values()
-    ]
+    return deployments
 
 
 def push_to_server(entries: dict[str, ScheduleEntry], pool: str | None) -> list[str]:
@@ -243,7 +315,9 @@ def set_paused_on_server(source_id: str, paused: bool) -> bool:
 
     with get_client(sync_client=True) as client:
         try:
-            deployment = client.read_deployment_by_name(f"{FLOW_NAME}/{deployment_name(source_id)}")
+            deployment = client.read_deployment_by_name(
+                f"{flow_name(source_id)}/{deployment_name(source_id)}"
+            )
         except ObjectNotFound:
             return False
         if paused:

@@ -412,7 +412,7 @@ def apply_suggestion(
         if rulebook.vocabularies.licences.get(suggestion) is None:
             raise _no_suggestion(code)
         changes = {"licence": suggestion}
-    elif code == "URL_INVALID":
+    elif code in ("URL_INVALID", "URL_MOVED"):
         changes = {"url": suggestion}
     elif code == "TITLE_ALL_CAPS":
         title: dict[str, str] = dict(record.get("general", {}).get("title", {}))

@@ -11,9 +11,11 @@ indexed columns of their own.
 Facet counts follow the usual search-page rule: the count beside a value is the number of records
 matching every *other* filter, so choosing it gives that many.
 
-The claim filter (``mine``, ``unclaimed``: :mod:`ren_index.review.claims`) and the free-text
-search ``q`` (:mod:`ren_index.review.queue_text`) narrow the same scan: the claim is one more
-dimension (so its counts follow the rule above), the search a condition every count obeys.
+The link filter (:func:`ren_index.review.link_report.link_kind`, decided by the database over an
+outer join on ``link_health``) is one more dimension. The claim filter (``mine``, ``unclaimed``:
+:mod:`ren_index.review.claims`) and the free-text search ``q`` (:mod:`ren_index.review.queue_text`)
+narrow the same scan: the claim is one more dimension (so its counts follow the rule above), the
+search a condition every count obeys.
 
 A record's *origin* is ``contributions`` when its source is a contributing platform (a source row
 of type ``contributions``: Ma classe) and ``harvested`` otherwise. It is read from the ``sources``
@@ -34,7 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ren_index.config.clock import utc_iso
 from ren_index.config.issue_codes import known_codes
 from ren_index.config.vocabularies import Vocabularies
-from ren_index.ledger.models import RawRecordRow, ResourceRow, SourceRow
+from ren_index.ledger.models import LinkHealthRow, RawRecordRow, ResourceRow, SourceRow
 from ren_index.ledger.record_json import record_view
 from ren_index.model import Status
 from ren_index.review.audit_trail import CSV_BOM as CSV_BOM
@@ -45,6 +47,8 @@ from ren_index.review.audit_trail import history as history
 from ren_index.review.audit_trail import iter_events_csv as iter_events_csv
 from ren_index.review.claims import ClaimInfo, live_claims
 from ren_index.review.decisions import find_resource
+from ren_index.review.link_report import KINDS as LINK_KINDS
+from ren_index.review.link_report import kind_column
 from ren_index.review.queue_text import folded, haystack, matches, search_term
 
 Sort = Literal["oldest", "newest", "score_low", "score_high", "updated", "source", "issue"]
@@ -55,7 +59,7 @@ first; ``source``: by source name; ``issue``: grouped by issue, in the order of 
 (:mod:`ren_index.config.issue_codes`: title, description, language… the same in both languages),
 records without issues last. Ties are broken by waiting time, then id."""
 SORTS: tuple[str, ...] = ("oldest", "newest", "score_low", "score_high", "updated", "source", "issue")
-DIMENSIONS = ("source", "origin", "portal", "issue", "level", "language", "claim")
+DIMENSIONS = ("source", "origin", "portal", "issue", "level", "language", "link", "claim")
 CLAIM_FILTERS = ("mine", "unclaimed")
 """The claim filter's values (none = every record); a line's claim value is one of these or ``taken``."""
 _ISSUE_ORDER = {code: n for n, code in enumerate(known_codes())}
@@ -164,10 +168,11 @@ def _scan(
         ResourceRow.record[("controlled", "languages")],
         ResourceRow.quality_score,
         ResourceRow.updated_at,
+        kind_column(),
     ]
     if text:
         columns += [ResourceRow.record[path] for path in _TEXT_PATHS] + [RawRecordRow.identifier]
-    query = select(*columns)
+    query = select(*columns).outerjoin(LinkHealthRow, LinkHealthRow.resource_id == ResourceRow.id)
     if text:
         query = query.outerjoin(RawRecordRow, RawRecordRow.id == ResourceRow.raw_id)
     if status != "all":
@@ -179,6 +184,7 @@ def _scan(
     for rid, since, source, portals, issues, levels, languages, quality, updated, *found in session.execute(
         query
     ):
+        link, found = found[0], found[1:]
         values = {
             "source": frozenset([source]),
             "origin": frozenset([origin_of(types.get(source))]),
@@ -186,6 +192,7 @@ def _scan(
             "issue": frozenset(str(i.get("code")) for i in issues or ()),
             "level": frozenset(levels or ()),
             "language": frozenset(str(t).split("-")[0].lower() for t in languages or ()),
+            "link": frozenset([str(link)]),
             "claim": frozenset([_claim_value(claims.get(rid), user)]),
         }
         searched = haystack(rid, *found) if text else ""
@@ -264,8 +271,10 @@ def _lines(
     return kept, counts, claims
 
 
-def _claim_filter(claim: str | None) -> str | None:
-    return claim if claim in CLAIM_FILTERS else None
+def _dimensions(claim: str | None, link: str | None, **values: str | None) -> dict[str, str | None]:
+    """The filters by dimension: an unknown claim or link value filters nothing."""
+    kept = {"claim": claim if claim in CLAIM_FILTERS else None, "link": link if link in LINK_KINDS else None}
+    return {**values, **kept}
 
 
 def queue(
@@ -279,6 +288,7 @@ def queue(
     language: str | None = None,
     origin: str | None = None,
     claim: str | None = None,
+    link: str | None = None,
     q: str | None = None,
     user: str | None = None,
     sort: Sort = "oldest",
@@ -290,19 +300,13 @@ def queue(
     """One page of the records in ``status`` (``all`` = every status), filtered, searched, sorted.
 
     ``origin`` keeps the ``contributions`` of platforms or the ``harvested`` records (both when
-    ``None``); ``claim`` keeps the records ``user`` holds (``mine``) or nobody holds
-    (``unclaimed``) at ``now``; ``q`` is the free-text search; all combine with the other filters
-    like any of them, and every count obeys them all.
+    ``None``); ``link`` those whose link is of that kind (:data:`~ren_index.review.link_report.KINDS`);
+    ``claim`` those ``user`` holds (``mine``) or nobody holds (``unclaimed``) at ``now``; ``q`` is
+    the free-text search; all combine like any filter, and every count obeys them all.
     """
-    filters = {
-        "source": source,
-        "origin": origin,
-        "portal": portal,
-        "issue": issue,
-        "level": level,
-        "language": language,
-        "claim": _claim_filter(claim),
-    }
+    filters = _dimensions(
+        claim, link, source=source, origin=origin, portal=portal, issue=issue, level=level, language=language
+    )
     size = max(1, min(size, MAX_PAGE_SIZE))
     with factory() as session:
         lines, counts, claims = _lines(
@@ -339,6 +343,7 @@ def _views(
         view["waiting_since"] = utc_iso(row.decided_at)
         view["version"] = row.version or 1  # the bulk form posts ID:VERSION (a stale row is refused)
         view["issue_codes"] = sorted({str(i.get("code")) for i in row.issues or ()})
+        view["link_kind"] = min(line.values["link"])
         holder = claims.get(row.id)
         view["claim"] = (
             {
@@ -365,6 +370,7 @@ def neighbours(
     language: str | None = None,
     origin: str | None = None,
     claim: str | None = None,
+    link: str | None = None,
     q: str | None = None,
     user: str | None = None,
     sort: Sort = "oldest",
@@ -376,15 +382,9 @@ def neighbours(
     Found by the record's sort key, so it answers even when the record itself has just left the
     queue; ask before deciding, though: a decision changes the record's own date.
     """
-    filters = {
-        "source": source,
-        "origin": origin,
-        "portal": portal,
-        "issue": issue,
-        "level": level,
-        "language": language,
-        "claim": _claim_filter(claim),
-    }
+    filters = _dimensions(
+        claim, link, source=source, origin=origin, portal=portal, issue=issue, level=level, language=language
+    )
     with factory() as session:
         rid = find_resource(session, record_id).id
         key = _key(sort, _scan(session, "all", ids=[rid])[0])

@@ -20,6 +20,11 @@ Both are built from the indexed document alone by :func:`public_fields`, so a hi
 - **Dates** ``created``, ``modified``, ``harvested``, ``approved`` are ISO 8601 in UTC with the
   offset (``2024-03-01T12:00:00+00:00``); what each one means is in :mod:`ren_index.index.documents`.
   A date known only to the day is midnight UTC: show such a date as a date, not a local time.
+- **The link** ``link`` is ``ok`` (it answers), ``redirected`` (it answers through a permanent
+  redirect: ``url`` still leads there, a documentalist will correct it) or ``unchecked`` (not
+  checked yet, or robots.txt forbids it); a record whose link is broken is never in an answer
+  (:mod:`ren_index.steps.index` does not index it). A document indexed before the field existed
+  reads ``unchecked``.
 - **Bounded**: no text is longer than the limits of ``validation.yaml`` (titles, names and keywords
   at the title limit, any other text at the description limit); a hit's ``description`` is the
   beginning of the description, :data:`SUMMARY_CHARS` characters at most (ending in "…" when cut),
@@ -37,6 +42,7 @@ from ren_index.config.clock import utc_iso
 from ren_index.config.languages import language_name
 from ren_index.config.rules import ELLIPSIS, TextRules, clip
 from ren_index.config.vocabularies import Vocabularies, Vocabulary
+from ren_index.index.documents import LINK_VALUES
 from ren_index.model import pick_lang
 
 LANGUAGE_ORDER = ("fr", "en", "other")
@@ -50,6 +56,7 @@ TEXT_FIELDS = [f"{name}_{lang}" for name in ("title", "description") for lang in
 HIT_SOURCE = [
     *TEXT_FIELDS,
     "url",
+    "link",
     "levels",
     "licence",
     "licence_family",
@@ -78,6 +85,7 @@ def public_fields(
         "title": _bounded(by_language(source, "title"), limits.title_max_chars),
         "description": _bounded(by_language(source, "description"), texts),
         "url": _bounded(source.get("url"), texts),
+        "link": _link(source.get("link")),
         "levels": _bounded(_levels(source.get("levels") or [], vocabularies), texts),
         "licence": _bounded(
             {"uri": licence, "label_fr": fr, "label_en": en, "family": source.get("licence_family")}, texts
@@ -223,6 +231,11 @@ def _language(code: str) -> dict[str, str | None]:
     that names no language."""
     fr, en = language_name(code, "fr"), language_name(code, "en")
     return {"code": code, "label_fr": fr if fr != code else None, "label_en": en if en != code else None}
+
+
+def _link(value: Any) -> str:
+    """The document's ``link`` as the API's enum; anything else (an older document) ``unchecked``."""
+    return value if value in LINK_VALUES else "unchecked"
 
 
 def _date(value: Any) -> str | None:

@@ -14,6 +14,15 @@ rebuild does, before it starts).
 A source whose last harvest the anomaly guard held (:func:`ren_index.runs.holds.held_sources`) is left
 alone — nothing of it is added, changed or removed — so a broken partner export cannot empty a
 portal; its changes go out with the first run after a librarian releases the harvest.
+
+A record whose link is declared broken (:mod:`ren_index.links.patience`) is not indexed, even when
+a documentalist kept it approved: the index holds only what a portal may show. Leaving it out here
+rather than filtering it out of each query keeps every reader of the index right at once — the
+search, its totals and facet counts, the type-ahead, ``/api/resources/{id}``, the portal aliases a
+portal might read directly — with no query able to forget the filter, and the API still reads the
+index alone (no ledger). Its cost is that a change of link state must reach the index: the links
+step sends the records whose published link changed (:func:`ren_index.index.documents.public_link`),
+and every other run here reads the state from the ledger anyway.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ren_index.config.vocabularies import Vocabularies
 from ren_index.errors import IndexingError
 from ren_index.index.bulk import BulkInterrupted, send, transport_warnings_hidden, unreachable
-from ren_index.index.documents import document_hash, to_document
+from ren_index.index.documents import document_hash, public_link, to_document
 from ren_index.index.schema import (
     alias_name,
     alias_targets,
@@ -43,7 +52,8 @@ from ren_index.index.schema import (
     point_aliases,
 )
 from ren_index.ledger import store
-from ren_index.ledger.models import HarvestRun, RawRecordRow, ResourceRow, utcnow
+from ren_index.ledger.link_health import health_from_json
+from ren_index.ledger.models import HarvestRun, LinkHealthRow, RawRecordRow, ResourceRow, utcnow
 from ren_index.model import Resource, Status
 from ren_index.runs.holds import held_sources
 from ren_index.runs.report import RunReport, index_report
@@ -69,30 +79,44 @@ def _asking(what: str) -> Iterator[None]:
 
 
 def row_document(
-    row: ResourceRow, vocabularies: Vocabularies | None, first_seen: datetime | None = None
-) -> dict[str, Any]:
-    """The index document of a ledger row (an approved record with its normalized record).
+    row: ResourceRow,
+    vocabularies: Vocabularies | None,
+    first_seen: datetime | None = None,
+    health: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """The index document of a ledger row, or ``None`` when the row does not belong in the index:
+    not approved, no record, or its link declared broken (whoever kept it approved).
 
     ``first_seen`` is its raw record's (the document's ``date_harvested``); the row's
-    ``decided_at`` is when it was last approved (``date_approved``).
+    ``decided_at`` is when it was last approved (``date_approved``); ``health`` its link health
+    as the ledger keeps it (``link``: :func:`ren_index.index.documents.public_link`).
     """
-    assert row.record is not None
+    if row.status != Status.APPROVED.value or row.record is None:
+        return None
+    resource = Resource.model_validate(row.record)
+    link = public_link(health_from_json(health) if health else None, resource.url)
+    if link is None:
+        return None
     return to_document(
-        Resource.model_validate(row.record),
+        resource,
         record_id=row.id,
         status=row.status,
         portals=list(row.portals),
         vocabularies=vocabularies,
         quality=row.quality_score,
         harvested=first_seen,
-        approved=row.decided_at if row.status == Status.APPROVED.value else None,
+        approved=row.decided_at,
+        link=link,
     )
 
 
-def _with_first_seen(query: Select[ResourceRow]) -> Select[ResourceRow, datetime]:
-    """``query``'s rows with their raw record's ``first_seen`` (for ``date_harvested``)."""
-    return query.add_columns(RawRecordRow.first_seen).outerjoin(
-        RawRecordRow, RawRecordRow.id == ResourceRow.raw_id
+def _with_first_seen(query: Select[ResourceRow]) -> Select[ResourceRow, datetime, dict[str, Any]]:
+    """``query``'s rows with their raw record's ``first_seen`` (for ``date_harvested``) and their
+    link health (``None`` for a link never checked)."""
+    return (
+        query.add_columns(RawRecordRow.first_seen, LinkHealthRow.health)
+        .outerjoin(RawRecordRow, RawRecordRow.id == ResourceRow.raw_id)
+        .outerjoin(LinkHealthRow, LinkHealthRow.resource_id == ResourceRow.id)
     )
 
 
@@ -126,9 +150,9 @@ def index_changes(
             query = query.where(ResourceRow.id.in_(list(resource_ids)))
         if held:
             query = query.where(ResourceRow.source_id.not_in(sorted(held)))
-        for row, first_seen in session.execute(_with_first_seen(query)):
-            if row.status == Status.APPROVED.value and row.record is not None:
-                doc = row_document(row, vocabularies, first_seen)
+        for row, first_seen, health in session.execute(_with_first_seen(query)):
+            doc = row_document(row, vocabularies, first_seen, health)
+            if doc is not None:
                 digest = document_hash(doc)
                 if digest == row.indexed_hash:
                     counts["unchanged"] += 1
@@ -222,10 +246,10 @@ def rebuild_index(
     try:
         with factory() as session:
             approved = select(ResourceRow).where(ResourceRow.status == "approved")
-            for row, first_seen in session.execute(_with_first_seen(approved)):
-                if row.record is None:
+            for row, first_seen, health in session.execute(_with_first_seen(approved)):
+                doc = row_document(row, vocabularies, first_seen, health)
+                if doc is None:
                     continue
-                doc = row_document(row, vocabularies, first_seen)
                 upserts.append((row.id, doc))
                 hashes[row.id] = document_hash(doc)
         result = send(client, new_index, upserts, [])

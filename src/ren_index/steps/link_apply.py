@@ -14,8 +14,11 @@ What a judgement (:func:`ren_index.links.patience.judge`) means for the record:
 Besides actions, every run reconciles what the record shows with the link's state, so two things
 are caught however they happened: a documentalist who approves a record while ``LINK_BROKEN`` is
 on it keeps it published (:func:`ren_index.links.patience.keep_published`: their choice holds
-until the link changes state), and a record the rules approved again after a re-harvest (the
-process step does not read link health) is taken off the portals again.
+until the link changes state), and a record the rules approved with its link broken is taken off
+the portals again (the process step weighs ``LINK_BROKEN`` with the other issues, so this is a
+safety net: a portal whose effect for it is ``approve``, a record processed before its check was
+applied). When the link recovers, a record the rules decided with ``LINK_BROKEN`` is decided again
+by them (:func:`redecide`).
 
 Only ``LINK_BROKEN``'s own effect is weighed, not the record's other issues through
 :func:`ren_index.decide.decide`: a record on the portals has already passed them — by the rules,
@@ -34,6 +37,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ren_index.config.rulebook import Rulebook
 from ren_index.config.rules import EFFECT_ORDER, Effect, ValidationRules
 from ren_index.decide import ReviewPolicy
 from ren_index.ledger import store
@@ -41,6 +45,7 @@ from ren_index.ledger.link_health import save_health
 from ren_index.ledger.models import LinkHealthRow, ResourceRow, utcnow
 from ren_index.links.patience import Action, Judgement, LinkHealth, keep_published, link_issues
 from ren_index.model import Issue, Status
+from ren_index.steps.process import reprocess_resource
 
 LINKS_ACTOR = "links"
 """Who the audit trail says acted, and ``decided_by`` of a record its broken link took off."""
@@ -150,6 +155,22 @@ def apply_judgement(
         comment=reason or None,
     )
     return Applied(changed=True, unpublished=unpublished, restored=restored, kept=kept)
+
+
+def redecide(session: Session, row: ResourceRow, judgement: Judgement, rulebook: Rulebook) -> bool:
+    """A recovered link's record that the *rules* kept off the portals is decided again by them.
+
+    The process step weighs ``LINK_BROKEN`` with the other issues (:mod:`ren_index.steps.process`),
+    so a record processed again while its link was broken may have been decided by the rules
+    because of it; now the link answers, the rules decide without it. A person's decision is not
+    touched, and a record :func:`apply_judgement` just restored to its held decision is approved.
+    """
+    if judgement.action is not Action.RECOVERED or row.decided_by != "rules":
+        return False
+    if row.status != Status.NEEDS_REVIEW.value and row.status != Status.REJECTED.value:
+        return False
+    reprocess_resource(session, row, rulebook)
+    return True
 
 
 def _kept_by_person(row: ResourceRow, health: LinkHealth, current: list[dict[str, Any]]) -> bool:

@@ -12,7 +12,9 @@ One pass, in order:
    down; its failures are kept but not judged, so no record's counter moves for its bad night.
 4. **Judge** the rest (patience rules), keep every check and the new state, and **apply** at once
    (:mod:`ren_index.steps.link_apply`): issues, status, audit events (actor ``links``), versions.
-5. **Publish**: the records whose status changed go through the index step now
+5. **Publish**: the records whose status changed, or whose link as the portals are told it
+   changed (:func:`ren_index.index.documents.public_link`: ``unchecked`` → ``ok``, ``ok`` →
+   ``redirected``, a kept-published record's link broken or back), go through the index step now
    (:func:`ren_index.steps.index.index_changes`, the path decisions take); when OpenSearch cannot
    be reached the ledger is right and the next ``ren-index index`` sends them.
 
@@ -44,6 +46,7 @@ from ren_index.config.rules import LinkRules
 from ren_index.config.sources import SourceConfig
 from ren_index.errors import ConfigError, IndexingError
 from ren_index.index.client import make_client
+from ren_index.index.documents import public_link
 from ren_index.ledger.link_health import add_checks, health_from_json, load_rows, prune_checks
 from ren_index.ledger.models import HarvestRun, LinkHealthRow, ResourceRow, SourceRow, utcnow
 from ren_index.links.checker import CheckerConfig, CheckRun, run_checks
@@ -55,7 +58,7 @@ from ren_index.runs.notify import notify_run
 from ren_index.runs.report import RunReport, run_report
 from ren_index.settings import Settings
 from ren_index.steps.index import index_changes
-from ren_index.steps.link_apply import apply_judgement
+from ren_index.steps.link_apply import apply_judgement, redecide
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +101,17 @@ def landing_url(record: Mapping[str, Any] | None) -> str | None:
 
 
 def due_records(
-    session: Session, source_ids: Collection[str] | None, now: datetime, rules: LinkRules
+    session: Session,
+    source_ids: Collection[str] | None,
+    now: datetime,
+    rules: LinkRules,
+    record_ids: Collection[str] | None = None,
 ) -> list[Due]:
-    """The live records whose link is due at ``now``, in the order a pass checks them."""
+    """The live records whose link is due at ``now``, in the order a pass checks them.
+
+    ``record_ids``: only these records, due or not (« Vérifier maintenant / check now »: a person
+    asked, so the recheck interval does not hold it back).
+    """
     query = (
         select(
             ResourceRow.id,
@@ -114,6 +125,8 @@ def due_records(
     )
     if source_ids is not None:
         query = query.where(ResourceRow.source_id.in_(sorted(source_ids)))
+    if record_ids is not None:
+        query = query.where(ResourceRow.id.in_(sorted(record_ids)))
     candidates: list[Candidate] = []
     found: dict[str, Due] = {}
     for rid, source_id, status, record, health in session.execute(query):
@@ -122,6 +135,8 @@ def due_records(
             continue
         candidates.append(Candidate(rid, status, for_url(health_from_json(health), url)))
         found[rid] = Due(rid, source_id, url)
+    if record_ids is not None:
+        return [found[c.record_id] for c in candidates]
     return [found[c.record_id] for c in plan(candidates, now, rules)]
 
 
@@ -137,20 +152,23 @@ def check_links(
     checker: Checker = run_checks,
     client: OpenSearch | None = None,
     on_result: Callable[[LinkResult], None] | None = None,
+    record_ids: Collection[str] | None = None,
 ) -> RunReport:
     """One links pass over ``source_ids`` (every source with live records when ``None``).
 
     ``sources``: ``sources.yaml``'s configuration (soft-404 phrases, ``review:``), else the
-    ledger's copy of each source. ``now``: the pass's clock; when given, every result is dated by
-    it (tests of the patience rules), else by the checker. Never raises for a failure of the
-    pass itself: the report says ``failed``, with the command that resumes it.
+    ledger's copy of each source. ``record_ids``: only these live records, checked whether due
+    or not (« check now », :mod:`ren_index.steps.link_one`). ``now``: the pass's clock; when
+    given, every result is dated by it (tests of the patience rules), else by the checker. Never
+    raises for a failure of the pass itself: the report says ``failed``, with the command that
+    resumes it.
     """
     rules = rulebook.policy.rules.links
     moment = now or datetime.now(UTC)
     started = datetime.now(UTC)
     with factory.begin() as session:
         configs = _source_configs(session, sources or {}, source_ids)
-        due = due_records(session, configs.keys(), moment, rules)
+        due = due_records(session, configs.keys(), moment, rules, record_ids)
         down_since = previous_hosts_down(session)
         run_ids = {}
         for source_id in configs:
@@ -278,7 +296,10 @@ def _apply(
                 _count_applied(
                     applied, judgement.action.value, outcome.kept, outcome.unpublished, outcome.restored
                 )
-                if outcome.changed:
+                if redecide(session, row, judgement, rulebook):
+                    applied["restored"] += row.status == Status.APPROVED.value
+                link_moved = public_link(previous, result.url) != public_link(judgement.health, result.url)
+                if outcome.changed or (link_moved and row.status == Status.APPROVED.value):
                     touched.add(row.id)
             session.flush()
             prune_checks(session, [r.record_id for r in present])

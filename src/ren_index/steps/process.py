@@ -12,18 +12,21 @@ changed since raises ``SOURCE_CHANGED_AFTER_EDIT``, whose effect (``review``) br
 back to the queue: the source record changed, so the rules decide again, whoever decided before.
 (When only a vocabulary changed what the source's value maps to, the issue is shown but a
 person's decision stands, like any other rules-only change.)
+
+The link's health (:mod:`ren_index.links.patience`) is not the source's to change: the issues it
+gives the record (``LINK_BROKEN``, ``URL_MOVED``, for the record's *current* address — a corrected
+URL starts afresh) are added to validation's before ``decide``, so processing again never drops
+them, nor publishes again a record whose broken link took it off the portals.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.config.rulebook import Rulebook
@@ -32,7 +35,9 @@ from ren_index.config.vocabularies import Vocabularies
 from ren_index.decide import decide
 from ren_index.ledger import store
 from ren_index.ledger.coverage import source_coverage
+from ren_index.ledger.link_health import health_from_json, load_rows
 from ren_index.ledger.models import HarvestRun, Overlay, RawRecordRow, ResourceRow, SourceRow, utcnow
+from ren_index.links.patience import LinkHealth, for_url, link_issues
 from ren_index.model import Decision, Issue, Provenance, Resource, Status
 from ren_index.normalize.registry import normalize
 from ren_index.overlays import (
@@ -46,9 +51,9 @@ from ren_index.overlays import (
 )
 from ren_index.quality.score import score
 from ren_index.runs.report import RunReport, run_report
+from ren_index.steps.same_url import Unflushed, duplicate_finder, url_key
 from ren_index.validate import ValidationContext, validate
 from ren_index.validate.patterns import title_keys, title_keys_of
-from ren_index.validate.urls import scheme_variants
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +68,14 @@ def process_record(
     duplicate_of: Callable[[str], str | None] = lambda _url: None,
     overlays: Overlays | None = None,
     same_title_count: Callable[[str], int] = lambda _key: 0,
+    link: LinkHealth | None = None,
 ) -> tuple[Resource | None, list[Issue], Decision]:
     """The pure core of the step for one raw record: normalize, correct, validate, decide.
 
     Order: normalize → text corrections → validate → concept corrections →
-    ``SOURCE_CHANGED_AFTER_EDIT`` checks → decide. ``overlays`` maps a field to
-    (corrected value, source value when corrected).
+    ``SOURCE_CHANGED_AFTER_EDIT`` checks → link issues → decide. ``overlays`` maps a field to
+    (corrected value, source value when corrected); ``link`` is the record's link health in the
+    ledger (none for a record never checked).
     """
     if raw.deleted:
         return None, [], Decision(status=Status.DELETED, reasons=["deleted at source"])
@@ -87,6 +94,7 @@ def process_record(
             source_view = resource
         validated, issues = apply_controlled_overlays(validated, issues, overlays)
         issues = [*issues, *source_changes(source_view, overlays)]
+    issues = [*issues, *record_link_issues(validated, link)]
     decision = decide(
         validated,
         issues,
@@ -96,6 +104,18 @@ def process_record(
         source_portals=source.portals,
     )
     return validated, [*issues, *decision.issues], decision
+
+
+def record_link_issues(resource: Resource, link: LinkHealth | None) -> list[Issue]:
+    """The issues the record's link health gives it, for its address as corrected now: health
+    about another address (the URL was corrected since) is a fresh, unchecked link — no issue."""
+    url = resource.url
+    return link_issues(for_url(link, url)) if link is not None and url else []
+
+
+def load_link_health(session: Session, resource_ids: Iterable[str]) -> dict[str, LinkHealth]:
+    """The link health of many records in one query (those never checked have none)."""
+    return {rid: health_from_json(row.health) for rid, row in load_rows(session, list(resource_ids)).items()}
 
 
 def normalized(raw: RawRecordRow) -> tuple[Resource, list[Issue]]:
@@ -216,7 +236,13 @@ def process_raw(session: Session, raw: RawRecordRow, rulebook: Rulebook) -> str:
     overlays = load_overlays(session, [rid]).get(rid, {})
     same_titles = source_title_counts(session, raw.source_id)
     result = process_record(
-        raw, source, rulebook, _duplicate_finder(session, raw), overlays, same_titles.__getitem__
+        raw,
+        source,
+        rulebook,
+        duplicate_finder(session, raw),
+        overlays,
+        same_titles.__getitem__,
+        load_link_health(session, [rid]).get(rid),
     )
     return _save(session, raw, result, None, rulebook.fingerprint, rulebook.vocabularies)
 
@@ -228,85 +254,6 @@ PAYLOAD_MISSING = Issue(
     message_fr="Le moissonnage n'a livré aucune métadonnée pour cet enregistrement.",
     message_en="The harvest delivered no metadata for this record.",
 )
-
-
-def url_key(url: str | None) -> str | None:
-    """The ledger key of a normalized URL (a hash: URLs can be longer than an index allows)."""
-    return hashlib.sha1(url.encode("utf-8")).hexdigest() if url else None
-
-
-class Unflushed:
-    """The records saved in the current batch and not yet written: their URL key and age.
-
-    A run writes a batch in one flush at its end (one statement per table, not one flush per
-    record: that per-record flush, triggered by the duplicate look-up's query, cost more than the
-    whole validation of the record). Until then the ledger does not know these records' new
-    URLs, so the duplicate look-up asks this too, and ignores what the ledger still says of them.
-    """
-
-    def __init__(self) -> None:
-        self.by_key: dict[str, list[tuple[datetime, int, str]]] = {}
-        self.ids: set[str] = set()
-
-    def add(self, rid: str, key: str | None, first_seen: datetime, raw_id: int, live: bool) -> None:
-        self.ids.add(rid)
-        for entries in self.by_key.values():
-            entries[:] = [e for e in entries if e[2] != rid]
-        if key is not None and live:
-            self.by_key.setdefault(key, []).append((first_seen, raw_id, rid))
-
-
-LOOKUP_ROWS = 20
-"""Records of one URL read from the ledger per look-up (the earliest first; a URL shared by more
-records than this is a source problem reported long before)."""
-
-
-_SAME_URL = (
-    select(ResourceRow.url_key, ResourceRow.id, RawRecordRow.first_seen, RawRecordRow.id)
-    .join(RawRecordRow, ResourceRow.raw_id == RawRecordRow.id)
-    .where(
-        ResourceRow.url_key.in_(bindparam("keys", expanding=True)),
-        ResourceRow.raw_id != bindparam("raw_id"),
-        ResourceRow.status != Status.DELETED.value,
-    )
-    .order_by(RawRecordRow.first_seen, RawRecordRow.id)
-    .limit(bindparam("limit"))
-)
-"""The live records at some URL keys but the one being processed, earliest first. Built once: building
-the statement for each record cost more than running it."""
-
-
-def _duplicate_finder(
-    session: Session, raw: RawRecordRow, unflushed: Unflushed | None = None
-) -> Callable[[str], str | None]:
-    """Look up an *earlier* record (first seen before this one) with the same normalized URL."""
-    pending = unflushed or Unflushed()
-    known: dict[str, list[tuple[datetime, int, str]]] = {}
-
-    def look_up(url: str) -> None:
-        """One query for the URL and its other scheme spellings (asked for next by the check)."""
-        keys = {k for k in map(url_key, {url, *scheme_variants(url)}) if k is not None}
-        with session.no_autoflush:
-            rows = session.execute(
-                _SAME_URL, {"keys": sorted(keys), "raw_id": raw.id, "limit": LOOKUP_ROWS * len(keys)}
-            ).all()
-        for key in keys:
-            known[key] = [(seen, raw_id, str(rid)) for k, rid, seen, raw_id in rows if k == key]
-
-    def find(url: str) -> str | None:
-        key = url_key(url)
-        if key is None:
-            return None
-        if key not in known:
-            look_up(url)
-        candidates = [c for c in known.get(key, []) if c[2] not in pending.ids]
-        candidates += [e for e in pending.by_key.get(key, []) if e[1] != raw.id]
-        if not candidates:
-            return None
-        other_seen, other_raw, other_id = min(candidates)
-        return other_id if (other_seen, other_raw) < (raw.first_seen, raw.id) else None
-
-    return find
 
 
 def _save(
@@ -413,9 +360,10 @@ def process_source(
             rows = session.scalars(query.order_by(RawRecordRow.id).limit(BATCH)).all()
             if not rows:
                 break
-            overlays = load_overlays(session, (store.resource_id(r.source_id, r.identifier) for r in rows))
-            unflushed = Unflushed()
             ids = [store.resource_id(r.source_id, r.identifier) for r in rows]
+            overlays = load_overlays(session, ids)
+            links = load_link_health(session, ids)
+            unflushed = Unflushed()
             # One query loads the batch's existing records (``_save`` then finds them in the session).
             loaded = session.scalars(select(ResourceRow).where(ResourceRow.id.in_(ids))).all()
             absent = frozenset(ids) - {row.id for row in loaded}
@@ -427,9 +375,10 @@ def process_source(
                         raw,
                         source,
                         rulebook,
-                        _duplicate_finder(session, raw, unflushed),
+                        duplicate_finder(session, raw, unflushed),
                         overlays.get(rid),
                         same_titles.__getitem__,
+                        links.get(rid),
                     )
                     status = _save(
                         session, raw, result, run_id, rulebook.fingerprint, rulebook.vocabularies, absent

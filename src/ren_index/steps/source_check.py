@@ -39,7 +39,8 @@ from ren_index.normalize.registry import NAMESPACES, PREFIXES
 from ren_index.quality.coverage import Tally
 from ren_index.settings import Settings
 from ren_index.steps.harvest import Harvester, make_harvester
-from ren_index.steps.process import normalized, process_record, url_key
+from ren_index.steps.process import normalized, process_record
+from ren_index.steps.same_url import url_key
 from ren_index.validate.patterns import title_keys
 
 DEFAULT_SAMPLE = 50

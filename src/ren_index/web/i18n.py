@@ -19,6 +19,7 @@ from ren_index.web.messages.accounts import ACCOUNTS_MESSAGES
 from ren_index.web.messages.console import CONSOLE_MESSAGES
 from ren_index.web.messages.decisions import DECISION_MESSAGES
 from ren_index.web.messages.foundation import FOUNDATION_MESSAGES
+from ren_index.web.messages.links import LINK_MESSAGES
 from ren_index.web.messages.queue_team import QUEUE_TEAM_MESSAGES
 from ren_index.web.messages.review import REVIEW_MESSAGES
 
@@ -55,6 +56,7 @@ MESSAGES = merge_catalogues(
     ACCOUNTS_MESSAGES,
     QUEUE_TEAM_MESSAGES,
     DECISION_MESSAGES,
+    LINK_MESSAGES,
 )
 
 

@@ -23,7 +23,7 @@ is a 404 without asking OpenSearch, never a 503: the search is not unavailable, 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
@@ -82,6 +82,16 @@ class Language(BaseModel):
     label_en: str | None = _plain('Its name in English ("French"); null for a code that names no language.')
 
 
+LINK_HELP = (
+    "Where the resource's link stands, checked regularly by ren-index (docs/links.md): ok (it "
+    "answers; a failure not yet confirmed by further checks still counts as ok), redirected (it "
+    "answers through a permanent redirect: url still leads there, the address is being corrected) "
+    "or unchecked (not checked yet, or the site's robots.txt forbids checking it). A resource whose "
+    "link is broken is never returned. Plain text (one of these three words)."
+)
+LinkValue = Literal["ok", "redirected", "unchecked"]
+
+
 class Licence(BaseModel):
     uri: str | None = Field(
         description="Licence concept URI, or the rights statement as written when none was validated."
@@ -134,6 +144,7 @@ class Result(BaseModel):
         "first, then French, English, other."
     )
     url: str | None = Field(description="The resource's address.")
+    link: LinkValue = Field(description=LINK_HELP)
     levels: list[Labelled] = Field(description="Educational levels (the record's own, not the broader ones).")
     licence: Licence
     languages: list[Language]
@@ -168,6 +179,7 @@ class ResourcePage(BaseModel):
     title: Localized = _plain("Title by language.")
     description: Localized = _plain("The whole description by language (up to 10,000 characters).")
     url: str | None
+    link: LinkValue = Field(description="As in a search result: ok, redirected or unchecked.")
     levels: list[Labelled]
     licence: ResourceLicence
     languages: list[Language]
@@ -311,6 +323,8 @@ def search(
 
     Every field of a result is plain text, except `highlight`: the title and/or description
     fragment that matched `q`, as escaped HTML whose only tags are `<mark>` and `</mark>`.
+    `link` says whether the resource's link answers (ok, redirected, unchecked); a resource whose
+    link is broken is never among the results.
     """
     params = SearchParams(
         q=q,
@@ -356,11 +370,16 @@ def suggest(
     "/resources/{resource_id}",
     response_model=ResourcePage,
     summary="One resource",
-    responses={404: {"description": "No approved resource with this id / ressource introuvable"}},
+    responses={
+        404: {
+            "description": "No approved resource with this id, or its link is broken / ressource introuvable"
+        }
+    },
 )
 def resource(request: Request, resource_id: str) -> JSONResponse:
     """The resource page: every field of a search result but `highlight` (all plain text), the
-    description whole, keywords, disciplines and the licence as the source wrote it."""
+    description whole, keywords, disciplines and the licence as the source wrote it. A resource
+    whose link is broken is not found (404), like one that is not approved."""
     missing = HTTPException(404, f"ressource introuvable / no such resource: {clip(resource_id, 100)}")
     if len(resource_id.encode("utf-8")) > MAX_ID_BYTES:
         raise missing  # OpenSearch would answer 400 (id too long): no such resource, not an outage

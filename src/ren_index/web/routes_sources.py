@@ -2,7 +2,8 @@
 
 Any logged-in person reads the page: configuration, schedule (in words, next run, paused or not),
 last runs, records per status and per issue, field coverage now and as each of the last process
-runs left it (each row a link to its run's page). The buttons — harvest now, resume a
+runs left it (each row a link to its run's page), its records per link state and its link-rot
+curve (:mod:`ren_index.web.review.links`). The buttons — harvest now, resume a
 failed run, pause or resume the schedule, review a held run — are shown to librarians and admins
 only, and every action route requires that role (:data:`~ren_index.web.auth.Operator`; others
 get 403) and the session's CSRF token (checked app-wide). The work is done by
@@ -25,12 +26,14 @@ from ren_index.config.issue_codes import label as issue_label
 from ren_index.errors import ConfigError
 from ren_index.orchestration import launch
 from ren_index.review import source_page
+from ren_index.review.link_report import link_counts, rot_curve
 from ren_index.runs.lock import HarvestInProgressError
 from ren_index.web.auth import CurrentUser, Operator
 from ren_index.web.console_view import count_headers, one_line, present_run
 from ren_index.web.deps import SettingsDep, flash, get_ledger, render
 from ren_index.web.i18n import language_of, t
 from ren_index.web.review.deps import PortalsDep, RulebookDep
+from ren_index.web.review.links import count_rows, rot_chart, rot_rows
 from ren_index.web.review.view import portal_name
 
 router = APIRouter(prefix="/review", tags=["review: sources"])
@@ -63,6 +66,8 @@ def source_page_view(
         live, coverage = source_page.field_coverage(session, source_id)
         history = source_page.coverage_history(session, source_id)
         resumable = source_page.resumable_run(session, source_id)
+        links = count_rows(link_counts(session, source_id), source_id)
+        rot = rot_curve(session, source_id, datetime.now(UTC))
     harvestable = source.type in launch.HARVESTED_TYPES
     schedule = launch.schedule_view(settings, source, datetime.now(UTC)) if harvestable else None
     held = [r["id"] for r in runs if r["status"] == "held"]
@@ -90,6 +95,9 @@ def source_page_view(
         "held": held,
         "can_operate": user.can_operate,
         "source_link": source_url(source.id),
+        "link_rows": links,
+        "rot_chart": rot_chart(rot),
+        "rot_rows": rot_rows(rot),
     }
     return render(request, "source.html", context)
 

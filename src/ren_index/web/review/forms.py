@@ -17,10 +17,23 @@ from urllib.parse import parse_qsl, urlencode
 from pydantic import BaseModel
 
 from ren_index.model import Resource, Status
+from ren_index.review.link_report import KINDS as LINK_KINDS
 from ren_index.review.queries import CLAIM_FILTERS, ORIGINS, SORTS
 from ren_index.web.review.view import merged_text, record_address
 
-FILTER_KEYS = ("status", "source", "origin", "portal", "issue", "level", "language", "claim", "q", "sort")
+FILTER_KEYS = (
+    "status",
+    "source",
+    "origin",
+    "portal",
+    "issue",
+    "level",
+    "language",
+    "link",
+    "claim",
+    "q",
+    "sort",
+)
 STATUSES = (*(s.value for s in Status), "all")
 MAX_FILTER = 300
 PAGE_SIZES = (25, 50, 100)
@@ -38,6 +51,8 @@ def queue_filters(params: Mapping[str, str]) -> dict[str, str]:
         if key == "sort" and (value not in SORTS or value == "oldest"):
             continue
         if (key == "origin" and value not in ORIGINS) or (key == "claim" and value not in CLAIM_FILTERS):
+            continue
+        if key == "link" and value not in LINK_KINDS:
             continue
         filters[key] = value
     return filters
@@ -58,7 +73,7 @@ def service_filters(filters: Mapping[str, str]) -> dict[str, Any]:
     """Keyword arguments of ``review_queries.queue`` / ``neighbours`` for these filters."""
     args: dict[str, Any] = {
         k: filters.get(k) or None
-        for k in ("source", "origin", "portal", "issue", "level", "language", "claim", "q")
+        for k in ("source", "origin", "portal", "issue", "level", "language", "link", "claim", "q")
     }
     args["status"] = filters.get("status") or Status.NEEDS_REVIEW.value
     args["sort"] = filters.get("sort") or "oldest"

@@ -12,6 +12,10 @@ A platform's contribution (a record of a source of type ``contributions``) is sh
 record, with what sets it apart: who contributed it and through which platform, and "received"
 where a harvested record says "harvested" (:func:`_contribution`). The queue marks contributions and
 filters on the origin; the dashboard marks the platforms among the sources.
+
+Link health (issue 15, :mod:`ren_index.web.review.links`): the record page shows what the
+record's link does and its last checks, with « Vérifier maintenant »; the queue filters and counts
+by link state (``link``); the dashboard counts the live records per link state.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from ren_index.ledger.models import Overlay, RawRecordRow, ResourceRow, SourceRo
 from ren_index.model import Issue, Resource, Status
 from ren_index.quality.score import PART_NAMES, score
 from ren_index.review import queries as review_queries
+from ren_index.review.link_report import KINDS as LINK_KINDS
+from ren_index.review.link_report import link_counts, record_link
 from ren_index.review.source_report import iter_report_csv, report_records
 from ren_index.web.auth import CurrentUser
 from ren_index.web.deps import get_ledger, render
@@ -42,6 +48,7 @@ from ren_index.web.i18n import language_of, t
 from ren_index.web.review.deps import PortalsDep, VocabulariesDep, record_url, resolve, source_names
 from ren_index.web.review.forms import PAGE_SIZES, encode, positive_int, queue_filters, service_filters
 from ren_index.web.review.history import actor_name, present_event
+from ren_index.web.review.links import count_rows, present_link
 from ren_index.web.review.team import claim_line, record_claim, view_links
 from ren_index.web.review.view import (
     bounded_line,
@@ -90,8 +97,11 @@ def dashboard_page(request: Request, user: CurrentUser) -> HTMLResponse:
         bounded_line(item, limits)
         item["waiting"] = _waiting(item["waiting_since"], now)
     lang = language_of(request)
+    with factory() as session:
+        links = count_rows(link_counts(session))
     context = {
         "data": data,
+        "link_rows": links,
         "issue_labels": {code: issue_label(code, lang) for code in data["issues"]},
         "platforms": set(data["platforms"]),
         "statuses": [s.value for s in Status],
@@ -192,6 +202,8 @@ def queue_page(
         "source_names": names,
         "filters_query": encode(filters).lstrip("?"),
         "claim_counts": result.counts.get("claim", {}),
+        "link_counts": result.counts.get("link", {}),
+        "link_kinds": LINK_KINDS,
         "views": view_links(request, user.name, filters),
         "page_link": lambda n: (
             "/review/queue" + encode(filters, page=n, size=size if size != PAGE_SIZES[0] else 0)
@@ -258,6 +270,7 @@ def record_page(
             "indexed_at": local_time(row.indexed_at) if row.indexed_at else None,
             "version": row.version or 1,  # every form posts it back: a stale page is refused (409)
         }
+        link = present_link(record_link(session, rid))
     previous_id, next_id = review_queries.neighbours(
         factory, rid, **service_filters(filters), user=user.name, vocabularies=vocabularies
     )
@@ -290,6 +303,7 @@ def record_page(
         "source_name": source_names(factory).get(source_id, source_id),
         "contribution": contribution,
         "claim": claim,
+        "link": link,
     }
     return render(request, "record.html", context)
 
