@@ -398,3 +398,46 @@ def test_health_survives_the_ledger_unchanged() -> None:
     )
     assert health_from_json(json.loads(json.dumps(health_json(health)))) == health
     assert health_from_json(None) == LinkHealth()
+
+
+def test_a_record_rejected_for_its_broken_link_comes_back_when_the_link_answers(
+    corpus: Corpus, site: LinkServer
+) -> None:
+    """A ``review: never`` source rejects on an error: its record must still be checked and return."""
+    never = {
+        SOURCE_ID: SourceConfig.model_validate(
+            {"id": SOURCE_ID, "name": "Démo", "type": "oai", "url": site.url("/oai"), "review": "never"}
+        )
+    }
+    gone = corpus.approved()[0]
+    site.route(path_of(corpus, site, gone), Reply(404, page("404"), HTML))
+    for day in (0, 2, 4):
+        run(corpus, T0 + timedelta(days=day), sources=never)
+    row = corpus.row(gone)
+    assert (row.status, row.decided_by) == ("rejected", "links") and "LINK_BROKEN" in corpus.codes(gone)
+    site.route(path_of(corpus, site, gone), ok_page("back"))
+    report = run(corpus, T0 + timedelta(days=5), sources=never)
+    assert report["counts"]["checked"] == 1 and report["applied"]["recovered"] == 1
+    row = corpus.row(gone)
+    assert row.status == "approved" and "LINK_BROKEN" not in corpus.codes(gone)
+
+
+def test_a_check_now_does_not_stand_for_the_last_passs_outages(corpus: Corpus) -> None:
+    """The outage a nightly pass saw is still known after a « check now » of one record."""
+    from ren_index.steps.links import previous_hosts_down
+
+    since = T0.isoformat()
+    with corpus.ledger.begin() as session:
+        for scope, hosts in (
+            (None, [{"host": "old.example", "since": since}]),  # a pass before scopes were kept
+            ("sources", [{"host": "down.example", "since": since}]),
+            ("records", []),
+        ):
+            checkpoint: dict[str, Any] = {"hosts_down": hosts}
+            if scope:
+                checkpoint["scope"] = scope
+            session.add(
+                HarvestRun(source_id=SOURCE_ID, kind="links", status="completed", checkpoint=checkpoint)
+            )
+    with corpus.ledger() as session:
+        assert previous_hosts_down(session) == {"down.example": T0}

@@ -25,6 +25,9 @@ outages are per host, whatever the source. The pass's report adds them up (``sou
 several sources, ``runs`` naming each row). Results are applied in batches, each its own
 transaction: a crash leaves every row ``failed`` with what to run, and running it again checks
 what the crash left, since what was applied is no longer due.
+
+Size: one pass in one module on purpose — planning, running the runs' rows, applying in batches
+and publishing share the pass's run ids and counts; the judging itself is in ``link_apply``.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import OpenSearchException
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.config.rulebook import Rulebook
@@ -52,7 +55,7 @@ from ren_index.ledger.models import HarvestRun, LinkHealthRow, ResourceRow, Sour
 from ren_index.links.checker import CheckerConfig, CheckRun, run_checks
 from ren_index.links.outage import find_outages, spare
 from ren_index.links.outcomes import LinkResult, LinkTarget, Outcome
-from ren_index.links.patience import Candidate, for_url, judge, plan
+from ren_index.links.patience import Candidate, LinkState, for_url, judge, plan
 from ren_index.model import Resource, Status
 from ren_index.runs.notify import notify_run
 from ren_index.runs.report import RunReport, run_report
@@ -69,6 +72,11 @@ NOT_CHECKED = frozenset({"deadline", "max_targets"})
 """Results the checker gave back unasked (the run's deadline, its size bound): not kept, not
 judged, still due next run."""
 LIVE = (Status.APPROVED.value, Status.NEEDS_REVIEW.value)
+BROKEN = LinkState.BROKEN.value
+RECORDS_SCOPE, SOURCES_SCOPE = "records", "sources"
+"""A pass over chosen records (« check now ») or over whole sources (the nightly pass)."""
+RECENT_RUNS = 50
+"""Completed links runs looked through for the last whole pass's outages (one run per source)."""
 BATCH = 200
 
 Checker = Callable[..., CheckRun]
@@ -121,7 +129,12 @@ def due_records(
             LinkHealthRow.health,
         )
         .outerjoin(LinkHealthRow, LinkHealthRow.resource_id == ResourceRow.id)
-        .where(ResourceRow.status.in_(LIVE))
+        .where(
+            or_(
+                ResourceRow.status.in_(LIVE),
+                and_(ResourceRow.status == Status.REJECTED.value, LinkHealthRow.state == BROKEN),
+            )
+        )
     )
     if source_ids is not None:
         query = query.where(ResourceRow.source_id.in_(sorted(source_ids)))
@@ -196,7 +209,8 @@ def check_links(
         if not isinstance(exc, Exception):
             raise
         return report
-    return _finish(factory, settings, run_ids, counts, applied, hosts_down, started)
+    scope = RECORDS_SCOPE if record_ids is not None else SOURCES_SCOPE
+    return _finish(factory, settings, run_ids, counts, applied, hosts_down, started, scope)
 
 
 def _source_configs(
@@ -222,14 +236,29 @@ def _source_configs(
     return configs
 
 
+def judged_status(status: str, health: LinkHealthRow | None) -> bool:
+    """Whether a record's link is judged: a live record's, and a rejected one's whose link is
+    broken — a record its broken link took off (a ``review: never`` source rejects on errors)
+    must be able to come back when the link answers again."""
+    return status in LIVE or (
+        status == Status.REJECTED.value and health is not None and health.state == BROKEN
+    )
+
+
 def previous_hosts_down(session: Session) -> dict[str, datetime]:
-    """The hosts down in the last links run that finished, each with the start of its outage."""
-    run = session.scalar(
+    """The hosts down in the last links pass that finished, each with the start of its outage.
+
+    A « check now » of one record (``scope: records``) says nothing of a host's outage: it is
+    passed over, or one click between two nightly passes would make the next forget when an
+    outage began (``outage_max_days``).
+    """
+    recent = session.scalars(
         select(HarvestRun)
         .where(HarvestRun.kind == KIND, HarvestRun.status == "completed")
         .order_by(HarvestRun.id.desc())
-        .limit(1)
+        .limit(RECENT_RUNS)
     )
+    run = next((r for r in recent if (r.checkpoint or {}).get("scope") != RECORDS_SCOPE), None)
     found: dict[str, datetime] = {}
     for entry in ((run.checkpoint or {}).get("hosts_down") or []) if run else []:
         try:
@@ -275,11 +304,11 @@ def _apply(
                 row = rows[result.record_id]
                 run_id = run_ids.get(row.source_id)
                 add_checks(session, [result], run_id=run_id, spared=spared_ids)
-                if result.record_id not in to_judge or row.status not in LIVE:
+                health_row = health_rows.get(row.id)
+                if result.record_id not in to_judge or not judged_status(row.status, health_row):
                     continue
                 if landing_url(row.record) != result.url:  # corrected meanwhile: judged next run
                     continue
-                health_row = health_rows.get(row.id)
                 previous = health_from_json(health_row.health if health_row else None)
                 judgement = judge(previous, result, rules.links)
                 source = configs.get(row.source_id)
@@ -359,6 +388,7 @@ def _finish(
     applied: Counter[str],
     hosts_down: list[dict[str, object]],
     started: datetime,
+    scope: str,
 ) -> RunReport:
     """Close every run of the pass ``completed``; the pass's report; the webhook told of outages."""
     source_of_run = {run_id: source_id for source_id, run_id in run_ids.items()}
@@ -368,6 +398,7 @@ def _finish(
             run = session.get_one(HarvestRun, run_id)
             run.counts = {key: int(counts.get(source_id, Counter())[key]) for key in LINK_COUNTS}
             run.checkpoint = {
+                "scope": scope,
                 "hosts_down": hosts_down,
                 "applied": {k: int(applied[k]) for k in sorted(applied)},
             }
