@@ -11,7 +11,7 @@ Each host serves a ``robots.txt`` and landing pages: mostly 200 HTML pages (HEAD
 read the title), with some PDFs (HEAD only), 404s, soft 404s, temporary and permanent redirects
 and robots-disallowed paths, so every branch of the checker runs.
 
-Politeness is the checker's default (2 requests at once per host, 20 in all) except the per-host
+Politeness is the checker's default (2 requests at once per host, 16 in all) except the per-host
 delay: the default (1 s between two requests to one host) makes a host of 200 links last at least
 400 s by design, so the bench spaces requests by ``--delay`` (0.01 s unless told) and prints the
 floor that spacing imposes; each answer takes ``--service`` seconds (0.025), longer than the
