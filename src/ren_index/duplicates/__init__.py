@@ -1,0 +1,1 @@
+"""Doublons : la même ressource décrite par plusieurs sources / the same resource from several sources."""
