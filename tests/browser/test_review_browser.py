@@ -305,7 +305,11 @@ def test_librarian_reads_the_queue_but_cannot_decide(live_app: LiveApp, guard: P
         "Appliquer la suggestion",
     ):
         expect(page.get_by_role("button", name=name, exact=True)).to_have_count(0)
-    expect(page.locator("form[method=post][action^='/review/records/']")).to_have_count(0)
+    # No deciding form; « Vérifier maintenant » (the link check) is open to librarians too.
+    expect(
+        page.locator("form[method=post][action^='/review/records/']:not([action$='/check-link'])")
+    ).to_have_count(0)
+    expect(page.locator("form#check-link-form")).to_have_count(1)
     guard.screenshot("record-librarian.png")
     guard.assert_clean()
 

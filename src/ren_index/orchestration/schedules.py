@@ -280,7 +280,10 @@ def build_deployments(entries: dict[str, ScheduleEntry]) -> list[RunnerDeploymen
             tags = ["ren-index", f"source:{entry.source_id}"]
             description = f"Moisson planifiée / scheduled harvest: {entry.source_id}"
         deployments.append(
-            flow.to_deployment(  # called sync: a deployment, not a coroutine
+            flow.to_deployment(
+                # Always the synchronous path: Prefect returns a coroutine instead when the calling
+                # thread runs an event loop (a notebook, a test session driving a browser).
+                _sync=True,
                 name=deployment_name(entry.source_id),
                 parameters=parameters,
                 schedule=Cron(entry.cron, timezone=TIMEZONE),
