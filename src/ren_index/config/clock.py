@@ -39,6 +39,13 @@ def local_time(value: datetime | str | None, *, seconds: bool = False, empty: st
     return f"{local:%Y-%m-%d %H:%M{':%S' if seconds else ''}} {ZONE_NAMES.get(zone, zone)}"
 
 
+def french_hour(local: datetime) -> str:
+    """``14 h 05 HNE``: the hour as a French sentence says it, from a Montreal wall-clock time
+    (for « pris par marie depuis 14 h 02 HNE », « approuvée par marie à 14 h 05 HNE »)."""
+    zone = local.tzname() or ""
+    return f"{local.hour} h {local.minute:02d} {ZONE_NAMES.get(zone, zone)}"
+
+
 def utc_iso(value: datetime | str | None) -> str | None:
     """ISO 8601 in UTC with its offset (``2026-12-06T01:19:00+00:00``), for JSON."""
     moment = as_moment(value)

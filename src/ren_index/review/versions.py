@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ren_index.config.clock import MONTREAL, ZONE_NAMES, as_moment
+from ren_index.config.clock import MONTREAL, as_moment, french_hour
 from ren_index.ledger.models import Event, ResourceRow
 from ren_index.overlays import FIELD_LABELS, ReviewError
 
@@ -72,7 +72,7 @@ def moment_words(value: datetime | str | None, now: datetime | None = None) -> t
         return "", ""
     local = moment.astimezone(MONTREAL)
     zone = local.tzname() or ""
-    clock_fr = f"{local.hour} h {local.minute:02d} {ZONE_NAMES.get(zone, zone)}"
+    clock_fr = french_hour(local)
     clock_en = f"{local:%H:%M} {zone}"
     today = (now or datetime.now(UTC)).astimezone(MONTREAL).date()
     if local.date() == today:

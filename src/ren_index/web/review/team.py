@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from ren_index.config.clock import MONTREAL, ZONE_NAMES, as_moment
+from ren_index.config.clock import MONTREAL, as_moment, french_hour
 from ren_index.review import claims, views
 from ren_index.web.auth import CurrentUser, Decider
 from ren_index.web.deps import flash, get_ledger
@@ -46,7 +46,7 @@ def clock_time(value: datetime | str | None, lang: str) -> str:
     zone = local.tzname() or ""
     if lang == "en":
         return f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'} {zone}"
-    return f"{local.hour} h {local.minute:02d} {ZONE_NAMES.get(zone, zone)}"
+    return french_hour(local)
 
 
 def claim_line(claim: dict[str, Any] | None, user_name: str, lang: str) -> dict[str, Any] | None:
