@@ -107,3 +107,31 @@ def test_0009_adds_link_checks_and_link_health_and_downgrades(
         command.downgrade(cfg, "0008")
         assert set(inspect(conn).get_table_names()) == before
     engine.dispose()
+
+
+def test_0010_adds_the_duplicates_tables_and_downgrades(
+    ledger_url: Callable[..., str], tmp_path: Path
+) -> None:
+    """Five tables added, nothing existing changed; the downgrade drops exactly them."""
+    from alembic import command
+
+    from ren_index.ledger.db import alembic_config
+
+    url = ledger_url(folder=tmp_path / "l")
+    engine = make_engine(url)
+    cfg = alembic_config(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0009")
+        before = set(inspect(conn).get_table_names())
+        command.upgrade(cfg, "0010")
+        added = set(inspect(conn).get_table_names()) - before
+        assert added == {"dup_signatures", "dup_keys", "dup_pairs", "dup_members", "dup_choices"}
+        assert {i["name"] for i in inspect(conn).get_indexes("dup_pairs")} == {
+            "ix_dup_pairs_b",
+            "ix_dup_pairs_status",
+        }
+        assert inspect(conn).get_pk_constraint("dup_keys")["constrained_columns"] == ["key", "resource_id"]
+        command.downgrade(cfg, "0009")
+        assert set(inspect(conn).get_table_names()) == before
+    engine.dispose()

@@ -119,6 +119,10 @@ class SourceConfig(BaseModel):
     (a name or an IP address, optional ``:port``): the address policy, docs/harvesting.md."""
     links: SourceLinks = Field(default_factory=SourceLinks)
     """The source's link-health rules: its own soft-404 phrases (docs/links.md)."""
+    priority: int = Field(default=0, ge=-1000, le=1000)
+    """Duplicates: when one resource is described by several sources, the record of the source with
+    the highest priority is the one portals show, unless a newer edition or a documentalist says
+    otherwise (docs/duplicates.md). Same priority: the most complete record, then the oldest."""
 
     @field_validator("defaults")
     @classmethod

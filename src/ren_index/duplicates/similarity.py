@@ -6,16 +6,26 @@ threshold, and exact maps find the records with the same canonical URL, the same
 language segment, a shared identifier, the same folded title, or a URL one to three path segments
 above or below (a chapter under its book). Adding 1,000 records to 100,000 costs 1,000 look-ups.
 
-Buckets of the exact maps hold at most :attr:`SignatureIndex.bucket_cap` records: past that the key
-is generic (a portal's home page given as every record's URL, « Notes de cours » as a title) and
-says nothing about any one pair; the key is then ignored for queries (LSH and the other keys still
-apply).
+Every lookup goes through **keys** (:func:`stored_keys`, :func:`lookup_keys`): short hashes of a
+kind and a value — the record's URL, its language-neutral URL, each identifier, its title core,
+its title stem, each URL parent, and one key per LSH band (datasketch's own banding of the MinHash
+for the threshold: 25 bands of 5 rows at 0.5). The in-memory :class:`SignatureIndex` and the
+ledger's table of keys (:mod:`ren_index.ledger.duplicates`) hold the same keys and ask the same
+questions, so a run over everything (``duplicates --find``) and the incremental one after
+``process`` find the same candidates.
+
+A key shared by more than :data:`BUCKET_CAP` records (:data:`BAND_CAP` for an LSH band) is generic
+— a portal's home page given as every record's URL, « Notes de cours » as a title, a publisher's
+boilerplate description — and says nothing about any one pair: it is ignored for queries (the
+other keys still apply).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
 from urllib.parse import urlsplit
 
 from datasketch import MinHashLSH
@@ -38,45 +48,104 @@ def url_ancestors(url: str | None, levels: int = ANCESTOR_LEVELS) -> list[str]:
     return out
 
 
-class _Buckets:
-    """key → ids, with the reverse kept for removal."""
+BUCKET_CAP = 100
+"""Records past which an exact key (URL, title…) is generic and ignored."""
+BAND_CAP = 1000
+"""Records past which an LSH band is generic (a template text copied across a catalogue)."""
+KEY_CHARS = 32
+"""A key is the first 32 hex digits of a SHA-1: fixed width for the ledger's column."""
 
-    def __init__(self) -> None:
-        self.by_key: defaultdict[str, set[str]] = defaultdict(set)
 
-    def add(self, key: str, id: str) -> None:
-        self.by_key[key].add(id)
+def key(kind: str, value: str) -> str:
+    """The key of one value of one kind (``u`` URL, ``n`` neutral URL, ``i`` identifier, ``t`` title
+    core, ``s`` title stem, ``a`` a URL parent the record is under, ``b<N>`` LSH band N)."""
+    return hashlib.sha1(f"{kind}\x1f{value}".encode(), usedforsecurity=False).hexdigest()[:KEY_CHARS]
 
-    def discard(self, key: str, id: str) -> None:
-        bucket = self.by_key.get(key)
-        if bucket is not None:
-            bucket.discard(id)
-            if not bucket:
-                del self.by_key[key]
 
-    def get(self, key: str | None, cap: int) -> set[str]:
-        if key is None:
-            return set()
-        bucket = self.by_key.get(key)
-        return bucket if bucket is not None and len(bucket) <= cap else set()
+def is_band(k: str) -> bool:
+    """Whether a stored key is an LSH band (its cap is :data:`BAND_CAP`); bands are marked by a
+    leading ``~`` so the cap can be told from the key alone."""
+    return k.startswith("~")
+
+
+@cache
+def _bands(threshold: float) -> Sequence[tuple[int, int]]:
+    """datasketch's banding for the threshold (its optimal b × r for :data:`NUM_PERM`)."""
+    return tuple(MinHashLSH(threshold=threshold, num_perm=NUM_PERM).hashranges)
+
+
+def band_keys(signature: Signature, threshold: float) -> list[str]:
+    """One key per LSH band: records sharing one are likely above the Jaccard ``threshold``."""
+    values = signature.minhash.hashvalues
+    out = []
+    for n, (start, end) in enumerate(_bands(threshold)):
+        band = bytes(values[start:end].byteswap().data).hex()
+        out.append("~" + key(f"b{n}", band)[1:])
+    return out
+
+
+def stored_keys(signature: Signature, threshold: float) -> list[str]:
+    """The keys a record is filed under (without repeats)."""
+    s = signature
+    out: list[str] = []
+    if s.url:
+        out.append(key("u", s.url))
+    if s.neutral_url and s.neutral_url != s.url:
+        out.append(key("n", s.neutral_url))
+    out.extend(key("i", identifier) for identifier in sorted(s.identifiers))
+    if s.title_core:
+        out.append(key("t", s.title_core))
+    stem = title_stem(s.title)
+    if stem:
+        out.append(key("s", stem))
+    out.extend(key("a", ancestor) for ancestor in url_ancestors(s.url))
+    out.extend(band_keys(s, threshold))
+    return list(dict.fromkeys(out))
+
+
+def lookup_keys(signature: Signature, threshold: float) -> list[str]:
+    """The keys under which a record's candidates are filed.
+
+    By address: the same URL; a record under this URL (a chapter of this book) or this URL under a
+    record's (this chapter's book); the same neutral URL (``/fr/x`` finds ``/en/x``), a record whose
+    URL is this one's neutral URL (``/fr/x`` finds ``/x``) or whose neutral URL is this URL; a shared
+    identifier. By title: the same title core; a part whose stem is this title, or the whole whose
+    title is this one's stem. By text: a shared LSH band.
+    """
+    s = signature
+    out: list[str] = []
+    if s.url:
+        out += [key("u", s.url), key("a", s.url), key("n", s.url)]
+        out += [key("u", ancestor) for ancestor in url_ancestors(s.url)]
+    if s.neutral_url:
+        out += [key("n", s.neutral_url), key("u", s.neutral_url)]
+    out.extend(key("i", identifier) for identifier in sorted(s.identifiers))
+    if s.title_core:
+        out += [key("t", s.title_core), key("s", s.title_core)]
+    stem = title_stem(s.title)
+    if stem:
+        out.append(key("t", stem))
+    out.extend(band_keys(s, threshold))
+    return list(dict.fromkeys(out))
+
+
+def cap_of(k: str, bucket_cap: int = BUCKET_CAP, band_cap: int = BAND_CAP) -> int:
+    """How many records a key may hold before it is ignored."""
+    return band_cap if is_band(k) else bucket_cap
 
 
 class SignatureIndex:
-    """Signatures by LSH band and by exact key; incremental ``add`` / ``remove`` / ``candidates``."""
+    """Signatures by key, in memory; incremental ``add`` / ``remove`` / ``candidates``."""
 
-    def __init__(self, threshold: float = 0.5, *, bucket_cap: int = 100) -> None:
+    def __init__(
+        self, threshold: float = 0.5, *, bucket_cap: int = BUCKET_CAP, band_cap: int = BAND_CAP
+    ) -> None:
         self.threshold = threshold
         self.bucket_cap = bucket_cap
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self.band_cap = band_cap
         self._signatures: dict[str, Signature] = {}
-        self._url = _Buckets()
-        self._neutral = _Buckets()
-        self._identifier = _Buckets()
-        self._title = _Buckets()
-        self._under = _Buckets()
-        """ancestor URL → the records below it."""
-        self._stem = _Buckets()
-        """title stem → the parts whose title starts with it (``title_stem``)."""
+        self._keys: dict[str, list[str]] = {}
+        self._by_key: defaultdict[str, set[str]] = defaultdict(set)
 
     def __len__(self) -> int:
         return len(self._signatures)
@@ -90,18 +159,15 @@ class SignatureIndex:
     def get(self, id: str) -> Signature:
         return self._signatures[id]
 
-    @staticmethod
-    def _title_key(signature: Signature) -> str | None:
-        return signature.title_core or None
-
     def add(self, signature: Signature) -> None:
         """Index a signature; a signature already indexed under this id is replaced (a changed record)."""
         if signature.id in self._signatures:
             self.remove(signature.id)
+        keys = stored_keys(signature, self.threshold)
         self._signatures[signature.id] = signature
-        self._lsh.insert(signature.id, signature.minhash, check_duplication=False)
-        for key, buckets in self._keys(signature):
-            buckets.add(key, signature.id)
+        self._keys[signature.id] = keys
+        for k in keys:
+            self._by_key[k].add(signature.id)
 
     def add_all(self, signatures: Iterable[Signature]) -> None:
         for signature in signatures:
@@ -109,49 +175,20 @@ class SignatureIndex:
 
     def remove(self, id: str) -> None:
         """Forget a record (deleted, or about to be replaced); unknown ids are ignored."""
-        signature = self._signatures.pop(id, None)
-        if signature is None:
+        if self._signatures.pop(id, None) is None:
             return
-        self._lsh.remove(id)
-        for key, buckets in self._keys(signature):
-            buckets.discard(key, id)
-
-    def _keys(self, s: Signature) -> Iterator[tuple[str, _Buckets]]:
-        if s.url:
-            yield s.url, self._url
-        if s.neutral_url and s.neutral_url != s.url:
-            yield s.neutral_url, self._neutral
-        for identifier in s.identifiers:
-            yield identifier, self._identifier
-        title = self._title_key(s)
-        if title:
-            yield title, self._title
-        stem = title_stem(s.title)
-        if stem:
-            yield stem, self._stem
-        for ancestor in url_ancestors(s.url):
-            yield ancestor, self._under
+        for k in self._keys.pop(id):
+            bucket = self._by_key[k]
+            bucket.discard(id)
+            if not bucket:
+                del self._by_key[k]
 
     def candidates(self, signature: Signature) -> set[str]:
         """Ids of indexed records worth comparing with ``signature`` (never its own id)."""
-        cap = self.bucket_cap
-        found: set[str] = set(self._lsh.query(signature.minhash))
-        found |= self._url.get(signature.url, cap)
-        found |= self._under.get(signature.url, cap)
-        for ancestor in url_ancestors(signature.url):
-            found |= self._url.get(ancestor, cap)
-        if signature.neutral_url:
-            # /fr/x finds /en/x (same neutral URL) and the unsegmented /x (whose URL is /fr/x's
-            # neutral one); /x finds /fr/x and /en/x through their neutral URL.
-            found |= self._neutral.get(signature.neutral_url, cap)
-            found |= self._url.get(signature.neutral_url, cap)
-        if signature.url:
-            found |= self._neutral.get(signature.url, cap)
-        for identifier in signature.identifiers:
-            found |= self._identifier.get(identifier, cap)
-        title = self._title_key(signature)
-        found |= self._title.get(title, cap)
-        found |= self._stem.get(title, cap)
-        found |= self._title.get(title_stem(signature.title), cap)
+        found: set[str] = set()
+        for k in lookup_keys(signature, self.threshold):
+            bucket = self._by_key.get(k)
+            if bucket and len(bucket) <= cap_of(k, self.bucket_cap, self.band_cap):
+                found |= bucket
         found.discard(signature.id)
         return found

@@ -17,8 +17,11 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
+    Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     TypeDecorator,
@@ -338,3 +341,94 @@ class LinkHealthRow(Base):
     health: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     held: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class DupSignature(Base):
+    """What duplicate matching keeps of one record (:class:`ren_index.duplicates.records.Signature`).
+
+    Kept so that a new or changed record is compared with stored signatures, never with every record
+    again; ``digest`` changes when the signature does (a record whose signature did not change is
+    not compared again, and a pair said « different » comes back only when a digest moves).
+    """
+
+    __tablename__ = "dup_signatures"
+
+    resource_id: Mapped[str] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64), index=True)
+    signature: Mapped[dict[str, Any]] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class DupKey(Base):
+    """One lookup key of one record (:func:`ren_index.duplicates.similarity.stored_keys`): the
+    ledger's index of signatures. A record's candidates are the records sharing one of its keys."""
+
+    __tablename__ = "dup_keys"
+    __table_args__ = (
+        PrimaryKeyConstraint("key", "resource_id", name="pk_dup_keys"),
+        Index("ix_dup_keys_resource_id", "resource_id"),
+    )
+
+    key: Mapped[str] = mapped_column(String(32))
+    resource_id: Mapped[str] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
+
+
+class DupPair(Base):
+    """Two records that may describe one resource: the proposal, and what a person said of it.
+
+    ``a`` < ``b`` (one row per pair whichever record came first). ``proposed`` is the matcher's
+    relation, ``relation`` the one that stands (the proposal until a person confirms another).
+    ``status``: ``pending`` (waits for a documentalist), ``confirmed`` (by a person, or by the rules
+    for a high-confidence ``same``: ``decided_by`` = ``rules``), ``rejected`` (« different »).
+    ``a_digest`` / ``b_digest``: the signatures the pair was last found or labelled with.
+    """
+
+    __tablename__ = "dup_pairs"
+    __table_args__ = (
+        PrimaryKeyConstraint("a", "b", name="pk_dup_pairs"),
+        Index("ix_dup_pairs_b", "b"),
+        Index("ix_dup_pairs_status", "status"),
+    )
+
+    a: Mapped[str] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
+    b: Mapped[str] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
+    relation: Mapped[str] = mapped_column(String(16))
+    proposed: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    whole: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    newer: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    a_digest: Mapped[str] = mapped_column(String(40))
+    b_digest: Mapped[str] = mapped_column(String(40))
+    found_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class DupMember(Base):
+    """A record's place in a group of records of one resource (``same`` and ``version`` pairs that
+    stand). Rebuilt from the pairs (:mod:`ren_index.duplicates.groups`); a record in no group has
+    no row. ``group_id`` is the smallest member id; ``relation`` is ``primary``, ``same`` or
+    ``version``."""
+
+    __tablename__ = "dup_members"
+
+    resource_id: Mapped[str] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(40), index=True)
+    relation: Mapped[str] = mapped_column(String(16))
+    rank: Mapped[int] = mapped_column(Integer, default=0)
+    """0 for the primary, then the order the primary's rules give the others: on a portal where the
+    primary is not published, the first published member stands for the group."""
+
+
+class DupChoice(Base):
+    """A documentalist's choice of a group's primary record: outlives regrouping (the newest choice
+    among a group's members wins over the rules)."""
+
+    __tablename__ = "dup_choices"
+
+    resource_id: Mapped[str] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True)
+    chosen_by: Mapped[str] = mapped_column(String(128))
+    chosen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -51,6 +51,7 @@ from ren_index.overlays import (
 )
 from ren_index.quality.score import score
 from ren_index.runs.report import RunReport, run_report
+from ren_index.steps.duplicates import find_duplicates
 from ren_index.steps.same_url import Unflushed, duplicate_finder, url_key
 from ren_index.validate import ValidationContext, validate
 from ren_index.validate.patterns import title_keys, title_keys_of
@@ -324,6 +325,9 @@ def process_source(
 ) -> RunReport:
     """Process every changed raw record of one source; return the run report (with the coverage after it).
 
+    Then the duplicates step (:func:`ren_index.steps.duplicates.find_duplicates`) compares the
+    records that changed — this source's and any other's — with the signatures kept in the ledger.
+
     ``force`` redoes every record of the source, changed or not (``ren-index process --force``).
     Why: a change that the rules' fingerprint does not cover — a source's ``defaults:``, its
     ``review:`` or ``portals:`` in ``sources.yaml`` — leaves every hash equal, so a plain pass
@@ -396,4 +400,8 @@ def process_source(
         run.coverage = dict(source_coverage(session, source.id))  # the live records after the run
         run.status = "completed"
         run.finished_at = utcnow()
-        return run_report(run)
+        report = run_report(run)
+    # Duplicates among what changed, across sources (incremental: records whose row did not move
+    # since their signature was kept are not read again).
+    log.info(find_duplicates(factory).line())
+    return report

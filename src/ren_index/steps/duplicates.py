@@ -1,0 +1,166 @@
+"""Duplicates step: sign new and changed records, find their candidates in the ledger, keep the
+pairs, rebuild the groups (docs/duplicates.md).
+
+Runs after ``process`` (``ren-index process`` calls it) and on demand over every record
+(``ren-index duplicates --find``). Incremental: a record is signed again only when its row was
+rewritten since its signature was kept, and compared again only when its signature changed — a
+re-run with nothing new reads the rows' dates and stops. A record is compared with the records that
+share one of its keys in the ledger (:func:`ren_index.ledger.duplicates.candidates`), never with
+every record; memory holds one batch of :data:`BATCH` records and their candidates.
+
+High-confidence ``same`` pairs are confirmed by the rules (``decided_by`` = ``rules``) and grouped
+at once; the others wait for a documentalist (``pending``). A person's label is never overwritten:
+a confirmed pair keeps its relation, a rejected one (« different ») comes back only when one of its
+records' signature changes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ren_index.duplicates.matcher import RULES, Pair, Rules, compare
+from ren_index.duplicates.records import Signature, signature_of
+from ren_index.ledger import duplicates as ledger
+from ren_index.ledger.models import DupSignature, ResourceRow, utcnow
+from ren_index.model import Resource
+
+BATCH = 500
+DUPLICATE_COUNTS = ("signed", "compared", "new", "auto", "updated", "dropped", "forgotten", "groups", "moved")
+
+
+@dataclass
+class DuplicateRun:
+    """What a pass did: ``signed`` records whose signature changed, ``compared`` candidate
+    comparisons, pairs ``new`` / ``auto`` (grouped by the rules) / ``updated`` / ``dropped`` (no
+    longer found), ``forgotten`` records gone from the catalogue, ``groups`` now, ``moved`` records
+    whose group or rank changed (the index sends them again)."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    moved: set[str] = field(default_factory=set)
+
+    def line(self) -> str:
+        """One line for people, French then English."""
+        c = self.counts
+        return (
+            f"doublons : {c['signed']} notices signées, {c['new'] + c['updated']} paires proposées,"
+            f" {c['auto']} regroupées d'office, {c['groups']} groupes"
+            f" / duplicates: {c['signed']} records signed, {c['new'] + c['updated']} pairs proposed,"
+            f" {c['auto']} grouped by the rules, {c['groups']} groups"
+        )
+
+
+def _forget_gone(session: Session, run: DuplicateRun) -> None:
+    gone = session.scalars(
+        select(DupSignature.resource_id)
+        .join(ResourceRow, ResourceRow.id == DupSignature.resource_id)
+        .where(or_(ResourceRow.status == "deleted", ResourceRow.record.is_(None)))
+    ).all()
+    for rid in gone:
+        ledger.forget_record(session, rid)
+        run.counts["forgotten"] += 1
+
+
+def _batch(session: Session, after: str, everything: bool) -> list[tuple[str, str, dict[str, object]]]:
+    query = (
+        select(ResourceRow.id, ResourceRow.source_id, ResourceRow.record)
+        .outerjoin(DupSignature, DupSignature.resource_id == ResourceRow.id)
+        .where(ResourceRow.id > after, ResourceRow.status != "deleted", ResourceRow.record.is_not(None))
+    )
+    if not everything:
+        query = query.where(
+            or_(DupSignature.resource_id.is_(None), ResourceRow.updated_at > DupSignature.updated_at)
+        )
+    return [(rid, src, rec) for rid, src, rec in session.execute(query.order_by(ResourceRow.id).limit(BATCH))]
+
+
+def _compare_batch(
+    session: Session, changed: list[Signature], digests: dict[str, str], rules: Rules, run: DuplicateRun
+) -> None:
+    found_for = ledger.candidates(session, changed, rules)
+    others = {o for ids in found_for.values() for o in ids}
+    known = ledger.load_signatures(session, others - {s.id for s in changed})
+    known.update({s.id: s for s in changed})
+    digests.update(ledger.stored_digests(session, others - digests.keys()))
+    existing = ledger.load_pairs(session, [s.id for s in changed])
+    seen: dict[tuple[str, str], Pair] = {}
+    for signature in changed:
+        for other in sorted(found_for[signature.id]):
+            if other not in known:
+                continue
+            run.counts["compared"] += 1
+            pair = compare(signature, known[other], rules)
+            if pair is not None and pair.key not in seen:
+                seen[pair.key] = pair
+    for _key, pair in sorted(seen.items()):
+        what = ledger.record_pair(session, pair, digests, existing, rules)
+        if what in ("new", "auto", "updated"):
+            run.counts[what] += 1
+    session.flush()
+    keys_of: dict[str, set[tuple[str, str]]] = {}
+    for key in seen:
+        for rid in key:
+            keys_of.setdefault(rid, set()).add(key)
+    for signature in changed:
+        run.counts["dropped"] += ledger.drop_stale_pairs(
+            session, signature.id, keys_of.get(signature.id, set())
+        )
+
+
+def find_duplicates(
+    factory: sessionmaker[Session],
+    priorities: Mapping[str, int] | None = None,
+    *,
+    everything: bool = False,
+    rules: Rules = RULES,
+    on_batch: Callable[[int], None] | None = None,
+) -> DuplicateRun:
+    """Sign, compare and group; ``everything`` signs and compares every live record again.
+
+    Each batch commits on its own (a crash loses at most one batch; the next run redoes the records
+    whose signature is older than their row). ``priorities``: each source's ``priority:`` (the
+    ledger's copy of ``sources.yaml`` when not given).
+    """
+    run = DuplicateRun()
+    with factory.begin() as session:
+        _forget_gone(session, run)
+    after = ""
+    while True:
+        with factory.begin() as session:
+            rows = _batch(session, after, everything)
+            if not rows:
+                break
+            after = rows[-1][0]
+            stored = ledger.stored_digests(session, [rid for rid, _, _ in rows])
+            changed: list[Signature] = []
+            digests: dict[str, str] = {}
+            for rid, _source, record in rows:
+                signature = signature_of(Resource.model_validate(record), rid)
+                digest = ledger.digest_of(signature)
+                digests[rid] = digest
+                if stored.get(rid) == digest and not everything:
+                    ledger.touch_signature(session, rid)
+                    continue
+                ledger.save_signature(session, signature, digest, rules)
+                changed.append(signature)
+            run.counts["signed"] += len(changed)
+            session.flush()
+            if changed:
+                _compare_batch(session, changed, digests, rules, run)
+        if on_batch is not None:
+            on_batch(run.counts["signed"])
+    with factory.begin() as session:
+        regrouped = ledger.regroup(session, priorities)
+        run.counts["groups"] = len(regrouped.groups)
+        run.counts["moved"] = len(regrouped.moved)
+        run.moved = regrouped.moved
+        stamp = utcnow()
+        for chunk_start in range(0, len(regrouped.moved), ledger.IN_BATCH):
+            chunk = sorted(regrouped.moved)[chunk_start : chunk_start + ledger.IN_BATCH]
+            for row in session.scalars(select(ResourceRow).where(ResourceRow.id.in_(chunk))):
+                row.updated_at = stamp  # the index step sends the record's document again
+    return run

@@ -1,0 +1,178 @@
+"""The duplicates step on a real ledger (both backends): pairs kept, groups and primaries,
+incremental passes, a person's labels standing (tests/duplicates/ledger_corpus.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from ren_index.ledger import duplicates as ledger
+from ren_index.ledger.models import DupKey, DupMember, DupPair, DupSignature, ResourceRow
+from ren_index.steps.duplicates import find_duplicates
+from tests.duplicates.ledger_corpus import EXPECTED, RECORDS, SAME_GROUP, DupLedger, Rec, build, record_of
+
+
+def _pairs(dup: DupLedger) -> dict[frozenset[str], tuple[str, str, str | None]]:
+    with dup.factory() as session:
+        return {
+            frozenset({dup.key(p.a), dup.key(p.b)}): (p.relation, p.status, p.decided_by)
+            for p in session.scalars(select(DupPair))
+        }
+
+
+def _members(dup: DupLedger) -> dict[str, tuple[str, str, int]]:
+    with dup.factory() as session:
+        return {
+            dup.key(m.resource_id): (dup.key(m.group_id), m.relation, m.rank)
+            for m in session.scalars(select(DupMember))
+        }
+
+
+def test_a_first_pass_keeps_pairs_groups_copies_and_leaves_the_rest_to_review(
+    ledger_url: Callable[..., str],
+) -> None:
+    dup = build(ledger_url)
+    run = find_duplicates(dup.factory, dup.priorities)
+    pairs = _pairs(dup)
+    for pair, relation in EXPECTED.items():
+        assert pairs[pair][0] == relation, sorted(pair)
+    for a in SAME_GROUP:  # the three copies: confirmed by the rules, grouped without review
+        for b in SAME_GROUP - {a}:
+            assert pairs[frozenset({a, b})] == ("same", "confirmed", "rules")
+    assert pairs[frozenset({"chimie-editeur", "chemistry-en"})][1:] == ("pending", None)
+    assert pairs[frozenset({"chimie-1re", "chimie-editeur"})][:2] == ("version", "pending")
+    keys = {k for pair in pairs for k in pair}
+    assert not keys & {"histoire-t1", "histoire-t2", "notes-philo", "notes-bio", "seul"}
+    members = _members(dup)
+    # the network's feed has the highest priority: its record is the primary
+    assert set(members) == SAME_GROUP
+    assert {rel for _, rel, _ in members.values()} == {"primary", "same"}
+    assert members["chimie-reseau"][1:] == ("primary", 0)
+    assert members["chimie-editeur"][2] == 1  # more complete (90) than the library's copy (60)
+    group_id = min(dup.ids[k] for k in SAME_GROUP)
+    assert {dup.ids[g] for g, _, _ in members.values()} == {group_id}
+    assert run.counts["signed"] == len(RECORDS) and run.counts["auto"] == 3
+    assert run.counts["groups"] == 1 and len(run.moved) == 3
+
+
+def test_a_pass_with_nothing_new_signs_and_compares_nothing(ledger_url: Callable[..., str]) -> None:
+    dup = build(ledger_url)
+    find_duplicates(dup.factory, dup.priorities)
+    before = _pairs(dup)
+    run = find_duplicates(dup.factory, dup.priorities)
+    assert (run.counts["signed"], run.counts["compared"], run.counts["moved"]) == (0, 0, 0)
+    assert _pairs(dup) == before
+
+
+def test_a_new_record_is_compared_through_the_ledgers_keys_and_joins_the_group(
+    ledger_url: Callable[..., str],
+) -> None:
+    dup = build(ledger_url)
+    find_duplicates(dup.factory, dup.priorities)
+    fourth = Rec(
+        "chimie-copie", "biblio", {"fr": "Chimie générale, 2e édition"}, {"fr": RECORDS[0].description["fr"]},
+        "https://editions.example/chimie-generale/index.html", quality=95, day=20,
+    )  # fmt: skip
+    more = build_more(dup, fourth)
+    run = find_duplicates(dup.factory, dup.priorities)
+    assert run.counts["signed"] == 1  # only the new record
+    assert 0 < run.counts["compared"] < len(RECORDS)  # its candidates, not every record
+    members = _members(dup)
+    assert members["chimie-copie"][1] == "same" and members["chimie-reseau"][1] == "primary"
+    with dup.factory() as session:
+        assert session.scalar(select(DupSignature.digest).where(DupSignature.resource_id == more))
+        assert session.scalars(select(DupKey.key).where(DupKey.resource_id == more)).all()
+
+
+def build_more(dup: DupLedger, rec: Rec) -> str:
+    """Add one record to the corpus's ledger; its id."""
+    from ren_index.ledger.models import RawRecordRow
+    from ren_index.ledger.store import resource_id
+    from tests.duplicates.ledger_corpus import T0
+
+    identifier = f"oai:{rec.source}:{rec.key}"
+    rid = resource_id(rec.source, identifier)
+    with dup.factory.begin() as session:
+        raw = RawRecordRow(
+            source_id=rec.source,
+            identifier=identifier,
+            metadata_prefix="lom",
+            payload="<x/>",
+            content_hash=rec.key,
+            first_seen=T0,
+        )
+        session.add(raw)
+        session.flush()
+        session.add(
+            ResourceRow(
+                id=rid,
+                raw_id=raw.id,
+                source_id=rec.source,
+                record=record_of(rec),
+                issues=[],
+                status="approved",
+                portals=["pavillon"],
+                quality_score=rec.quality,
+            )
+        )
+    dup.ids[rec.key] = rid
+    return rid
+
+
+def test_different_stands_until_a_record_changes(ledger_url: Callable[..., str]) -> None:
+    dup = build(ledger_url)
+    find_duplicates(dup.factory, dup.priorities)
+    a, b = dup.ids["chimie-editeur"], dup.ids["chemistry-en"]
+    with dup.factory.begin() as session:
+        ledger.label_pair(session, b, a, "different", "marie")
+    find_duplicates(dup.factory, dup.priorities, everything=True)  # found again: still rejected
+    assert _pairs(dup)[frozenset({"chimie-editeur", "chemistry-en"})] == ("translation", "rejected", "marie")
+    with dup.factory.begin() as session:  # the English record changes its description
+        row = session.get_one(ResourceRow, b)
+        record = dict(row.record or {})
+        general = dict(record["general"])
+        general["description"] = {"en": "Second printing. " + general["description"]["en"]}
+        record["general"] = general
+        row.record = record
+        from ren_index.ledger.models import utcnow
+
+        row.updated_at = utcnow()
+    find_duplicates(dup.factory, dup.priorities)
+    assert _pairs(dup)[frozenset({"chimie-editeur", "chemistry-en"})] == ("translation", "pending", None)
+
+
+def test_a_confirmed_version_joins_the_group_and_the_newest_edition_stays_primary(
+    ledger_url: Callable[..., str],
+) -> None:
+    dup = build(ledger_url)
+    find_duplicates(dup.factory, dup.priorities)
+    with dup.factory.begin() as session:
+        ledger.label_pair(session, dup.ids["chimie-1re"], dup.ids["chimie-editeur"], "version", "marie")
+    run = find_duplicates(dup.factory, dup.priorities)
+    members = _members(dup)
+    assert members["chimie-1re"][1] == "version" and members["chimie-reseau"][1] == "primary"
+    assert dup.ids["chimie-1re"] in run.moved
+    # a documentalist chooses the publisher's record; the choice outlives the next pass
+    with dup.factory.begin() as session:
+        ledger.choose(session, dup.ids["chimie-editeur"], "marie")
+    find_duplicates(dup.factory, dup.priorities, everything=True)
+    members = _members(dup)
+    assert members["chimie-editeur"][1:] == ("primary", 0) and members["chimie-reseau"][1] == "same"
+    # the rules never undo a person's label on a full pass
+    assert _pairs(dup)[frozenset({"chimie-1re", "chimie-editeur"})] == ("version", "confirmed", "marie")
+
+
+def test_a_deleted_record_leaves_its_group_and_its_rule_made_pairs(ledger_url: Callable[..., str]) -> None:
+    dup = build(ledger_url)
+    find_duplicates(dup.factory, dup.priorities)
+    with dup.factory.begin() as session:
+        session.get_one(ResourceRow, dup.ids["chimie-reseau"]).status = "deleted"
+    run = find_duplicates(dup.factory, dup.priorities)
+    assert run.counts["forgotten"] == 1
+    members = _members(dup)
+    assert "chimie-reseau" not in members
+    assert members["chimie-editeur"][1] == "primary"  # now the most complete copy
+    assert not [k for k in _pairs(dup) if "chimie-reseau" in k]
+    with dup.factory() as session:
+        assert session.get(DupSignature, dup.ids["chimie-reseau"]) is None
