@@ -305,3 +305,33 @@ def test_the_labelled_set_meets_the_same_targets() -> None:
     assert same.recall >= 0.85, report.mistakes
     hard = [m for m in report.mistakes if m[2] == "different" and m[3] == "same"]
     assert hard == []
+
+
+def test_a_url_that_redirects_to_another_records_url_is_the_same_address() -> None:
+    text = "Les fonctions affines et leurs graphiques, avec des exercices gradués pour la 3e secondaire."
+    old = make_signature(
+        "old", "s1", title="Fonctions affines", description=text,
+        url="https://vieux.example/maths/affines", moved_to="https://www.nouveau.example/maths/affines/",
+    )  # fmt: skip
+    new = make_signature(
+        "new", "s2", title="Les fonctions affines", description="Une autre présentation du sujet.",
+        url="https://nouveau.example/maths/affines",
+    )  # fmt: skip
+    assert old.moved_url == "https://nouveau.example/maths/affines"
+    pair = compare(old, new)
+    assert pair is not None and pair.relation == "same"
+    assert pair.reasons["same_url_redirect"] == 1.0 and "same_url" not in pair.reasons
+    index = SignatureIndex()
+    index.add(new)
+    assert index.candidates(old) == {"new"}  # found by the address it redirects to
+    # without what the link checker learned, the two do not meet by address
+    plain = make_signature("old", "s1", title="Fonctions affines", description=text, url=old.url)
+    assert plain.moved_url is None and compare(plain, new) is None
+    assert Signature.from_json(old.to_json()).moved_url == old.moved_url
+
+
+def test_a_redirect_to_the_same_canonical_address_is_not_kept() -> None:
+    sig = make_signature(
+        "a", "s", title="Titre", url="http://x.example/a/", moved_to="https://www.x.example/a"
+    )
+    assert sig.moved_url is None

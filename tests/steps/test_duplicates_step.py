@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import select
+from tests.duplicates.ledger_corpus import EXPECTED, RECORDS, SAME_GROUP, DupLedger, Rec, build, record_of
 
 from ren_index.ledger import duplicates as ledger
-from ren_index.ledger.models import DupKey, DupMember, DupPair, DupSignature, ResourceRow
+from ren_index.ledger.models import DupKey, DupMember, DupPair, DupSignature, ResourceRow, utcnow
 from ren_index.steps.duplicates import find_duplicates
-from tests.duplicates.ledger_corpus import EXPECTED, RECORDS, SAME_GROUP, DupLedger, Rec, build, record_of
 
 
 def _pairs(dup: DupLedger) -> dict[frozenset[str], tuple[str, str, str | None]]:
@@ -87,9 +87,10 @@ def test_a_new_record_is_compared_through_the_ledgers_keys_and_joins_the_group(
 
 def build_more(dup: DupLedger, rec: Rec) -> str:
     """Add one record to the corpus's ledger; its id."""
+    from tests.duplicates.ledger_corpus import T0
+
     from ren_index.ledger.models import RawRecordRow
     from ren_index.ledger.store import resource_id
-    from tests.duplicates.ledger_corpus import T0
 
     identifier = f"oai:{rec.source}:{rec.key}"
     rid = resource_id(rec.source, identifier)
@@ -176,3 +177,39 @@ def test_a_deleted_record_leaves_its_group_and_its_rule_made_pairs(ledger_url: C
     assert not [k for k in _pairs(dup) if "chimie-reseau" in k]
     with dup.factory() as session:
         assert session.get(DupSignature, dup.ids["chimie-reseau"]) is None
+
+
+def test_a_redirect_learned_by_the_link_checker_pairs_the_old_and_new_addresses(
+    ledger_url: Callable[..., str],
+) -> None:
+    from ren_index.ledger.link_health import save_health
+    from ren_index.links.patience import LinkHealth, LinkState
+
+    text = "Les fonctions affines et leurs graphiques, avec des exercices gradués pour la 3e secondaire."
+    records = (
+        Rec("vieux", "biblio", {"fr": "Fonctions affines"}, {"fr": text}, "https://vieux.example/maths/affines"),
+        Rec("nouveau", "reseau", {"fr": "Les fonctions affines"}, {"fr": "Une autre présentation."}, "https://nouveau.example/affines"),
+    )  # fmt: skip
+    dup = build(ledger_url, records)
+    find_duplicates(dup.factory)
+    assert _pairs(dup) == {}  # different addresses, different texts
+    with dup.factory.begin() as session:
+        health = LinkHealth(
+            state=LinkState.REDIRECTED, url=records[0].url, moved_to="https://www.nouveau.example/affines/"
+        )
+        save_health(session, None, dup.ids["vieux"], health)
+        session.get_one(ResourceRow, dup.ids["vieux"]).updated_at = utcnow()
+    find_duplicates(dup.factory)
+    assert _pairs(dup) == {frozenset({"vieux", "nouveau"}): ("same", "confirmed", "rules")}
+
+
+def test_the_threshold_for_grouping_without_review_comes_from_validation_yaml(
+    ledger_url: Callable[..., str],
+) -> None:
+    from ren_index.config.rules import DuplicateRules
+    from ren_index.duplicates.matcher import rules_from
+
+    dup = build(ledger_url)
+    run = find_duplicates(dup.factory, rules=rules_from(DuplicateRules(auto_same=1.01)))
+    assert run.counts["auto"] == 0 and run.counts["groups"] == 0
+    assert {status for _, status, _ in _pairs(dup).values()} == {"pending"}

@@ -198,12 +198,29 @@ class LinkRules(_Rules):
         return None if value is None else check_cron(value)
 
 
+class DuplicateRules(_Rules):
+    """Duplicates (issue 16, docs/duplicates.md, « Régler les seuils / Tuning »): the thresholds a
+    network may tune; the others stay in :class:`ren_index.duplicates.matcher.Rules`. A change
+    takes effect on ``ren-index duplicates --find`` (pairs already kept are not compared again
+    otherwise: their records did not change)."""
+
+    auto_same: float = Field(default=0.92, ge=0.5, le=1.01)
+    """Score at or above which a ``same`` pair is grouped without review; 1.01 = never."""
+    text_same: float = Field(default=0.5, ge=0.2, le=1.0)
+    """Jaccard of title + description shingles for « same text »."""
+    title_same: float = Field(default=0.9, ge=0.5, le=1.0)
+    """Fuzzy title score needed with the text."""
+    lsh_threshold: float = Field(default=0.5, ge=0.2, le=0.95)
+    """Jaccard above which LSH proposes a candidate (lower: more candidates, slower)."""
+
+
 class ValidationRules(_Rules):
     """Everything in ``validation.yaml``."""
 
     language: LanguageRules = Field(default_factory=LanguageRules)
     guard: GuardRules = Field(default_factory=GuardRules)
     links: LinkRules = Field(default_factory=LinkRules)
+    duplicates: DuplicateRules = Field(default_factory=DuplicateRules)
     text: TextRules = Field(default_factory=TextRules)
     effects: dict[str, Effect] = Field(default_factory=dict)
     """Issue code → effect for every portal; codes not listed follow their severity."""

@@ -26,12 +26,13 @@ and a score in [0, 1]; :data:`RULES` holds every threshold with why it has its v
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz
 
+from ren_index.config.rules import DuplicateRules
 from ren_index.duplicates.records import Signature
 from ren_index.duplicates.similarity import SignatureIndex
 
@@ -87,11 +88,23 @@ class Rules:
 RULES = Rules()
 
 
+def rules_from(config: DuplicateRules) -> Rules:
+    """The matcher's rules with the thresholds ``validation.yaml`` sets (``duplicates:``)."""
+    return replace(
+        RULES,
+        auto_same=config.auto_same,
+        text_same=config.text_same,
+        title_same=config.title_same,
+        lsh_threshold=config.lsh_threshold,
+    )
+
+
 @dataclass(frozen=True)
 class Pair:
     """A proposed relation between two records, with its score and the reasons that matched.
 
-    ``reasons`` maps a reason to its value: ``same_url``, ``same_identifier`` (1.0), ``text``
+    ``reasons`` maps a reason to its value: ``same_url``, ``same_url_redirect`` (one URL redirects
+    to the other, as the link checker learned), ``same_identifier`` (1.0), ``text``
     (Jaccard estimate), ``title`` (fuzzy score), ``translation_url`` (1.0), ``edition`` and
     ``part`` (1.0). For ``part``, ``whole`` is the id of the larger resource; for ``version``,
     ``newer`` the id of the later edition or year when the records say.
@@ -196,6 +209,8 @@ def compare(a: Signature, b: Signature, rules: Rules = RULES) -> Pair | None:
     reasons: dict[str, float] = {}
     if a.url and a.url == b.url:
         reasons["same_url"] = 1.0
+    elif ({a.url, a.moved_url} & {b.url, b.moved_url}) - {None}:
+        reasons["same_url_redirect"] = 1.0  # one leads to the other, or both to one place
     if a.identifiers & b.identifiers:
         reasons["same_identifier"] = 1.0
     languages_differ = bool(a.languages and b.languages and not a.languages & b.languages)
@@ -216,7 +231,7 @@ def compare(a: Signature, b: Signature, rules: Rules = RULES) -> Pair | None:
         reasons["same_url"] = 0.9  # /fr/x and /x in one language: the site's default language
     reasons["title"] = round(title, 3)
     reasons["text"] = round(text, 3)
-    if "same_url" in reasons or "same_identifier" in reasons:
+    if reasons.keys() & {"same_url", "same_url_redirect", "same_identifier"}:
         if title < rules.address_title_floor and text < rules.address_text_floor:
             return None
         score = 0.85 + 0.15 * title

@@ -248,6 +248,9 @@ class Signature:
     """Folded description head, space-separated."""
     hints: Hints
     minhash: MinHash = field(repr=False)
+    moved_url: str | None = None
+    """The canonical address a permanent redirect of the record's URL leads to, as the link checker
+    learned it (docs/links.md): a record at the old address and one at the new meet there."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict, to keep the signature in the ledger."""
@@ -271,6 +274,7 @@ class Signature:
                 "marks": sorted(h.marks),
             },
             "minhash": [int(v) for v in self.minhash.hashvalues],
+            "moved_url": self.moved_url,
         }
 
     @classmethod
@@ -290,6 +294,7 @@ class Signature:
             description=data["description"],
             hints=Hints(h["year"], h["edition"], h["volume"], h["part"], frozenset(h["marks"])),
             minhash=minhash_from(data["minhash"]),
+            moved_url=data.get("moved_url"),
         )
 
 
@@ -309,8 +314,10 @@ def make_signature(
     identifiers: Iterable[str] = (),
     languages: Iterable[str] = (),
     known_identifiers: frozenset[str] | None = None,
+    moved_to: str | None = None,
 ) -> Signature:
-    """A signature from plain values (``known_identifiers``: already normalized, skips parsing)."""
+    """A signature from plain values (``known_identifiers``: already normalized, skips parsing;
+    ``moved_to``: where the link checker found the URL permanently redirects)."""
     title = title[:TITLE_CHARS]
     description = description[:DESCRIPTION_CHARS]
     title_words = words(title)
@@ -334,7 +341,13 @@ def make_signature(
         description=" ".join(description_words),
         hints=hints,
         minhash=minhash_of(shingles(title_words, description_words)),
+        moved_url=_moved(canonical, moved_to),
     )
+
+
+def _moved(canonical: str | None, moved_to: str | None) -> str | None:
+    target = canonical_url(moved_to) if moved_to else None
+    return target if target and target != canonical else None
 
 
 def _in_language(text: LangString, languages: list[str]) -> str:
@@ -345,8 +358,9 @@ def _in_language(text: LangString, languages: list[str]) -> str:
     return pick_lang(text) or ""
 
 
-def signature_of(resource: Resource, record_id: str) -> Signature:
-    """The signature of a record (its text in the record's own language when it has several)."""
+def signature_of(resource: Resource, record_id: str, moved_to: str | None = None) -> Signature:
+    """The signature of a record (its text in the record's own language when it has several);
+    ``moved_to``: the permanent redirect the link checker learned for the record's URL."""
     tags = resource.controlled.languages or resource.general.languages
     langs = [p for p in (primary_language(t) for t in tags) if p]
     if not langs:
@@ -359,4 +373,5 @@ def signature_of(resource: Resource, record_id: str) -> Signature:
         url=resource.controlled.url or resource.url,
         languages=langs,
         known_identifiers=resource_identifiers(resource),
+        moved_to=moved_to,
     )

@@ -92,6 +92,8 @@ def stored_keys(signature: Signature, threshold: float) -> list[str]:
         out.append(key("u", s.url))
     if s.neutral_url and s.neutral_url != s.url:
         out.append(key("n", s.neutral_url))
+    if s.moved_url:
+        out.append(key("u", s.moved_url))
     out.extend(key("i", identifier) for identifier in sorted(s.identifiers))
     if s.title_core:
         out.append(key("t", s.title_core))
@@ -106,8 +108,9 @@ def stored_keys(signature: Signature, threshold: float) -> list[str]:
 def lookup_keys(signature: Signature, threshold: float) -> list[str]:
     """The keys under which a record's candidates are filed.
 
-    By address: the same URL; a record under this URL (a chapter of this book) or this URL under a
-    record's (this chapter's book); the same neutral URL (``/fr/x`` finds ``/en/x``), a record whose
+    By address: the same URL (or the address the record's URL redirects to); a record under this
+    URL (a chapter of this book) or this URL under a record's (this chapter's book); the same
+    neutral URL (``/fr/x`` finds ``/en/x``), a record whose
     URL is this one's neutral URL (``/fr/x`` finds ``/x``) or whose neutral URL is this URL; a shared
     identifier. By title: the same title core; a part whose stem is this title, or the whole whose
     title is this one's stem. By text: a shared LSH band.
@@ -119,6 +122,8 @@ def lookup_keys(signature: Signature, threshold: float) -> list[str]:
         out += [key("u", ancestor) for ancestor in url_ancestors(s.url)]
     if s.neutral_url:
         out += [key("n", s.neutral_url), key("u", s.neutral_url)]
+    if s.moved_url:
+        out.append(key("u", s.moved_url))
     out.extend(key("i", identifier) for identifier in sorted(s.identifiers))
     if s.title_core:
         out += [key("t", s.title_core), key("s", s.title_core)]

@@ -9,9 +9,11 @@ share one of its keys in the ledger (:func:`ren_index.ledger.duplicates.candidat
 every record; memory holds one batch of :data:`BATCH` records and their candidates.
 
 High-confidence ``same`` pairs are confirmed by the rules (``decided_by`` = ``rules``) and grouped
-at once; the others wait for a documentalist (``pending``). A person's label is never overwritten:
-a confirmed pair keeps its relation, a rejected one (« different ») comes back only when one of its
-records' signature changes.
+at once; the others wait for a documentalist (``pending``). A person's label is never
+overwritten: a confirmed pair keeps its relation, a rejected one (« different ») comes back only
+when one of its records' signature changes. A record whose URL the link checker found permanently
+redirected is also filed under the address it leads to (a record at the old address meets one at
+the new).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from ren_index.duplicates.matcher import RULES, Pair, Rules, compare
 from ren_index.duplicates.records import Signature, signature_of
 from ren_index.ledger import duplicates as ledger
-from ren_index.ledger.models import DupSignature, ResourceRow, utcnow
+from ren_index.ledger.link_health import health_from_json, load_rows
+from ren_index.ledger.models import DupSignature, LinkHealthRow, ResourceRow, utcnow
+from ren_index.links.patience import LinkState, for_url
 from ren_index.model import Resource
 
 BATCH = 500
@@ -52,6 +56,14 @@ class DuplicateRun:
             f" / duplicates: {c['signed']} records signed, {c['new'] + c['updated']} pairs proposed,"
             f" {c['auto']} grouped by the rules, {c['groups']} groups"
         )
+
+
+def _moved_to(resource: Resource, row: LinkHealthRow | None) -> str | None:
+    """Where the record's current URL permanently redirects, when the link checker learned it."""
+    if row is None or not resource.url:
+        return None
+    health = for_url(health_from_json(row.health), resource.url)
+    return health.moved_to if health.state is LinkState.REDIRECTED else None
 
 
 def _forget_gone(session: Session, run: DuplicateRun) -> None:
@@ -135,11 +147,14 @@ def find_duplicates(
             if not rows:
                 break
             after = rows[-1][0]
-            stored = ledger.stored_digests(session, [rid for rid, _, _ in rows])
+            ids = [rid for rid, _, _ in rows]
+            stored = ledger.stored_digests(session, ids)
+            links = load_rows(session, ids)
             changed: list[Signature] = []
             digests: dict[str, str] = {}
             for rid, _source, record in rows:
-                signature = signature_of(Resource.model_validate(record), rid)
+                resource = Resource.model_validate(record)
+                signature = signature_of(resource, rid, _moved_to(resource, links.get(rid)))
                 digest = ledger.digest_of(signature)
                 digests[rid] = digest
                 if stored.get(rid) == digest and not everything:

@@ -33,6 +33,7 @@ from ren_index.config.rulebook import Rulebook
 from ren_index.config.sources import SourceConfig
 from ren_index.config.vocabularies import Vocabularies
 from ren_index.decide import decide
+from ren_index.duplicates.matcher import rules_from
 from ren_index.ledger import store
 from ren_index.ledger.coverage import source_coverage
 from ren_index.ledger.link_health import health_from_json, load_rows
@@ -403,5 +404,5 @@ def process_source(
         report = run_report(run)
     # Duplicates among what changed, across sources (incremental: records whose row did not move
     # since their signature was kept are not read again).
-    log.info(find_duplicates(factory).line())
+    log.info(find_duplicates(factory, rules=rules_from(rulebook.policy.rules.duplicates)).line())
     return report
