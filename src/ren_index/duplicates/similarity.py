@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 from datasketch import MinHashLSH
@@ -74,14 +74,16 @@ def _bands(threshold: float) -> Sequence[tuple[int, int]]:
     return tuple(MinHashLSH(threshold=threshold, num_perm=NUM_PERM).hashranges)
 
 
-def band_keys(signature: Signature, threshold: float) -> list[str]:
-    """One key per LSH band: records sharing one are likely above the Jaccard ``threshold``."""
+@lru_cache(maxsize=4096)
+def band_keys(signature: Signature, threshold: float) -> tuple[str, ...]:
+    """One key per LSH band: records sharing one are likely above the Jaccard ``threshold``.
+    Cached (a signature is hashed by identity): filing a record and looking it up use the same."""
     values = signature.minhash.hashvalues
     out = []
     for n, (start, end) in enumerate(_bands(threshold)):
         band = bytes(values[start:end].byteswap().data).hex()
         out.append("~" + key(f"b{n}", band)[1:])
-    return out
+    return tuple(out)
 
 
 def stored_keys(signature: Signature, threshold: float) -> list[str]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ren_index.duplicates.groups import Group, Link, Member, build_groups
@@ -74,28 +74,42 @@ def stored_digests(session: Session, ids: Collection[str]) -> dict[str, str]:
     return out
 
 
-def save_signature(session: Session, signature: Signature, digest: str, rules: Rules = RULES) -> None:
-    """Keep a record's signature and file it under its keys (its old keys go)."""
-    row = session.get(DupSignature, signature.id)
-    if row is None:
-        row = DupSignature(resource_id=signature.id)
-        session.add(row)
-    row.source_id = signature.source
-    row.signature = signature.to_json()
-    row.digest = digest
-    row.updated_at = utcnow()
-    session.execute(delete(DupKey).where(DupKey.resource_id == signature.id))
-    session.flush()
-    keys = stored_keys(signature, rules.lsh_threshold)
+def save_signatures(
+    session: Session,
+    signatures: Iterable[tuple[Signature, str]],
+    stored: Collection[str],
+    rules: Rules = RULES,
+) -> None:
+    """Keep records' signatures (with their digests) and file each under its keys, its old keys
+    gone; ``stored``: the ids that already have a signature row. A few statements per batch, not
+    per record."""
+    items = list(signatures)
+    now = utcnow()
+    ids = [s.id for s, _ in items]
+    for chunk in _chunks(ids):
+        session.execute(delete(DupKey).where(DupKey.resource_id.in_(chunk)))
+    rows = [
+        {"resource_id": s.id, "source_id": s.source, "signature": s.to_json(), "digest": d, "updated_at": now}
+        for s, d in items
+    ]
+    fresh = [r for r in rows if r["resource_id"] not in stored]
+    known = [r for r in rows if r["resource_id"] in stored]
+    if fresh:
+        session.execute(insert(DupSignature), fresh)
+    if known:
+        session.execute(update(DupSignature), known)
+    keys = [{"key": k, "resource_id": s.id} for s, _ in items for k in stored_keys(s, rules.lsh_threshold)]
     if keys:
-        session.execute(insert(DupKey), [{"key": k, "resource_id": signature.id} for k in keys])
+        session.execute(insert(DupKey), keys)
 
 
-def touch_signature(session: Session, resource_id: str) -> None:
-    """Mark a stored signature as seen now (its record was rewritten, its signature did not move)."""
-    row = session.get(DupSignature, resource_id)
-    if row is not None:
-        row.updated_at = utcnow()
+def touch_signatures(session: Session, ids: Collection[str]) -> None:
+    """Mark stored signatures as seen now (their records were rewritten, the signatures did not move)."""
+    now = utcnow()
+    for chunk in _chunks(ids):
+        session.execute(
+            update(DupSignature).where(DupSignature.resource_id.in_(chunk)).values(updated_at=now)
+        )
 
 
 def forget_record(session: Session, resource_id: str) -> None:
@@ -103,7 +117,7 @@ def forget_record(session: Session, resource_id: str) -> None:
     said of its pairs stays (the record may come back); groups skip records that are gone."""
     session.execute(delete(DupKey).where(DupKey.resource_id == resource_id))
     session.execute(delete(DupSignature).where(DupSignature.resource_id == resource_id))
-    _drop_rule_pairs(session, resource_id, keep=())
+    drop_stale_pairs(session, [resource_id], ())
 
 
 def load_signatures(session: Session, ids: Collection[str]) -> dict[str, Signature]:
@@ -200,26 +214,23 @@ def record_pair(
     return "new" if fresh else "updated"
 
 
-def _drop_rule_pairs(session: Session, resource_id: str, keep: Collection[tuple[str, str]]) -> int:
-    """Remove the pairs of a record that only the rules made (pending, or confirmed by the rules)
-    and that were not found again; a person's label stays. How many went."""
-    rows = session.scalars(
-        select(DupPair).where(
-            or_(DupPair.a == resource_id, DupPair.b == resource_id),
-            or_(DupPair.status == "pending", DupPair.decided_by == "rules"),
-        )
-    ).all()
+def drop_stale_pairs(session: Session, ids: Collection[str], found: Collection[tuple[str, str]]) -> int:
+    """After records were compared afresh: their rule-made pairs not found again are gone (a
+    person's label stays). How many went."""
+    keep = set(found)
     gone = 0
-    for row in rows:
-        if (row.a, row.b) not in keep:
-            session.delete(row)
-            gone += 1
+    for chunk in _chunks(ids):
+        rows = session.scalars(
+            select(DupPair).where(
+                or_(DupPair.a.in_(chunk), DupPair.b.in_(chunk)),
+                or_(DupPair.status == "pending", DupPair.decided_by == "rules"),
+            )
+        ).all()
+        for row in rows:
+            if (row.a, row.b) not in keep:
+                session.delete(row)
+                gone += 1
     return gone
-
-
-def drop_stale_pairs(session: Session, resource_id: str, found: Collection[tuple[str, str]]) -> int:
-    """After a record was compared afresh: its rule-made pairs not found again are gone."""
-    return _drop_rule_pairs(session, resource_id, keep=found)
 
 
 def label_pair(

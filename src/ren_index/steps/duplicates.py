@@ -113,14 +113,7 @@ def _compare_batch(
         if what in ("new", "auto", "updated"):
             run.counts[what] += 1
     session.flush()
-    keys_of: dict[str, set[tuple[str, str]]] = {}
-    for key in seen:
-        for rid in key:
-            keys_of.setdefault(rid, set()).add(key)
-    for signature in changed:
-        run.counts["dropped"] += ledger.drop_stale_pairs(
-            session, signature.id, keys_of.get(signature.id, set())
-        )
+    run.counts["dropped"] += ledger.drop_stale_pairs(session, [s.id for s in changed], seen.keys())
 
 
 def find_duplicates(
@@ -151,6 +144,7 @@ def find_duplicates(
             stored = ledger.stored_digests(session, ids)
             links = load_rows(session, ids)
             changed: list[Signature] = []
+            same: list[str] = []
             digests: dict[str, str] = {}
             for rid, _source, record in rows:
                 resource = Resource.model_validate(record)
@@ -158,12 +152,12 @@ def find_duplicates(
                 digest = ledger.digest_of(signature)
                 digests[rid] = digest
                 if stored.get(rid) == digest and not everything:
-                    ledger.touch_signature(session, rid)
-                    continue
-                ledger.save_signature(session, signature, digest, rules)
-                changed.append(signature)
+                    same.append(rid)
+                else:
+                    changed.append(signature)
+            ledger.touch_signatures(session, same)
+            ledger.save_signatures(session, [(s, digests[s.id]) for s in changed], stored.keys(), rules)
             run.counts["signed"] += len(changed)
-            session.flush()
             if changed:
                 _compare_batch(session, changed, digests, rules, run)
         if on_batch is not None:
