@@ -15,6 +15,7 @@ import typer
 from ren_index import __version__
 from ren_index.cli import (
     demo,
+    duplicates,
     links,
     openapi,
     opensearch,
@@ -49,6 +50,7 @@ app.add_typer(serve.app)
 app.add_typer(opensearch.app, name="opensearch")
 app.add_typer(demo.app)
 app.add_typer(links.app, name="links")
+app.add_typer(duplicates.app, name="duplicates")
 app.add_typer(openapi.app)
 
 

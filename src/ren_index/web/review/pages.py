@@ -39,6 +39,7 @@ from ren_index.ledger.models import Overlay, RawRecordRow, ResourceRow, SourceRo
 from ren_index.model import Issue, Resource, Status
 from ren_index.quality.score import PART_NAMES, score
 from ren_index.review import queries as review_queries
+from ren_index.review.duplicates_report import percent, source_figures
 from ren_index.review.link_report import KINDS as LINK_KINDS
 from ren_index.review.link_report import link_counts, record_link
 from ren_index.review.source_report import iter_report_csv, report_records
@@ -99,9 +100,12 @@ def dashboard_page(request: Request, user: CurrentUser) -> HTMLResponse:
     lang = language_of(request)
     with factory() as session:
         links = count_rows(link_counts(session))
+        figures = source_figures(session)  # duplicates across sources: shown once a source has pairs
+    duplicates = [dict(vars(f), share=percent(f.share, lang)) for f in figures if f.records or f.pairs]
     context = {
         "data": data,
         "link_rows": links,
+        "duplicate_rows": duplicates if any(f.pairs for f in figures) else [],
         "issue_labels": {code: issue_label(code, lang) for code in data["issues"]},
         "platforms": set(data["platforms"]),
         "statuses": [s.value for s in Status],
