@@ -78,3 +78,17 @@ def test_an_unknown_record_is_named(ledger_url: Callable[..., str]) -> None:
     dup = build(ledger_url)
     with pytest.raises(RecordNotFoundError):
         label(dup.factory, "ffffffffff", dup.ids["seul"], "same", "m")
+
+
+def test_a_label_moves_the_oai_datestamp_of_the_records_it_touches(ledger_url: Callable[..., str]) -> None:
+    from ren_index.ledger.models import ResourceRow
+
+    dup = build(ledger_url)
+    find_duplicates(dup.factory)
+    with dup.factory() as session:
+        before = {k: session.get_one(ResourceRow, rid).updated_at for k, rid in dup.ids.items()}
+    label(dup.factory, dup.ids["chemistry-en"], dup.ids["chimie-editeur"], "translation", "marie")
+    with dup.factory() as session:
+        after = {k: session.get_one(ResourceRow, rid).updated_at for k, rid in dup.ids.items()}
+    moved = {k for k in dup.ids if after[k] != before[k]}
+    assert moved == {"chemistry-en"} | SAME_GROUP  # the pair and the group whose primary lists it

@@ -13,15 +13,20 @@ with LOM's own values (``LOMv1.0``) otherwise:
 * **6.3 rights description**: the licence's label and URI, in French and English.
 * **1.3 language**: the validated languages. **4.3 location**: the validated URL first.
 * **2.3 contribute**: each entity as a minimal vCard 3.0 (``FN``), as LOM 2.3.2 requires.
+* **7 relation**: the records a person (or the rules) confirmed related to this one — copies,
+  editions, parts, translations; kinds and why in :mod:`ren_index.provider.relations`.
 
 The loose binding is advertised (``lomLoose.xsd``): it accepts vocabularies other than LOMv1.0.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lxml import etree
 
 from ren_index.model import LangString, Resource, Term
+from ren_index.provider.relations import OAI_CATALOG, URI_CATALOG, Relation
 from ren_index.provider.values import languages, licence_texts, locations, xml_text
 from ren_index.provider.vocabulary import ProviderVocabularies
 
@@ -77,8 +82,13 @@ def type_terms(resource: Resource, vocab: ProviderVocabularies) -> list[tuple[st
     return list(dict.fromkeys(terms))
 
 
-def lom_element(resource: Resource, vocab: ProviderVocabularies, oai_identifier: str) -> etree._Element:
-    """The ``<lom>`` record of ``resource``."""
+def lom_element(
+    resource: Resource,
+    vocab: ProviderVocabularies,
+    oai_identifier: str,
+    relations: Sequence[Relation] = (),
+) -> etree._Element:
+    """The ``<lom>`` record of ``resource``, with its 7 Relation entries ``relations``."""
     root = etree.Element(f"{{{LOM_NS}}}lom", nsmap={None: LOM_NS, "xsi": XSI_NS})
     root.set(f"{{{XSI_NS}}}schemaLocation", f"{LOM_NS} {LOM_SCHEMA}")
     general = resource.general
@@ -114,7 +124,7 @@ def lom_element(resource: Resource, vocab: ProviderVocabularies, oai_identifier:
 
     meta = _sub(root, "metaMetadata")
     meta_id = _sub(meta, "identifier")
-    _sub(meta_id, "catalog", "oai")
+    _sub(meta_id, "catalog", OAI_CATALOG)
     _sub(meta_id, "entry", oai_identifier)
     _sub(meta, "metadataSchema", "LOMv1.0")
     _sub(meta, "metadataSchema", "NORMETICv1.2")
@@ -132,8 +142,23 @@ def lom_element(resource: Resource, vocab: ProviderVocabularies, oai_identifier:
 
     _educational(root, resource, vocab)
     _rights(root, resource, licence_texts(resource, vocab))
+    _relations(root, relations)
     _classifications(root, resource)
     return root
+
+
+def _relations(root: etree._Element, relations: Sequence[Relation]) -> None:
+    """LOM 7: kind, then the other record by landing URL and OAI identifier, titled (7.2.2)."""
+    for relation in relations:
+        element = _sub(root, "relation")
+        _vocabulary(element, "kind", Term(source=relation.source, value=relation.kind))
+        target = _sub(element, "resource")
+        for catalog, entry in ((URI_CATALOG, relation.url), (OAI_CATALOG, relation.identifier)):
+            if entry:
+                identifier = _sub(target, "identifier")
+                _sub(identifier, "catalog", catalog)
+                _sub(identifier, "entry", entry)
+        _langstring(target, "description", relation.title)
 
 
 def _educational(root: etree._Element, resource: Resource, vocab: ProviderVocabularies) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ren_index.model import Provenance, Resource
 from ren_index.provider import queries
 from ren_index.provider.arguments import GRANULARITY, OaiError, check_arguments, parse_window, stamp
+from ren_index.provider.relations import Relation, related
 from ren_index.provider.serializers import DC_NS, METADATA_FORMATS, OAI_DC_NS, XML_LANG, metadata_element
 from ren_index.provider.tokens import ListState, TokenError, decode_token, encode_token
 from ren_index.provider.values import xml_text
@@ -199,7 +200,7 @@ class OaiRepository:
         if prefix not in METADATA_FORMATS:
             raise OaiError("cannotDisseminateFormat", prefix[:40])
         el = _oai("GetRecord")
-        el.append(self._record(row, prefix))
+        el.append(self._record(row, prefix, self._relations(session, [row])))
         return el
 
     def _list(self, session: Session, verb: str, args: dict[str, str], now: datetime) -> etree._Element:
@@ -225,8 +226,9 @@ class OaiRepository:
             raise OaiError("noRecordsMatch", detail if token is not None else "")
         page, more = rows[:size], len(rows) > size
         el = _oai(verb)
+        relations = self._relations(session, page) if with_record else {}
         for row in page:
-            el.append(self._record(row, state.prefix) if with_record else self._header(row))
+            el.append(self._record(row, state.prefix, relations) if with_record else self._header(row))
         if token is not None or more:
             total = queries.count(session, set_spec=state.set_spec, lower=state.lower, upper=state.upper)
             last = page[-1]
@@ -277,13 +279,21 @@ class OaiRepository:
             _sub(header, "setSpec", spec)
         return header
 
-    def _record(self, row: queries.Row, prefix: str) -> etree._Element:
+    def _relations(self, session: Session, rows: Sequence[queries.Row]) -> dict[str, list[Relation]]:
+        """The confirmed relations of a page's live records: a few queries per page, not per record."""
+        live = [row.id for row in rows if not row.deleted]
+        return related(session, live, self.config.oai_identifier) if live else {}
+
+    def _record(
+        self, row: queries.Row, prefix: str, relations: Mapping[str, Sequence[Relation]]
+    ) -> etree._Element:
         record = _oai("record")
         record.append(self._header(row))
         if not row.deleted:
             resource = _resource(row)
             identifier = self.config.oai_identifier(row.id)
-            _sub(record, "metadata").append(metadata_element(resource, prefix, self.vocab, identifier))
+            payload = metadata_element(resource, prefix, self.vocab, identifier, relations.get(row.id, ()))
+            _sub(record, "metadata").append(payload)
         return record
 
 

@@ -25,15 +25,20 @@ controlled.url, other locations        dc:identifier
 controlled.languages                   dc:language (else the harvested values)
 controlled.licence                     dc:rights "label — URI" in French and English (else the
                                        harvested rights text)
+confirmed duplicates' pairs            dc:relation, the other record's landing URL (else its
+                                       OAI identifier); see :mod:`.relations`
 =====================================  ====================================================
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lxml import etree
 
 from ren_index.model import Resource
 from ren_index.provider.lom import LOM_NS, LOM_SCHEMA, lom_element
+from ren_index.provider.relations import Relation
 from ren_index.provider.values import languages, licence_texts, locations, role_name, xml_text
 from ren_index.provider.vocabulary import ProviderVocabularies
 
@@ -53,17 +58,24 @@ _DC_ROLES = {"author": "creator", "creator": "creator", "publisher": "publisher"
 
 
 def metadata_element(
-    resource: Resource, prefix: str, vocab: ProviderVocabularies, oai_identifier: str
+    resource: Resource,
+    prefix: str,
+    vocab: ProviderVocabularies,
+    oai_identifier: str,
+    relations: Sequence[Relation] = (),
 ) -> etree._Element:
-    """The child of ``<metadata>`` for ``resource`` in ``prefix`` (a key of :data:`METADATA_FORMATS`)."""
+    """The child of ``<metadata>`` for ``resource`` in ``prefix`` (a key of :data:`METADATA_FORMATS`),
+    with the record's confirmed relations to other records."""
     if prefix == "lom":
-        return lom_element(resource, vocab, oai_identifier)
+        return lom_element(resource, vocab, oai_identifier, relations)
     if prefix == "oai_dc":
-        return oai_dc_element(resource, vocab)
+        return oai_dc_element(resource, vocab, relations)
     raise ValueError(f"unknown metadata prefix {prefix!r}")
 
 
-def oai_dc_element(resource: Resource, vocab: ProviderVocabularies) -> etree._Element:
+def oai_dc_element(
+    resource: Resource, vocab: ProviderVocabularies, relations: Sequence[Relation] = ()
+) -> etree._Element:
     """The ``<oai_dc:dc>`` record (see the crosswalk in the module docstring)."""
     root = etree.Element(f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS, "xsi": XSI_NS})
     root.set(f"{{{XSI_NS}}}schemaLocation", f"{OAI_DC_NS} {OAI_DC_SCHEMA}")
@@ -99,6 +111,8 @@ def oai_dc_element(resource: Resource, vocab: ProviderVocabularies) -> etree._El
         add("language", code, None)
     for lang, text in licence_texts(resource, vocab).items():
         add("rights", text, lang)
+    for relation in relations:
+        add("relation", relation.url or relation.identifier, None)
     return root
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.ledger import duplicates as ledger
 from ren_index.ledger import store
-from ren_index.ledger.models import DupPair
+from ren_index.ledger.models import DupPair, ResourceRow, utcnow
 from ren_index.overlays import ReviewError
 from ren_index.review.decisions import find_resource
 
@@ -42,9 +43,16 @@ class DuplicateActionResult:
 
 
 def _affected(session: Session, ids: set[str], moved: set[str]) -> set[str]:
+    """The records whose documents or relations may change; their ``updated_at`` moves, which is
+    the OAI-PMH datestamp: a harvester sees the new relation (LOM 7, ``dc:relation``)."""
     out = set(ids) | moved
     for rid in ids:
         out |= set(ledger.group_of(session, rid))
+    now, ids_ = utcnow(), sorted(out)
+    for start in range(0, len(ids_), ledger.IN_BATCH):
+        chunk = ids_[start : start + ledger.IN_BATCH]
+        for row in session.scalars(select(ResourceRow).where(ResourceRow.id.in_(chunk))):
+            row.updated_at = now
     return out
 
 
