@@ -54,6 +54,7 @@ from ren_index.web import (
 from ren_index.web.deps import get_ledger, get_settings, pop_flashes, render
 from ren_index.web.i18n import LANGUAGES, LanguageMiddleware, has_message, lang_url, language_of, t
 from ren_index.web.review import actions as review_actions
+from ren_index.web.review import duplicates as review_duplicates
 from ren_index.web.review import links as review_links
 from ren_index.web.review import pages as review_pages
 from ren_index.web.review import team as review_team
@@ -68,6 +69,7 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     review_actions,
     review_team,
     review_links,
+    review_duplicates,
     routes_runs,
     routes_run_page,
     routes_source_check,  # before routes_sources: /review/sources/check is not a source id

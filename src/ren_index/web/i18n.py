@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ren_index.web.messages.accounts import ACCOUNTS_MESSAGES
 from ren_index.web.messages.console import CONSOLE_MESSAGES
 from ren_index.web.messages.decisions import DECISION_MESSAGES
+from ren_index.web.messages.duplicate_review import DUPLICATE_REVIEW_MESSAGES
 from ren_index.web.messages.foundation import FOUNDATION_MESSAGES
 from ren_index.web.messages.links import LINK_MESSAGES
 from ren_index.web.messages.queue_team import QUEUE_TEAM_MESSAGES
@@ -57,6 +58,7 @@ MESSAGES = merge_catalogues(
     QUEUE_TEAM_MESSAGES,
     DECISION_MESSAGES,
     LINK_MESSAGES,
+    DUPLICATE_REVIEW_MESSAGES,
 )
 
 
