@@ -66,6 +66,7 @@ def test_full_record_becomes_the_expected_document() -> None:
     record = doc.pop("record")
     assert doc == {
         "id": "eduq:123",
+        "group": "eduq:123",  # its own group until the index step places it in one (v5)
         "source": "eduq",
         "source_identifier": "oai:eduq.info:123",
         "status": "approved",
@@ -106,6 +107,7 @@ def test_minimal_record_has_facet_lists_and_no_empty_text_fields() -> None:
     )
     assert doc == {
         "id": "s:i",
+        "group": "s:i",
         "source": "s",
         "source_identifier": "i",
         "status": "approved",

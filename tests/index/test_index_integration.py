@@ -47,6 +47,8 @@ DOCS: dict[str, dict[str, Any]] = {
         keywords=[{"fr": "mathématiques"}],
     ),
 }
+for _key, _value in DOCS.items():  # ids as sent; each record its own group (searches collapse on it)
+    _value["id"] = _value["group"] = _key
 
 
 @pytest.fixture
@@ -63,7 +65,7 @@ def _ids(os_client: OpenSearch, alias: str, query: str, **kw: Any) -> set[str]:
 
 def test_ensure_index_is_idempotent_and_sets_aliases(os_client: OpenSearch, prefix: str) -> None:
     first = ensure_index(os_client, prefix, portals=PORTAL_IDS)
-    assert first == f"{prefix}-resources-v4"
+    assert first == f"{prefix}-resources-v5"
     assert ensure_index(os_client, prefix, portals=PORTAL_IDS) == first
     for alias in ("resources", "pavillon", "ecole-ouverte"):
         assert alias_targets(os_client, f"{prefix}-{alias}") == [first]
@@ -73,7 +75,7 @@ def test_ensure_index_is_idempotent_and_sets_aliases(os_client: OpenSearch, pref
 
 def test_alias_swap_is_respected_by_ensure_index(os_client: OpenSearch, prefix: str) -> None:
     ensure_index(os_client, prefix, portals=PORTAL_IDS)
-    rebuilt = f"{prefix}-resources-v4-rebuild"
+    rebuilt = f"{prefix}-resources-v5-rebuild"
     assert create_index(os_client, rebuilt, replicas=0) is True
     assert create_index(os_client, rebuilt) is False
     point_aliases(os_client, prefix, rebuilt, portals=PORTAL_IDS)

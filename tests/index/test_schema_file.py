@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from ren_index.index.documents import to_document
+from ren_index.index.group_documents import GROUP_FIELDS, place_documents
 from ren_index.index.schema import (
     DEFAULT_VERSION,
     alias_name,
@@ -19,7 +20,7 @@ from ren_index.model import General, Provenance, Resource
 from ren_index.search.query import SEARCH_FIELDS, build_query
 
 
-@pytest.fixture(scope="module", params=["v1", "v2", "v3", "v4"])
+@pytest.fixture(scope="module", params=["v1", "v2", "v3", "v4", "v5"])
 def definition(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Every version stays loadable: an older index may still serve until it is rebuilt."""
     version: str = request.param
@@ -112,7 +113,23 @@ def test_v4_is_v3_plus_people_dates_and_link() -> None:
         assert props[name] == {"type": "date"}
     assert {k: v for k, v in props.items() if k not in added} == v3["mappings"]["properties"]
     assert v4["mappings"]["_meta"] == {"definition": "resources-v4"}
-    assert DEFAULT_VERSION == "v4"
+
+
+def test_v5_is_v4_plus_the_groups_of_duplicates() -> None:
+    v4, v5 = load_definition("v4"), load_definition("v5")
+    assert v5["settings"] == v4["settings"]
+    props = v5["mappings"]["properties"]
+    lists = {"also_available_from", "other_versions", "translations", "part_of", "parts"}
+    assert set(props) - set(v4["mappings"]["properties"]) == {"group", "group_members"} | lists
+    # group: what a search across portals collapses on; group_members: where a grouped record went
+    assert props["group"] == props["group_members"] == {"type": "keyword"}
+    for name in lists:  # shown, never searched: another record's title must not find this one
+        assert props[name] == {"type": "object", "enabled": False}
+    assert {k: v for k, v in props.items() if k in v4["mappings"]["properties"]} == v4["mappings"][
+        "properties"
+    ]
+    assert v5["mappings"]["_meta"] == {"definition": "resources-v5"}
+    assert DEFAULT_VERSION == "v5"
 
 
 def test_every_document_field_is_mapped() -> None:
@@ -124,13 +141,15 @@ def test_every_document_field_is_mapped() -> None:
     )
     doc = to_document(resource, record_id="x", status="approved", portals=["pavillon"], quality=57)
     assert doc["quality"] == 57
-    assert set(doc) | {"indexed_at"} <= set(props)
+    placed = place_documents({"x": doc}, {}, [])["x"]
+    assert placed is not None and set(GROUP_FIELDS) <= set(placed)
+    assert set(placed) | {"indexed_at"} <= set(props)
     for spec in SEARCH_FIELDS:
         assert spec.split("^")[0] in props
 
 
 def test_names() -> None:
-    assert index_name("ren") == "ren-resources-v4"
+    assert index_name("ren") == "ren-resources-v5"
     assert index_version("ren-resources-v1") == "v1"
     assert index_version("ren-resources-v2-20260101120000123456") == "v2"
     assert index_version("ren-pavillon") is None

@@ -211,6 +211,12 @@ ZEBRA_FIELDS: dict[str, Any] = {
     "approved": "2024-03-02T15:45:30+00:00",
     "source": SOURCE,
     "portals": ["ecole-ouverte"],
+    "group": ZEBRA,  # in no group of duplicates: its own (issue 16)
+    "also_available_from": [],
+    "other_versions": [],
+    "translations": [],
+    "part_of": [],
+    "parts": [],
 }
 
 

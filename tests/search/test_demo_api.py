@@ -201,7 +201,7 @@ def test_rebuild_keeps_answering(
     assert len(answers) > 10 and min(answers) > 0
     after = alias_targets(client, f"{prefix}-resources")
     assert after == [reports[-1]["index"]] and after != before
-    assert after[0].startswith(f"{prefix}-resources-v4-")
+    assert after[0].startswith(f"{prefix}-resources-v5-")
     for alias in ("pavillon", "ecole-ouverte"):
         assert alias_targets(client, f"{prefix}-{alias}") == after
     assert not client.indices.exists(index=before[0])

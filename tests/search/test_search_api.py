@@ -210,6 +210,12 @@ def test_response_shape_labels_and_highlight(http: TestClient) -> None:
         "approved": None,
         "source": "eduq",
         "portals": ["ecole-ouverte"],
+        "group": "fr_frac",  # in no group of duplicates: its own
+        "also_available_from": [],
+        "other_versions": [],
+        "translations": [],
+        "part_of": [],
+        "parts": [],
     }
     assert set(body["facets"]) == {
         "level", "language", "licence", "licence_family", "type", "discipline", "source", "portal",

@@ -25,6 +25,14 @@ resource and its dates, for the portals' result and resource pages:
   even when a documentalist kept it approved (see :mod:`ren_index.steps.index`). Added to v4 in
   place: v4 was created in the same release and never shipped, so no deployed index lacks it.
 
+Version 5 (``resources-v5.json``, issue 16) shows each group of duplicates once per portal:
+``group`` (the record's group id; its own id when it is in no group, which this module writes, so
+every document has one and a search can collapse on it), ``group_members`` (keyword: the records
+the document stands for) and the lists ``also_available_from``, ``other_versions``,
+``translations``, ``part_of``, ``parts`` — stored, not indexed. Which member stands where, and
+what those fields hold, is :mod:`ren_index.index.group_documents`' business; the index step
+applies it to the documents made here.
+
 Every date is ISO 8601 in UTC with its offset (:func:`utc_date`); a date known only to the day
 (or month, or year) is midnight UTC of its first day. An existing deployment runs
 ``ren-index index --rebuild`` once after each new version.
@@ -132,6 +140,7 @@ def to_document(
     languages = controlled.languages or general.languages
     doc: dict[str, Any] = {
         "id": record_id,
+        "group": record_id,
         "source": resource.provenance.source,
         "source_identifier": resource.provenance.identifier,
         "status": status,

@@ -26,7 +26,7 @@ from opensearchpy.exceptions import RequestError
 
 from ren_index.errors import IndexingError
 
-DEFAULT_VERSION = "v4"
+DEFAULT_VERSION = "v5"
 _VERSION_IN_NAME = re.compile(r"-resources-(v\d+)(?:-|$)")
 
 

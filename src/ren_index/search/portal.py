@@ -13,6 +13,9 @@ The query's language is guessed with Lingua (the detector validation already use
 French and English: ~0.1 ms for a few words) and, when it is clear, that language's fields count
 double (:func:`ren_index.search.query.text_query`); an unclear guess ("fraction") changes nothing.
 
+A group of duplicates has one document per portal; a search without ``portal`` collapses on
+``group`` (:data:`ONE_PER_GROUP`) so it never returns two members of one group either.
+
 Highlights come from OpenSearch's highlighter with ``encoder: html`` (:data:`HIGHLIGHT`): titles
 whole, descriptions as one fragment of about :data:`SNIPPET_CHARS` characters, and only for the
 fields that matched. Their text is HTML-escaped and only ``<mark>`` / ``</mark>`` are real tags;
@@ -40,6 +43,10 @@ from ren_index.search.query import LANGUAGE_GROUPS, TITLE_FIELDS, text_query
 from ren_index.search.results import HIT_SOURCE, concept_labels, hit_view
 from ren_index.validate.language_detection import detector
 
+ONE_PER_GROUP: dict[str, Any] = {"field": "group"}
+"""Collapse on the group of duplicates, for a search across portals: on one portal a group has one
+document (:mod:`ren_index.index.group_documents`), but two members may stand for it on two portals.
+``total`` and the facets still count documents: such a group counts twice there."""
 SORTS = ("relevance", "date")
 MAX_PAGE_SIZE = 50
 MAX_WINDOW = 10_000
@@ -167,6 +174,8 @@ def build_search(
     }
     if active:
         body["post_filter"] = {"bool": {"filter": list(active.values())}}
+    if params.portal is None:
+        body["collapse"] = ONE_PER_GROUP
     if params.sort == "date" or not text:
         body["sort"] = [
             {"date_modified": {"order": "desc", "missing": "_last", "unmapped_type": "date"}},
@@ -222,9 +231,12 @@ def build_suggest(
             "fields": ["suggest", "suggest._2gram", "suggest._3gram"],
         }
     }
+    body: dict[str, Any] = {"size": size, "_source": TITLE_FIELDS, "track_total_hits": False}
     if portal:
         query = {"bool": {"must": [query], "filter": [{"term": {"portals": portal}}]}}
-    return {"query": query, "size": size, "_source": TITLE_FIELDS, "track_total_hits": False}
+    else:
+        body["collapse"] = ONE_PER_GROUP
+    return {"query": query, **body}
 
 
 def shape_suggest(raw: Mapping[str, Any], limits: TextRules | None = None) -> list[dict[str, Any]]:

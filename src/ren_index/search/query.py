@@ -90,13 +90,18 @@ def search(
     size: int = 10,
     offset: int = 0,
 ) -> SearchResult:
-    """Search ``alias``; an empty query lists everything (filtered by ``portal`` when given)."""
-    body = {
+    """Search ``alias``; an empty query lists everything (filtered by ``portal`` when given).
+
+    Without ``portal``, one hit per group of duplicates (collapsed on ``group``: two members of a
+    group may stand for it on two portals, :mod:`ren_index.index.group_documents`)."""
+    body: dict[str, Any] = {
         "query": build_query(query, portal=portal),
         "size": max(0, min(size, MAX_SIZE)),
         "from": max(0, offset),
         "track_total_hits": True,
     }
+    if not portal:
+        body["collapse"] = {"field": "group"}
     try:
         response = client.search(index=alias, body=body)
     except NotFoundError as exc:

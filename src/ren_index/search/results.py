@@ -25,6 +25,13 @@ Both are built from the indexed document alone by :func:`public_fields`, so a hi
   checked yet, or robots.txt forbids it); a record whose link is broken is never in an answer
   (:mod:`ren_index.steps.index` does not index it). A document indexed before the field existed
   reads ``unchecked``.
+- **Duplicates** (issue 16): a group of records of one resource is one result per portal, the
+  record that stands for it (:mod:`ren_index.index.group_documents`); ``group`` is its group's id
+  (the record's own id when it is in no group), ``also_available_from`` lists the same resource at
+  other sources (``{source, id, url, language}``), ``other_versions``, ``translations``,
+  ``part_of`` and ``parts`` the related records (``{id, url, language, title}``, each the record
+  that stands for its side). Always there, empty when there is nothing to say; a document
+  indexed before the fields existed reads ``[]`` and its own id as ``group``.
 - **Bounded**: no text is longer than the limits of ``validation.yaml`` (titles, names and keywords
   at the title limit, any other text at the description limit); a hit's ``description`` is the
   beginning of the description, :data:`SUMMARY_CHARS` characters at most (ending in "…" when cut),
@@ -52,6 +59,8 @@ PEOPLE = ("authors", "contributors", "publishers")
 DATES = {"created": "date_created", "modified": "date_modified", "harvested": "date_harvested",
          "approved": "date_approved"}  # fmt: skip
 """API date field -> document field."""
+RELATED = ("also_available_from", "other_versions", "translations", "part_of", "parts")
+"""The lists a document of a group of duplicates carries (:mod:`ren_index.index.group_documents`)."""
 TEXT_FIELDS = [f"{name}_{lang}" for name in ("title", "description") for lang in LANGUAGE_ORDER]
 HIT_SOURCE = [
     *TEXT_FIELDS,
@@ -66,6 +75,8 @@ HIT_SOURCE = [
     *DATES.values(),
     "source",
     "portals",
+    "group",
+    *RELATED,
 ]
 """What a hit needs from ``_source`` (never ``record``: a page of hits stays a few KB)."""
 
@@ -99,7 +110,27 @@ def public_fields(
         fields[name] = _date(source.get(key))
     fields["source"] = source.get("source")
     fields["portals"] = list(source.get("portals") or [])
+    fields["group"] = source.get("group") or doc_id
+    for name in RELATED:
+        fields[name] = [
+            _related(name, item, limits) for item in source.get(name) or [] if isinstance(item, dict)
+        ]
     return fields
+
+
+def _related(name: str, item: Mapping[str, Any], limits: TextRules) -> dict[str, Any]:
+    """One entry of a related list, its keys fixed, its text bounded: ``{source, id, url,
+    language}`` in ``also_available_from``, ``{id, url, language, title}`` in the others."""
+    keys = (
+        ("source", "id", "url", "language")
+        if name == "also_available_from"
+        else ("id", "url", "language", "title")
+    )
+    out = {key: item.get(key) if isinstance(item.get(key), str) else None for key in keys}
+    out["url"] = _bounded(out["url"], limits.description_max_chars)
+    if "title" in out:
+        out["title"] = _bounded(out["title"], limits.title_max_chars)
+    return out
 
 
 def hit_view(

@@ -23,6 +23,14 @@ portal might read directly — with no query able to forget the filter, and the 
 index alone (no ledger). Its cost is that a change of link state must reach the index: the links
 step sends the records whose published link changed (:func:`ren_index.index.documents.public_link`),
 and every other run here reads the state from the ledger anyway.
+
+Records of one resource (a group of duplicates, docs/duplicates.md) get one document per portal:
+the first member of the group, in rank order, that would be indexed and lists the portal stands
+for it there (:mod:`ren_index.index.group_documents`, which also says what the document tells of
+the others). A member that stands nowhere is deleted from the index. So a run limited to some
+records also sends their groups' other members and the groups linked to them
+(:mod:`ren_index.steps.index_groups`); the document hash covers the group fields, so a change of
+group or primary sends the documents again.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from ren_index.config.vocabularies import Vocabularies
 from ren_index.errors import IndexingError
 from ren_index.index.bulk import BulkInterrupted, send, transport_warnings_hidden, unreachable
 from ren_index.index.documents import document_hash, public_link, to_document
+from ren_index.index.group_documents import Document, place_documents
 from ren_index.index.schema import (
     alias_name,
     alias_targets,
@@ -57,6 +66,7 @@ from ren_index.ledger.models import HarvestRun, LinkHealthRow, RawRecordRow, Res
 from ren_index.model import Resource, Status
 from ren_index.runs.holds import held_sources
 from ren_index.runs.report import RunReport, index_report
+from ren_index.steps.index_groups import IN_BATCH, scope, whole_ledger
 
 INDEX_COUNTS = ("indexed", "removed", "unchanged", "errors")
 ALL_SOURCES = "*"
@@ -120,6 +130,65 @@ def _with_first_seen(query: Select[ResourceRow]) -> Select[ResourceRow, datetime
     )
 
 
+def _read(
+    session: Session, query: Select[ResourceRow], vocabularies: Vocabularies | None
+) -> tuple[dict[str, Document | None], dict[str, tuple[str, str | None]]]:
+    """Each row's own document (:func:`row_document`) and its source and ``indexed_hash``."""
+    docs: dict[str, Document | None] = {}
+    known: dict[str, tuple[str, str | None]] = {}
+    for row, first_seen, health in session.execute(_with_first_seen(query)):
+        docs[row.id] = row_document(row, vocabularies, first_seen, health)
+        known[row.id] = (row.source_id, row.indexed_hash)
+    return docs, known
+
+
+def _read_ids(
+    session: Session, ids: Collection[str], vocabularies: Vocabularies | None
+) -> tuple[dict[str, Document | None], dict[str, tuple[str, str | None]]]:
+    """:func:`_read` for the rows of ``ids``, :data:`IN_BATCH` ids per query."""
+    docs: dict[str, Document | None] = {}
+    known: dict[str, tuple[str, str | None]] = {}
+    items = sorted(ids)
+    for start in range(0, len(items), IN_BATCH):
+        chunk = items[start : start + IN_BATCH]
+        more, seen = _read(session, select(ResourceRow).where(ResourceRow.id.in_(chunk)), vocabularies)
+        docs.update(more)
+        known.update(seen)
+    return docs, known
+
+
+def _placed(
+    session: Session,
+    vocabularies: Vocabularies | None,
+    source_id: str | None,
+    resource_ids: Collection[str] | None,
+    held: set[str],
+) -> tuple[dict[str, Document | None], dict[str, tuple[str, str | None]]]:
+    """The documents the index must hold for the records a run is about, and those records'
+    source and ``indexed_hash`` (the records to send: held sources' left out).
+
+    A run limited to a source or to ids also sends the other members of their groups and the
+    groups of the records linked to them (:func:`ren_index.steps.index_groups.scope`): one
+    member's change can move who stands for the group, and what its neighbours' documents say.
+    """
+    if source_id is None and resource_ids is None:
+        docs, known = _read(session, select(ResourceRow), vocabularies)
+        places, links = whole_ledger(session)
+    else:
+        base = set(resource_ids or ())
+        if source_id is not None:
+            query = select(ResourceRow.id).where(ResourceRow.source_id == source_id)
+            found = set(session.scalars(query))
+            base = found if resource_ids is None else base & found
+        around = scope(session, base)
+        docs, known = _read_ids(session, around.send | around.read, vocabularies)
+        known = {rid: value for rid, value in known.items() if rid in around.send}
+        places, links = around.places, around.links
+    placed = place_documents(docs, places, links)
+    sent = {rid: value for rid, value in known.items() if value[0] not in held}
+    return {rid: placed[rid] for rid in sent}, sent
+
+
 def index_changes(
     factory: sessionmaker[Session],
     client: OpenSearch,
@@ -132,7 +201,9 @@ def index_changes(
 ) -> RunReport:
     """Send what changed to the index; return the run report (source ``*`` = every source).
 
-    ``resource_ids`` limits the run to those records (publication right after a decision).
+    ``resource_ids`` limits the run to those records (publication right after a decision) and
+    the members of their groups of duplicates, with the groups linked to them (a member that no
+    longer stands for its group is deleted from the index): see :mod:`.index_groups`.
     """
     alias = f"{prefix}-resources"
     with _asking(alias):
@@ -143,24 +214,18 @@ def index_changes(
     counts = dict.fromkeys(INDEX_COUNTS, 0)
     with factory() as session:
         held = held_sources(session)
-        query = select(ResourceRow)
-        if source_id:
-            query = query.where(ResourceRow.source_id == source_id)
-        if resource_ids is not None:
-            query = query.where(ResourceRow.id.in_(list(resource_ids)))
-        if held:
-            query = query.where(ResourceRow.source_id.not_in(sorted(held)))
-        for row, first_seen, health in session.execute(_with_first_seen(query)):
-            doc = row_document(row, vocabularies, first_seen, health)
-            if doc is not None:
-                digest = document_hash(doc)
-                if digest == row.indexed_hash:
-                    counts["unchanged"] += 1
-                    continue
-                upserts.append((row.id, doc))
-                hashes[row.id] = digest
-            elif row.indexed_hash is not None:
-                deletes.append(row.id)
+        placed, known = _placed(session, vocabularies, source_id, resource_ids, held)
+    for rid, doc in placed.items():
+        indexed_hash = known[rid][1]
+        if doc is not None:
+            digest = document_hash(doc)
+            if digest == indexed_hash:
+                counts["unchanged"] += 1
+                continue
+            upserts.append((rid, doc))
+            hashes[rid] = digest
+        elif indexed_hash is not None:
+            deletes.append(rid)
     interrupted: BulkInterrupted | None = None
     try:
         result = send(client, alias, upserts, deletes)
@@ -246,12 +311,13 @@ def rebuild_index(
     try:
         with factory() as session:
             approved = select(ResourceRow).where(ResourceRow.status == "approved")
-            for row, first_seen, health in session.execute(_with_first_seen(approved)):
-                doc = row_document(row, vocabularies, first_seen, health)
-                if doc is None:
-                    continue
-                upserts.append((row.id, doc))
-                hashes[row.id] = document_hash(doc)
+            docs, _ = _read(session, approved, vocabularies)
+            places, links = whole_ledger(session)
+        for rid, doc in place_documents(docs, places, links).items():
+            if doc is None:
+                continue
+            upserts.append((rid, doc))
+            hashes[rid] = document_hash(doc)
         result = send(client, new_index, upserts, [])
         with transport_warnings_hidden():
             client.indices.refresh(index=new_index)
@@ -267,8 +333,8 @@ def rebuild_index(
             client,
             new_index,
             IndexingError(
-                f"{new_index} holds {found} documents, the ledger {len(upserts)}"
-                f" approved records ({len(result.failed)} refused)"
+                f"{new_index} holds {found} documents, the ledger gives {len(upserts)}"
+                f" ({len(result.failed)} refused)"
             ),
         )
     try:

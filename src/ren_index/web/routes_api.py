@@ -18,6 +18,15 @@ descriptions 10,000 by default): an over-long text is cut, ending in "…" (see
 :mod:`ren_index.search.portal`). An id that cannot be a resource (longer than OpenSearch accepts)
 is a 404 without asking OpenSearch, never a 503: the search is not unavailable, the id is wrong.
 
+Records of one resource (a group of duplicates, docs/duplicates.md) are one result per portal,
+with the other sources, editions and translations named in the result
+(:mod:`ren_index.index.group_documents`); a search without ``portal`` collapses on ``group``. A
+grouped record that has no document of its own redirects (308) to the one that stands for it: the
+index says which (``group_members``), so the ledger is still not read.
+
+Size: past 450 lines because the response models are the API's documentation, one description
+per field (``/docs``, ``docs/openapi.json``), and they stay beside the three routes they describe.
+
 ``create_app`` includes :data:`router` and adds CORS for :func:`cors_origins`.
 """
 
@@ -26,7 +35,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 from pydantic import BaseModel, Field
@@ -129,7 +138,51 @@ class Highlight(BaseModel):
     )
 
 
-class Result(BaseModel):
+class Elsewhere(BaseModel):
+    """The same resource (same edition) as described by another source."""
+
+    source: str | None = Field(description="That source's id.")
+    id: str = Field(
+        description="That record's id: /api/resources/{id} redirects (308) to the resource shown here."
+    )
+    url: str | None = Field(description="The resource's address at that source. Plain text.")
+    language: str | None = Field(description="Its first language code (fr, en...).")
+
+
+class RelatedRecord(BaseModel):
+    """Another record related to this one: another edition, a translation, a whole or a part."""
+
+    id: str = Field(
+        description="The record that stands for it on the portals (use it with /api/resources/{id})."
+    )
+    url: str | None = Field(description="Its address. Plain text.")
+    language: str | None = Field(description="Its first language code (fr, en...).")
+    title: str | None = _plain("Its title (French first, else English, else any language).")
+
+
+GROUP_HELP = (
+    "The group of duplicates this resource stands for: the records of one resource found at several "
+    "sources, or in several editions, are one result per portal. Its id; the resource's own id when "
+    "it is in no group. A search without `portal` returns one result per group."
+)
+
+
+class Related(BaseModel):
+    """What a result says of the records of the same resource and of related ones (issue 16)."""
+
+    group: str = Field(description=GROUP_HELP)
+    also_available_from: list[Elsewhere] = Field(
+        description="The same resource at other sources (only records approved for the portals)."
+    )
+    other_versions: list[RelatedRecord] = Field(
+        description="Other editions of the resource (older ones, or newer when this is an old edition)."
+    )
+    translations: list[RelatedRecord] = Field(description="The resource in other languages.")
+    part_of: list[RelatedRecord] = Field(description="Resources this one is a part of (a book of a chapter).")
+    parts: list[RelatedRecord] = Field(description="Parts of this resource (chapters of a book).")
+
+
+class Result(Related):
     """One resource found. Every field is plain text except `highlight`."""
 
     id: str = Field(description="The resource id (use it with /api/resources/{id}).")
@@ -172,7 +225,7 @@ class Result(BaseModel):
     portals: list[str] = Field(description="Portal ids of config/portals.yaml.")
 
 
-class ResourcePage(BaseModel):
+class ResourcePage(Related):
     """One resource: the fields of a search result but `highlight`, the description whole, and more."""
 
     id: str
@@ -366,20 +419,39 @@ def suggest(
     return JSONResponse({"suggestions": search_api.shape_suggest(_ask(request, body), _limits(request))})
 
 
+def _standing_for(request: Request, alias: str, resource_id: str) -> str | None:
+    """The document that stands for a record of a group of duplicates that has none of its own
+    (its ``group_members`` holds the record), or None. Asked of the index, like everything here."""
+    body = {"query": {"term": {"group_members": resource_id}}, "size": 1, "_source": False, "sort": ["_doc"]}
+    try:
+        hits = _client(request).search(index=alias, body=body)["hits"]["hits"]
+    except (TransportError, OSError) as exc:
+        raise HTTPException(503, "recherche indisponible / search is unavailable") from exc
+    return str(hits[0]["_id"]) if hits else None
+
+
 @router.get(
     "/resources/{resource_id}",
     response_model=ResourcePage,
     summary="One resource",
     responses={
+        308: {
+            "description": "The record is one of a group of duplicates (the same resource at several "
+            "sources, or another edition) and another record stands for the group: `Location` is that "
+            "record's /api/resources/{id} / redirection vers la notice qui représente le groupe"
+        },
         404: {
             "description": "No approved resource with this id, or its link is broken / ressource introuvable"
-        }
+        },
     },
 )
-def resource(request: Request, resource_id: str) -> JSONResponse:
+def resource(request: Request, resource_id: str) -> Response:
     """The resource page: every field of a search result but `highlight` (all plain text), the
     description whole, keywords, disciplines and the licence as the source wrote it. A resource
-    whose link is broken is not found (404), like one that is not approved."""
+    whose link is broken is not found (404), like one that is not approved. A record of a group of
+    duplicates for which another record stands (its `also_available_from`, `other_versions`)
+    redirects there (308; `Cache-Control: no-cache`, as every answer but a 200: a documentalist may
+    choose another record to stand for the group)."""
     missing = HTTPException(404, f"ressource introuvable / no such resource: {clip(resource_id, 100)}")
     if len(resource_id.encode("utf-8")) > MAX_ID_BYTES:
         raise missing  # OpenSearch would answer 400 (id too long): no such resource, not an outage
@@ -392,6 +464,11 @@ def resource(request: Request, resource_id: str) -> JSONResponse:
         raise HTTPException(503, "recherche indisponible / search is unavailable") from exc
     source = found.get("_source") if found else None
     if not source or source.get("status") != "approved":
-        raise missing
+        standing = _standing_for(request, alias, resource_id)
+        if standing is None:
+            raise missing
+        location = request.url_for("resource", resource_id=standing).path
+        # web/http_cache.py marks it `no-cache`: a documentalist may choose another primary
+        return RedirectResponse(location, status_code=308)
     view = resource_view(resource_id, source, _vocabularies(request), _limits(request))
     return JSONResponse(view)
