@@ -61,7 +61,10 @@ class Group:
     order: tuple[str, ...] = ()
 
 
-class _Union:
+class UnionFind:
+    """Disjoint sets of ids (iterative, path-compressed): the groups of a set of pairs. The root of
+    a set is its smallest id."""
+
     def __init__(self) -> None:
         self.parent: dict[str, str] = {}
 
@@ -114,7 +117,7 @@ def build_groups(
     """The groups the standing ``same`` and ``version`` links make among ``members`` (links to a
     record not in ``members`` — deleted, say — are ignored), sorted by id."""
     grouping = [k for k in links if k.relation in GROUPING and k.a in members and k.b in members]
-    whole, same = _Union(), _Union()
+    whole, same = UnionFind(), UnionFind()
     for link in grouping:
         whole.union(link.a, link.b)
         if link.relation == "same":

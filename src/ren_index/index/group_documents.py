@@ -35,6 +35,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ren_index.duplicates.groups import UnionFind
+
 Document = dict[str, Any]
 
 GROUP_FIELDS = ("group", "group_members", "also_available_from", "other_versions", "translations",
@@ -80,24 +82,6 @@ def card(doc: Mapping[str, Any], *, with_source: bool = False) -> dict[str, Any]
     return out
 
 
-class _Union:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        root = self.parent.setdefault(x, x)
-        while root != self.parent[root]:
-            root = self.parent[root]
-        while x != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, x: str, y: str) -> None:
-        rx, ry = self.find(x), self.find(y)
-        if rx != ry:
-            self.parent[max(rx, ry)] = min(rx, ry)
-
-
 def standing(order: Iterable[str], docs: Mapping[str, Document | None]) -> dict[str, list[str]]:
     """The members of one group (in rank order) that stand for it, each with the portals it stands
     for (in its own order); members absent from the answer get no document."""
@@ -133,7 +117,7 @@ def place_documents(
     for rid, place in sorted(places.items(), key=lambda item: (item[1].rank, item[0])):
         orders.setdefault(place.group, []).append(rid)
     stands: dict[str, dict[str, list[str]]] = {gid: standing(order, docs) for gid, order in orders.items()}
-    editions = _Union()
+    editions = UnionFind()
     linked: dict[str, list[Related]] = {}
     for link in sorted(links, key=lambda k: (k.a, k.b, k.relation)):
         if link.relation == "same":

@@ -49,7 +49,8 @@ def digest_of(signature: Signature) -> str:
     return hashlib.sha1(json.dumps(data, sort_keys=True).encode(), usedforsecurity=False).hexdigest()
 
 
-def _chunks(values: Collection[str]) -> Iterator[list[str]]:
+def in_chunks(values: Collection[str]) -> Iterator[list[str]]:
+    """``values`` in lists of at most :data:`IN_BATCH`: every ``IN (...)`` of the duplicates' reads."""
     items = list(values)
     for start in range(0, len(items), IN_BATCH):
         yield items[start : start + IN_BATCH]
@@ -66,7 +67,7 @@ def ordered(a: str, b: str) -> tuple[str, str]:
 def stored_digests(session: Session, ids: Collection[str]) -> dict[str, str]:
     """The digest of each record's stored signature (records without one are absent)."""
     out: dict[str, str] = {}
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         rows = session.execute(
             select(DupSignature.resource_id, DupSignature.digest).where(DupSignature.resource_id.in_(chunk))
         )
@@ -86,7 +87,7 @@ def save_signatures(
     items = list(signatures)
     now = utcnow()
     ids = [s.id for s, _ in items]
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         session.execute(delete(DupKey).where(DupKey.resource_id.in_(chunk)))
     rows = [
         {"resource_id": s.id, "source_id": s.source, "signature": s.to_json(), "digest": d, "updated_at": now}
@@ -106,7 +107,7 @@ def save_signatures(
 def touch_signatures(session: Session, ids: Collection[str]) -> None:
     """Mark stored signatures as seen now (their records were rewritten, the signatures did not move)."""
     now = utcnow()
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         session.execute(
             update(DupSignature).where(DupSignature.resource_id.in_(chunk)).values(updated_at=now)
         )
@@ -123,7 +124,7 @@ def forget_record(session: Session, resource_id: str) -> None:
 def load_signatures(session: Session, ids: Collection[str]) -> dict[str, Signature]:
     """Stored signatures by record id."""
     out: dict[str, Signature] = {}
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         for row in session.scalars(select(DupSignature).where(DupSignature.resource_id.in_(chunk))):
             out[row.resource_id] = Signature.from_json(row.signature)
     return out
@@ -136,7 +137,7 @@ def candidates(
     wanted: dict[str, list[str]] = {s.id: lookup_keys(s, rules.lsh_threshold) for s in signatures}
     all_keys = {k for keys in wanted.values() for k in keys}
     sizes: Counter[str] = Counter()
-    for chunk in _chunks(all_keys):
+    for chunk in in_chunks(all_keys):
         sizes.update(
             dict(
                 session.execute(
@@ -146,7 +147,7 @@ def candidates(
         )
     useful = [k for k, n in sizes.items() if n <= cap_of(k)]
     holders: defaultdict[str, set[str]] = defaultdict(set)
-    for chunk in _chunks(useful):
+    for chunk in in_chunks(useful):
         for k, rid in session.execute(select(DupKey.key, DupKey.resource_id).where(DupKey.key.in_(chunk))):
             holders[k].add(rid)
     out: dict[str, set[str]] = {}
@@ -165,7 +166,7 @@ def candidates(
 def load_pairs(session: Session, ids: Collection[str]) -> dict[tuple[str, str], DupPair]:
     """The stored pairs touching any of ``ids``, by (a, b)."""
     out: dict[tuple[str, str], DupPair] = {}
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         for row in session.scalars(select(DupPair).where(or_(DupPair.a.in_(chunk), DupPair.b.in_(chunk)))):
             out[(row.a, row.b)] = row
     return out
@@ -219,7 +220,7 @@ def drop_stale_pairs(session: Session, ids: Collection[str], found: Collection[t
     person's label stays). How many went."""
     keep = set(found)
     gone = 0
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         rows = session.scalars(
             select(DupPair).where(
                 or_(DupPair.a.in_(chunk), DupPair.b.in_(chunk)),
@@ -311,7 +312,7 @@ def regroup(session: Session, priorities: Mapping[str, int] | None = None) -> Re
     ]
     ids = {i for link in links for i in (link.a, link.b)}
     members: dict[str, Member] = {}
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         rows = session.execute(
             select(ResourceRow.id, ResourceRow.source_id, ResourceRow.quality_score, RawRecordRow.first_seen)
             .join(RawRecordRow, RawRecordRow.id == ResourceRow.raw_id)
@@ -322,7 +323,7 @@ def regroup(session: Session, priorities: Mapping[str, int] | None = None) -> Re
         for rid, source, quality, first_seen in rows:
             members[rid] = Member(rid, source, priorities.get(source, 0), quality or 0, first_seen)
     choices: dict[str, datetime] = {}
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         choices.update(
             dict(
                 session.execute(

@@ -51,7 +51,7 @@ ranks of the ``same`` records, one for the other records — every ``IN`` list c
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +59,7 @@ from pydantic import ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ren_index.ledger.duplicates import IN_BATCH
+from ren_index.ledger.duplicates import in_chunks
 from ren_index.ledger.models import DupMember, DupPair, ResourceRow
 from ren_index.model import LangString, Resource
 from ren_index.provider.values import locations
@@ -124,16 +124,10 @@ def kind_of(pair: PairFacts, this: str, ranks: dict[str, tuple[str, int]]) -> tu
     return LOM_SOURCE, "hasformat" if first else "isformatof"
 
 
-def _chunks(values: Collection[str]) -> Iterator[list[str]]:
-    items = sorted(values)
-    for start in range(0, len(items), IN_BATCH):
-        yield items[start : start + IN_BATCH]
-
-
 def _confirmed_pairs(session: Session, ids: Collection[str]) -> list[PairFacts]:
     found: dict[tuple[str, str], PairFacts] = {}
     columns = (DupPair.a, DupPair.b, DupPair.relation, DupPair.whole, DupPair.newer)
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         query = select(*columns).where(
             DupPair.status == "confirmed",
             DupPair.relation.in_(tuple(_ORDER)),
@@ -146,7 +140,7 @@ def _confirmed_pairs(session: Session, ids: Collection[str]) -> list[PairFacts]:
 
 def _ranks(session: Session, ids: Collection[str]) -> dict[str, tuple[str, int]]:
     out: dict[str, tuple[str, int]] = {}
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         query = select(DupMember.resource_id, DupMember.group_id, DupMember.rank).where(
             DupMember.resource_id.in_(chunk)
         )
@@ -157,7 +151,7 @@ def _ranks(session: Session, ids: Collection[str]) -> dict[str, tuple[str, int]]
 def _described(session: Session, ids: Collection[str]) -> dict[str, tuple[str | None, LangString]]:
     """Landing URL and title of the records among ``ids`` the provider exposes with metadata."""
     out: dict[str, tuple[str | None, LangString]] = {}
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         query = select(ResourceRow.id, ResourceRow.record).where(
             ResourceRow.id.in_(chunk), ResourceRow.status == "approved"
         )

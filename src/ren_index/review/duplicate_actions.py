@@ -48,9 +48,8 @@ def _affected(session: Session, ids: set[str], moved: set[str]) -> set[str]:
     out = set(ids) | moved
     for rid in ids:
         out |= set(ledger.group_of(session, rid))
-    now, ids_ = utcnow(), sorted(out)
-    for start in range(0, len(ids_), ledger.IN_BATCH):
-        chunk = ids_[start : start + ledger.IN_BATCH]
+    now = utcnow()
+    for chunk in ledger.in_chunks(sorted(out)):
         for row in session.scalars(select(ResourceRow).where(ResourceRow.id.in_(chunk))):
             row.updated_at = now
     return out

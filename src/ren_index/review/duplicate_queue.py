@@ -18,7 +18,7 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from ren_index.ledger.duplicates import IN_BATCH, STATUSES, ordered
+from ren_index.ledger.duplicates import STATUSES, in_chunks, ordered
 from ren_index.ledger.models import DupMember, DupPair, ResourceRow
 
 SORTS = ("score", "newest")
@@ -85,9 +85,7 @@ def _order(sort: str) -> tuple[Any, ...]:
 def _titles(session: Session, ids: Collection[str]) -> dict[str, dict[str, str]]:
     """Each record's title (language → text), read for the page's records only."""
     out: dict[str, dict[str, str]] = {}
-    items = list(ids)
-    for start in range(0, len(items), IN_BATCH):
-        chunk = items[start : start + IN_BATCH]
+    for chunk in in_chunks(ids):
         for rid, record in session.execute(
             select(ResourceRow.id, ResourceRow.record).where(ResourceRow.id.in_(chunk))
         ):

@@ -22,14 +22,14 @@ first, 4 places. Every query is bounded: aggregates grouped by source, pairs rea
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from ren_index.ledger.duplicates import IN_BATCH
+from ren_index.ledger.duplicates import in_chunks
 from ren_index.ledger.models import DupMember, DupPair, ResourceRow, SourceRow
 from ren_index.model import pick_lang
 
@@ -61,12 +61,6 @@ def percent(share: float, lang: str = "fr") -> str:
     in English; a whole number loses its decimal (« 40 % »)."""
     value = f"{share * 100:.1f}".removesuffix(".0")
     return f"{value.replace('.', ',')} %" if lang == "fr" else f"{value}%"
-
-
-def _chunks(values: Collection[str]) -> Iterator[list[str]]:
-    items = sorted(values)
-    for start in range(0, len(items), IN_BATCH):
-        yield items[start : start + IN_BATCH]
 
 
 def _live() -> tuple[Any, ...]:
@@ -222,7 +216,7 @@ def titles_of(
 ) -> dict[str, str]:
     """Each record's title for people (French first) or « — », by ``IN`` lists of bounded length."""
     out: dict[str, str] = {}
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         for rid, record in session.execute(
             select(ResourceRow.id, ResourceRow.record).where(ResourceRow.id.in_(chunk))
         ):
@@ -234,7 +228,7 @@ def titles_of(
 def sources_of(session: Session, ids: Collection[str]) -> dict[str, str]:
     """Each record's source id, by ``IN`` lists of bounded length."""
     out: dict[str, str] = {}
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         out.update(
             dict(
                 session.execute(
