@@ -15,6 +15,7 @@ import secrets
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -27,12 +28,17 @@ SECRET_KEY_FILE = "secret_key"
 """Name of the generated key file in the data directory (used when ``REN_SECRET_KEY`` is unset)."""
 MIN_SECRET_LENGTH = 32
 MAX_OAI_PAGE_SIZE = 1000
+MAX_OPENSEARCH_NODES = 16
+"""Most addresses ``REN_OPENSEARCH_URL`` may list: a client tries each in turn when one fails."""
+MAX_INDEX_SHARDS = 64
+MAX_INDEX_REPLICAS = 8
 """Upper bound of ``REN_OAI_PAGE_SIZE``: one page is built in memory and sent in one response."""
 
 _OAI_REPOSITORY_ID = re.compile(r"[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+")
 """``repositoryIdentifier`` of the oai-identifier guidelines: a domain name, no trailing dot."""
 _EMAIL = re.compile(r"\S+@(\S+\.)+\S+")
 """``emailType`` of OAI-PMH.xsd: what ``adminEmail`` must match for the response to be valid."""
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class Settings(BaseSettings):
@@ -45,6 +51,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("./var"))
     database_url: str | None = None
     opensearch_url: str = "http://localhost:9200"
+    """One node, or several nodes of one cluster separated by commas
+    (``http://10.0.0.1:9200,http://10.0.0.2:9200``): the client spreads requests over them and
+    retries a failed one on the others (:attr:`opensearch_urls`)."""
     opensearch_user: str | None = None
     opensearch_password: str | None = None
     opensearch_verify_certs: bool = True
@@ -53,6 +62,13 @@ class Settings(BaseSettings):
     """Directory holding the local node runner's ``pom.xml`` (``REN_OPENSEARCH_HOME``), for an
     installed package that is not run from the repository; unset = the repository's ``opensearch/``."""
     index_prefix: str = "ren"
+    index_shards: int = Field(default=1, ge=1, le=MAX_INDEX_SHARDS)
+    """Primary shards of an index ren-index creates (``REN_INDEX_SHARDS``); fixed for the life of
+    the index, so a change takes effect with ``ren-index index --rebuild``."""
+    index_replicas: int = Field(default=0, ge=0, le=MAX_INDEX_REPLICAS)
+    """Copies of each shard on other nodes (``REN_INDEX_REPLICAS``): 0 on one node (a replica could
+    never be placed and the index would stay yellow), 1 or more on a cluster so that losing a node
+    loses no document and no search."""
     config_dir: Path = Field(default=Path("./config"))
 
     harvest_timeout: float = 60.0
@@ -156,6 +172,26 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
+    @field_validator("opensearch_url")
+    @classmethod
+    def _node_addresses(cls, value: str) -> str:
+        """Each comma-separated part an http(s) address with a host; spaces and a trailing ``/``
+        dropped; kept as one string (its readers print it), split by :attr:`opensearch_urls`."""
+        urls = [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        if not urls:
+            raise ValueError("must name at least one node, such as http://localhost:9200")
+        if len(urls) > MAX_OPENSEARCH_NODES:
+            raise ValueError(f"lists {len(urls)} nodes; at most {MAX_OPENSEARCH_NODES}")
+        for url in urls:
+            try:
+                parts = urlsplit(url)
+                parts.port  # noqa: B018 — raises on a port that is not a number
+            except ValueError as exc:
+                raise ValueError(f"{url!r}: {exc}") from exc
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"{url!r} is not an http(s) address such as http://localhost:9200")
+        return ",".join(urls)
+
     @field_validator("secret_key")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
@@ -236,9 +272,15 @@ class Settings(BaseSettings):
         return self.database_url
 
     @property
+    def opensearch_urls(self) -> list[str]:
+        """The nodes of ``REN_OPENSEARCH_URL``, in the order given (the first one is the local
+        node's or the local cluster's first port)."""
+        return self.opensearch_url.split(",")
+
+    @property
     def opensearch_is_local(self) -> bool:
-        """True when the URL names this machine, so ``opensearch start`` may run a node for it."""
-        return any(h in self.opensearch_url for h in ("://localhost", "://127.0.0.1", "://[::1]"))
+        """True when every node named is on this machine, so ``opensearch start`` may run them."""
+        return all(urlsplit(url).hostname in _LOCAL_HOSTS for url in self.opensearch_urls)
 
     @property
     def opensearch_url_is_explicit(self) -> bool:

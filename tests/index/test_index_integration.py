@@ -13,7 +13,7 @@ from ren_index.errors import IndexingError
 from ren_index.index.bulk import send
 from ren_index.index.client import make_client, ping_or_raise
 from ren_index.index.documents import to_document
-from ren_index.index.schema import alias_targets, create_index, ensure_index, point_aliases
+from ren_index.index.schema import SINGLE_NODE, alias_targets, create_index, ensure_index, point_aliases
 from ren_index.model import General, Provenance, Resource
 from ren_index.search.query import search
 from ren_index.settings import Settings
@@ -76,7 +76,7 @@ def test_ensure_index_is_idempotent_and_sets_aliases(os_client: OpenSearch, pref
 def test_alias_swap_is_respected_by_ensure_index(os_client: OpenSearch, prefix: str) -> None:
     ensure_index(os_client, prefix, portals=PORTAL_IDS)
     rebuilt = f"{prefix}-resources-v5-rebuild"
-    assert create_index(os_client, rebuilt, replicas=0) is True
+    assert create_index(os_client, rebuilt, layout=SINGLE_NODE) is True
     assert create_index(os_client, rebuilt) is False
     point_aliases(os_client, prefix, rebuilt, portals=PORTAL_IDS)
     assert alias_targets(os_client, f"{prefix}-resources") == [rebuilt]

@@ -161,6 +161,7 @@ def index(
 ) -> None:
     """Aligner l'index sur le registre / bring the index in line with the ledger."""
     from ren_index.index.client import make_client, ping_or_raise
+    from ren_index.index.schema import IndexLayout
     from ren_index.steps.index import index_changes, rebuild_index
 
     ctx = AppContext()
@@ -173,6 +174,7 @@ def index(
             ctx.settings.index_prefix,
             portals=list(ctx.portals),
             vocabularies=ctx.vocabularies,
+            layout=IndexLayout.from_settings(ctx.settings),
         )
     else:
         report = index_changes(
@@ -181,6 +183,7 @@ def index(
             ctx.settings.index_prefix,
             portals=list(ctx.portals),
             vocabularies=ctx.vocabularies,
+            layout=IndexLayout.from_settings(ctx.settings),
         )
     finish(report, json_out)
 

@@ -1,5 +1,13 @@
 """A configured OpenSearch client, and a reachability check that says what to do about it.
 
+The client is given every node of ``REN_OPENSEARCH_URL``. opensearch-py's connection pool sends
+requests round-robin over them; a node that refuses or cuts a connection, or times out, is marked
+dead (left alone for a minute, then tried again) and the request is retried on another node, up to
+``max_retries`` times — at least once per node, so a cluster that lost one node still answers every
+request. 502/503/504 answers are retried the same way (the library's default ``retry_on_status``).
+Sniffing (asking the cluster for its nodes' addresses) stays off: behind a proxy, TLS termination
+or a container network the addresses nodes publish are not the ones we can reach.
+
 No connection is made here at import time or in :func:`make_client` (the client connects
 lazily); commands call :func:`ping_or_raise` once so an unreachable cluster is one clear line
 instead of a stack trace from deep inside a bulk request.
@@ -17,19 +25,22 @@ from opensearchpy.exceptions import AuthenticationException, AuthorizationExcept
 from ren_index.errors import IndexingError
 from ren_index.settings import Settings
 
+MIN_RETRIES = 3
+
 
 def make_client(settings: Settings) -> OpenSearch:
-    """A client for ``settings.opensearch_url`` (TLS follows the URL scheme)."""
+    """A client for every node of ``settings.opensearch_url`` (TLS follows each URL's scheme)."""
     auth = None
     if settings.opensearch_user:
         auth = (settings.opensearch_user, settings.opensearch_password or "")
+    hosts = settings.opensearch_urls
     return OpenSearch(
-        hosts=[settings.opensearch_url],
+        hosts=hosts,
         http_auth=auth,
         verify_certs=settings.opensearch_verify_certs,
         timeout=settings.opensearch_timeout,
         retry_on_timeout=True,
-        max_retries=3,
+        max_retries=max(MIN_RETRIES, len(hosts)),
         http_compress=True,
     )
 

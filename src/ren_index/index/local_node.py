@@ -84,7 +84,7 @@ class LocalNode:
 
     def __init__(self, settings: Settings, *, home: Path | None = None) -> None:
         self.settings = settings
-        self.url = settings.opensearch_url.rstrip("/")
+        self.url = settings.opensearch_urls[0]  # several nodes listed: the first one is ours
         self.data_dir = settings.data_dir.resolve()
         self.base_path = self.data_dir / "opensearch"
         self.log_path = self.data_dir / "logs" / "opensearch.log"

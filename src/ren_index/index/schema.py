@@ -11,6 +11,10 @@ aliases, so a rebuild is "create a new index, fill it, swap the aliases" in one 
 A physical index of the prefix that no alias points at serves nobody: it is what a rebuild that
 failed half-way left when OpenSearch could not even be asked to delete it, or an old index whose
 deletion failed after the swap. :func:`delete_unaliased` removes them; a rebuild calls it first.
+
+Shards and replicas are not the definition's but the cluster's (:class:`IndexLayout`, from
+``REN_INDEX_SHARDS`` / ``REN_INDEX_REPLICAS``): one development node wants one shard and no replica,
+a three-node cluster at least one replica so that losing a node loses nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -25,9 +30,27 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import RequestError
 
 from ren_index.errors import IndexingError
+from ren_index.settings import Settings
 
 DEFAULT_VERSION = "v5"
 _VERSION_IN_NAME = re.compile(r"-resources-(v\d+)(?:-|$)")
+
+
+@dataclass(frozen=True)
+class IndexLayout:
+    """Primary shards and replicas of an index ren-index creates."""
+
+    shards: int = 1
+    replicas: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> IndexLayout:
+        """``REN_INDEX_SHARDS`` and ``REN_INDEX_REPLICAS`` (validated by :class:`Settings`)."""
+        return cls(shards=settings.index_shards, replicas=settings.index_replicas)
+
+
+SINGLE_NODE = IndexLayout()
+"""One shard, no replica: the development node (a replica could never be placed there)."""
 
 
 def index_version(name: str) -> str | None:
@@ -67,15 +90,16 @@ def create_index(
     name: str,
     version: str = DEFAULT_VERSION,
     *,
-    replicas: int = 0,
+    layout: IndexLayout = SINGLE_NODE,
 ) -> bool:
     """Create a physical index from the definition; ``False`` when it already exists.
 
-    Replicas default to 0 because the development node is a single node (a replica could never
-    be allocated and the index would stay yellow); production passes its own count.
+    ``layout`` defaults to one shard and no replica, the development node's (a replica could never
+    be allocated there and the index would stay yellow); commands pass the settings' layout.
     """
     body = load_definition(version)
-    body["settings"]["index"]["number_of_replicas"] = replicas
+    body["settings"]["index"]["number_of_shards"] = layout.shards
+    body["settings"]["index"]["number_of_replicas"] = layout.replicas
     try:
         client.indices.create(index=name, body=body)
     except RequestError as exc:
@@ -127,7 +151,7 @@ def ensure_index(
     prefix: str,
     version: str = DEFAULT_VERSION,
     *,
-    replicas: int = 0,
+    layout: IndexLayout = SINGLE_NODE,
     portals: Iterable[str],
 ) -> str:
     """Make sure ``<prefix>-resources`` points at an index; return the index it points at.
@@ -156,7 +180,7 @@ def ensure_index(
             )
     else:
         index = index_name(prefix, version)
-        create_index(client, index, version, replicas=replicas)
+        create_index(client, index, version, layout=layout)
     actions = [
         {"add": _add(index, alias, filter_)}
         for alias, filter_ in _aliases(prefix, portals)

@@ -97,6 +97,7 @@ def process(source_id: str) -> RunReport:
 def index() -> RunReport:
     """Send what changed to OpenSearch (retried within seconds when a bulk breaks off)."""
     from ren_index.index.client import make_client, ping_or_raise
+    from ren_index.index.schema import IndexLayout
     from ren_index.steps.index import index_changes
 
     settings = load_settings()
@@ -109,6 +110,7 @@ def index() -> RunReport:
         settings.index_prefix,
         portals=list(load_portals(settings.config_dir)),
         vocabularies=vocabularies,
+        layout=IndexLayout.from_settings(settings),
     )
 
 

@@ -241,6 +241,7 @@ def _index(
 ) -> dict[str, Any]:
     """Send the source's changes; an unreachable OpenSearch is an event of the run, not a crash."""
     from ren_index.index.client import make_client, ping_or_raise
+    from ren_index.index.schema import IndexLayout
     from ren_index.steps.index import index_changes
 
     client = make_client(settings)
@@ -254,6 +255,7 @@ def _index(
                 portals=list(load_portals(settings.config_dir)),
                 source_id=source_id,
                 vocabularies=rulebook.vocabularies,
+                layout=IndexLayout.from_settings(settings),
             )
         )
         return report

@@ -23,6 +23,7 @@ from ren_index.config.rules import load_portals
 from ren_index.config.vocabularies import Vocabularies
 from ren_index.errors import IndexingError
 from ren_index.index.client import make_client
+from ren_index.index.schema import IndexLayout
 from ren_index.settings import Settings
 from ren_index.steps.index import index_changes
 
@@ -75,6 +76,7 @@ def publish(
             portals=list(load_portals(settings.config_dir)),
             vocabularies=vocabularies,
             resource_ids=ids,
+            layout=IndexLayout.from_settings(settings),
         )
     except (OpenSearchException, IndexingError, OSError) as exc:
         log.warning("publication of %d record(s) deferred: %s", len(ids), exc)

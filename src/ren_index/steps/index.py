@@ -52,6 +52,8 @@ from ren_index.index.bulk import BulkInterrupted, send, transport_warnings_hidde
 from ren_index.index.documents import document_hash, public_link, to_document
 from ren_index.index.group_documents import Document, place_documents
 from ren_index.index.schema import (
+    SINGLE_NODE,
+    IndexLayout,
     alias_name,
     alias_targets,
     create_index,
@@ -198,16 +200,18 @@ def index_changes(
     source_id: str | None = None,
     vocabularies: Vocabularies | None = None,
     resource_ids: Collection[str] | None = None,
+    layout: IndexLayout = SINGLE_NODE,
 ) -> RunReport:
     """Send what changed to the index; return the run report (source ``*`` = every source).
 
     ``resource_ids`` limits the run to those records (publication right after a decision) and
     the members of their groups of duplicates, with the groups linked to them (a member that no
-    longer stands for its group is deleted from the index): see :mod:`.index_groups`.
+    longer stands for its group is deleted from the index): see :mod:`.index_groups`. ``layout``
+    (shards, replicas) applies when the run creates the index.
     """
     alias = f"{prefix}-resources"
     with _asking(alias):
-        ensure_index(client, prefix, portals=portals)
+        ensure_index(client, prefix, portals=portals, layout=layout)
     upserts: list[tuple[str, dict[str, Any]]] = []
     hashes: dict[str, str] = {}
     deletes: list[str] = []
@@ -289,6 +293,7 @@ def rebuild_index(
     portals: Collection[str],
     vocabularies: Vocabularies | None = None,
     drain_seconds: float = 1.0,
+    layout: IndexLayout = SINGLE_NODE,
 ) -> RunReport:
     """Build a fresh physical index from the ledger, check it, swap the aliases, drop the old.
 
@@ -304,7 +309,7 @@ def rebuild_index(
     with _asking(alias_name(prefix)):
         delete_unaliased(client, prefix)
         new_index = index_name(prefix, suffix=utcnow().strftime("%Y%m%d%H%M%S%f"))
-        if not create_index(client, new_index):
+        if not create_index(client, new_index, layout=layout):
             raise IndexingError(f"rebuild aborted: {new_index} already exists")
     upserts: list[tuple[str, dict[str, Any]]] = []
     hashes: dict[str, str] = {}

@@ -50,6 +50,7 @@ from ren_index.config.sources import SourceConfig
 from ren_index.errors import ConfigError, IndexingError
 from ren_index.index.client import make_client
 from ren_index.index.documents import public_link
+from ren_index.index.schema import IndexLayout
 from ren_index.ledger.link_health import add_checks, health_from_json, load_rows, prune_checks
 from ren_index.ledger.models import HarvestRun, LinkHealthRow, ResourceRow, SourceRow, utcnow
 from ren_index.links.checker import CheckerConfig, CheckRun, run_checks
@@ -364,6 +365,7 @@ def _publish(
             portals=list(rulebook.policy.portals),
             vocabularies=rulebook.vocabularies,
             resource_ids=sorted(touched),
+            layout=IndexLayout.from_settings(settings),
         )
     except (OpenSearchException, IndexingError, OSError) as exc:
         log.warning(
