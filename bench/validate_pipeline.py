@@ -8,6 +8,11 @@ chunks outside the timed section; the timed section is exactly what ``ren-index 
 per record minus the database: ``normalize`` → ``validate`` → ``decide``, with duplicate URL
 look-ups against an in-memory map. Prints records per second on one core and the peak resident
 memory of the process.
+
+Each chunk is normalized first, then the languages of its texts are detected in one go
+(:func:`ren_index.validate.with_detections`), then each record is validated and decided: Lingua
+run on many texts in a row keeps its models in the CPU caches. ``--per-record`` detects each
+record's language while validating it instead (how a caller that does not batch runs).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from ren_index.demo.catalogue import demo_records
 from ren_index.demo.records import metadata_xml
 from ren_index.model import Provenance
 from ren_index.normalize.registry import normalize
-from ren_index.validate import ValidationContext, validate
+from ren_index.validate import ValidationContext, validate, with_detections
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 
@@ -58,6 +63,11 @@ def main() -> None:
     parser.add_argument(
         "--config", type=Path, default=CONFIG, help="configuration directory (to compare rule settings)"
     )
+    parser.add_argument(
+        "--per-record",
+        action="store_true",
+        help="detect each record's language while validating it, not the chunk's in one go first",
+    )
     args = parser.parse_args()
 
     load_started = time.perf_counter()
@@ -67,22 +77,32 @@ def main() -> None:
     seen_urls: dict[str, str] = {}
     statuses: dict[str, int] = {}
     timed = 0.0
+    timed_cpu = 0.0
     done = 0
     while done < args.records:
         chunk = payloads(done, min(args.chunk, args.records - done))
         started = time.perf_counter()
-        for identifier, fmt, xml in chunk:
-            provenance = Provenance(source="bench", identifier=identifier, metadata_format=fmt)
-            res, issues = normalize(xml, provenance)
-            ctx = ValidationContext(
-                vocabularies=vocabularies, rules=policy.rules, defaults={}, duplicate_of=seen_urls.get
+        started_cpu = time.process_time()
+        ctx = ValidationContext(
+            vocabularies=vocabularies, rules=policy.rules, defaults={}, duplicate_of=seen_urls.get
+        )
+        normalized = [
+            (
+                identifier,
+                *normalize(xml, Provenance(source="bench", identifier=identifier, metadata_format=fmt)),
             )
+            for identifier, fmt, xml in chunk
+        ]
+        if not args.per_record:
+            ctx = with_detections(ctx, (res for _, res, _ in normalized))
+        for identifier, res, issues in normalized:
             res, found = validate(res, ctx)
             decision = decide(res, [*issues, *found], vocabularies=vocabularies, policy=policy)
             if res.controlled.url:
                 seen_urls.setdefault(res.controlled.url, identifier)
             statuses[decision.status.value] = statuses.get(decision.status.value, 0) + 1
         timed += time.perf_counter() - started
+        timed_cpu += time.process_time() - started_cpu
         done += len(chunk)
         print(f"\r{done:>7} records, {done / timed:,.0f}/s", end="", file=sys.stderr)
     print(file=sys.stderr)
@@ -90,9 +110,16 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
     print(f"vocabularies + rules loaded in {load_s:.2f} s (once) from {args.config}")
     language = policy.rules.language
-    print(f"language detection: {', '.join(language.detect)}, max_chars {language.max_chars}")
-    print(f"records: {done}  timed: {timed:.1f} s  (normalize + validate + decide, one core)")
-    print(f"throughput: {done / timed:,.0f} records/s per core")
+    how = "per record" if args.per_record else f"per chunk of {args.chunk} (with_detections)"
+    print(f"language detection: {', '.join(language.detect)}, max_chars {language.max_chars}, {how}")
+    print(
+        f"records: {done}  timed: {timed:.1f} s wall, {timed_cpu:.1f} s CPU"
+        " (normalize + validate + decide, one core)"
+    )
+    print(f"throughput: {done / timed:,.0f} records/s per core (target: >= 2,500)")
+    # Records per second of CPU time: what one core does when it is not shared (the wall-clock
+    # figure above drops when other processes take turns on the core; this one much less).
+    print(f"throughput per CPU second: {done / timed_cpu:,.0f} records/s (target: >= 2,500)")
     print(f"peak memory (max RSS of the process): {peak_mib:,.0f} MiB")
     print("statuses: " + ", ".join(f"{k}={v}" for k, v in sorted(statuses.items())))
 

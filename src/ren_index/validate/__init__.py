@@ -15,7 +15,7 @@ from ren_index.validate.dates import check_dates
 from ren_index.validate.defaults import LEVEL, LICENCE, RESOURCE_TYPE, with_source_default
 from ren_index.validate.descriptions import check_description
 from ren_index.validate.duplicates import check_duplicates
-from ren_index.validate.languages import check_languages
+from ren_index.validate.languages import check_languages, with_detections
 from ren_index.validate.levels import check_levels
 from ren_index.validate.licences import check_licence
 from ren_index.validate.patterns import check_patterns
@@ -23,7 +23,7 @@ from ren_index.validate.resource_types import check_resource_types
 from ren_index.validate.titles import check_title
 from ren_index.validate.urls import check_url
 
-__all__ = ["CHECKS", "Check", "CheckResult", "ValidationContext", "validate"]
+__all__ = ["CHECKS", "Check", "CheckResult", "ValidationContext", "validate", "with_detections"]
 
 
 CHECKS: tuple[Check, ...] = (

@@ -6,7 +6,7 @@ context without importing the list of checks that imports it: no import cycle.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,11 @@ class ValidationContext:
     same_title_count: Callable[[str], int] = _no_title_counts
     """Title key (:func:`ren_index.validate.patterns.title_key`) → how many records of the
     source carry it (0 when unknown: a record checked alone is never a repeat)."""
+    detections: Mapping[str, tuple[str, float] | None] = field(default_factory=dict)
+    """Text for detection → its language and confidence, computed ahead for a chunk of records
+    by :func:`ren_index.validate.languages.with_detections` with these same ``rules``; a text
+    missing here is detected when its record is checked. Same answers either way: only *when*
+    Lingua runs changes (see that function for why it is faster)."""
 
 
 CheckResult = tuple[dict[str, Any], list[Issue]]

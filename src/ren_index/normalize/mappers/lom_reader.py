@@ -27,6 +27,8 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 T = TypeVar("T")
 
+_STRING_TAGS = frozenset({"string", "langstring"})
+
 
 def local_name(element: etree._Element) -> str:
     """The tag without its namespace ('' for comments and processing instructions).
@@ -56,11 +58,18 @@ class LomDoc:
 
     root: etree._Element
     ns: str
-    _paths: dict[tuple[str, ...], list[etree._Element]] = field(
+    _paths: dict[tuple[str, ...], tuple[etree._Element, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
     """Memo of :meth:`path`: the crosswalk asks for ``general`` (and its children) a dozen times a
     record, and walking the tree down again each time was a visible share of the mapper's time."""
+    _kids: dict[etree._Element, dict[str, list[etree._Element]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Memo of :meth:`children`: each parent's children grouped by tag in one pass over them, the
+    first time the crosswalk asks for any of them (it asks for about forty child lists a record;
+    one ``iterchildren(tag)`` and one list per question cost more than the grouping). Keys hold
+    the element proxies, so lxml returns the same proxy for a node while the document lives."""
 
     @classmethod
     def of(cls, root: etree._Element) -> LomDoc:
@@ -75,16 +84,37 @@ class LomDoc:
     ) -> list[etree._Element]:
         """Direct children called ``name`` (in the LOM namespace unless ``ns`` says otherwise)."""
         tag = self._tag(name, ns)
-        return [child for parent in parents for child in parent.iterchildren(tag)]
+        found: list[etree._Element] = []
+        for parent in parents:
+            found += self._grouped(parent).get(tag, ())
+        return found
 
-    def path(self, *names: str) -> list[etree._Element]:
-        """Every element at ``root/names[0]/names[1]/...``: LOM categories may repeat."""
+    def _grouped(self, parent: etree._Element) -> dict[str, list[etree._Element]]:
+        """``parent``'s element children by exact tag, in document order (comments left out, as
+        ``iterchildren(tag)`` leaves them out)."""
+        grouped = self._kids.get(parent)
+        if grouped is None:
+            grouped = {}
+            for child in parent:
+                tag = child.tag
+                if isinstance(tag, str):
+                    if tag in grouped:
+                        grouped[tag].append(child)
+                    else:
+                        grouped[tag] = [child]
+            self._kids[parent] = grouped
+        return grouped
+
+    def path(self, *names: str) -> tuple[etree._Element, ...]:
+        """Every element at ``root/names[0]/names[1]/...``: LOM categories may repeat.
+
+        A tuple, the memo itself: callers cannot change what the next caller gets, and no copy
+        is made per question."""
         found = self._paths.get(names)
         if found is None:
-            parents = self.path(*names[:-1]) if names else []
-            found = self.children(parents, names[-1]) if names else [self.root]
+            found = tuple(self.children(self.path(*names[:-1]), names[-1])) if names else (self.root,)
             self._paths[names] = found
-        return list(found)  # a copy: callers may extend what they get
+        return found
 
     def texts(self, *names: str) -> list[str]:
         """Non-empty, whitespace-collapsed texts at a path, without repeats."""
@@ -101,7 +131,9 @@ class LomDoc:
         children, or the element's own text under ``und`` when it has neither."""
         text: LangString = {}
         for element in elements:
-            strings = [c for c in element if local_name(c) in ("string", "langstring")]
+            strings = [
+                c for c in element if isinstance(tag := c.tag, str) and tag.rpartition("}")[2] in _STRING_TAGS
+            ]  # local_name inlined: this line runs for every child of every LangString element
             if not strings:
                 own = "".join(t for t in element.itertext())
                 add_text(text, "und", clean(own), join=join)

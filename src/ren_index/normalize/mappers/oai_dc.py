@@ -62,15 +62,36 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _ROLES = (("creator", "author"), ("contributor", "contributor"), ("publisher", "publisher"))
 
 
-def _elements(root: etree._Element, name: str, ns: str = DC) -> list[etree._Element]:
-    return list(root.iter(f"{{{ns}}}{name}"))
+class _Dc:
+    """A Dublin Core record's elements grouped by tag, from one walk over the tree.
+
+    The crosswalk asks for some twenty element names a record; a ``root.iter(tag)`` per name
+    walked the whole tree each time and was the mapper's dearest line. Document order is kept
+    within a tag, as ``iter(tag)`` gives it.
+    """
+
+    __slots__ = ("by_tag",)
+
+    def __init__(self, root: etree._Element) -> None:
+        self.by_tag: dict[str, list[etree._Element]] = {}
+        for element in root.iter():
+            tag = element.tag
+            if isinstance(tag, str):  # comments and processing instructions have no tag to match
+                if tag in self.by_tag:
+                    self.by_tag[tag].append(element)
+                else:
+                    self.by_tag[tag] = [element]
+
+
+def _elements(root: _Dc, name: str, ns: str = DC) -> list[etree._Element]:
+    return list(root.by_tag.get(f"{{{ns}}}{name}", ()))
 
 
 def _raw(element: etree._Element) -> str:
     return "".join(element.itertext())
 
 
-def _texts(root: etree._Element, name: str, ns: str = DC) -> list[str]:
+def _texts(root: _Dc, name: str, ns: str = DC) -> list[str]:
     """Non-empty cleaned values, in document order, without repeats."""
     values = (clean_text(_raw(el)) for el in _elements(root, name, ns))
     return list(dict.fromkeys(v for v in values if v))
@@ -88,45 +109,45 @@ def _langstring(
     return text
 
 
-def _title(root: etree._Element) -> LangString:
+def _title(root: _Dc) -> LangString:
     return _langstring(_elements(root, "title"))
 
 
-def _description_elements(root: etree._Element) -> list[etree._Element]:
+def _description_elements(root: _Dc) -> list[etree._Element]:
     return _elements(root, "description") + _elements(root, "abstract", DCTERMS)
 
 
-def _description(root: etree._Element) -> LangString:
+def _description(root: _Dc) -> LangString:
     return _langstring(_description_elements(root), html_to_text, join=True)
 
 
-def _description_raw(root: etree._Element) -> LangString:
+def _description_raw(root: _Dc) -> LangString:
     """The descriptions as harvested, for the languages where they held markup (sanitized later)."""
     return markup_only(_langstring(_description_elements(root), as_harvested, join=True))
 
 
-def _keywords(root: etree._Element) -> list[LangString]:
+def _keywords(root: _Dc) -> list[LangString]:
     keywords = [_langstring([el]) for el in _elements(root, "subject")]
     return [k for i, k in enumerate(keywords) if k and k not in keywords[:i]]
 
 
-def _coverage(root: etree._Element) -> list[LangString]:
+def _coverage(root: _Dc) -> list[LangString]:
     return [c for c in (_langstring([el]) for el in _elements(root, "coverage")) if c]
 
 
-def _languages(root: etree._Element) -> list[str]:
+def _languages(root: _Dc) -> list[str]:
     return _texts(root, "language")
 
 
-def _identifiers(root: etree._Element) -> list[Identifier]:
+def _identifiers(root: _Dc) -> list[Identifier]:
     return [Identifier(entry=v) for v in _texts(root, "identifier") if not is_url(v)]
 
 
-def _locations(root: etree._Element) -> list[str]:
+def _locations(root: _Dc) -> list[str]:
     return [v for v in _texts(root, "identifier") if is_url(v)]
 
 
-def _contributions(root: etree._Element) -> list[Contribution]:
+def _contributions(root: _Dc) -> list[Contribution]:
     """One contribution per DC role, its entities in document order."""
     contributions = []
     for element, role in _ROLES:
@@ -136,7 +157,7 @@ def _contributions(root: etree._Element) -> list[Contribution]:
     return contributions
 
 
-def _date(root: etree._Element) -> tuple[str | None, list[Issue]]:
+def _date(root: _Dc) -> tuple[str | None, list[Issue]]:
     """The first readable dc:date; a warning only when none of them can be read."""
     raws = _texts(root, "date")
     for raw in raws:
@@ -146,15 +167,15 @@ def _date(root: etree._Element) -> tuple[str | None, list[Issue]]:
     return None, [issues.date_unparseable("lifecycle.date", raws[0])] if raws else []
 
 
-def _resource_types(root: etree._Element) -> list[Term]:
+def _resource_types(root: _Dc) -> list[Term]:
     return [Term(value=v) for v in _texts(root, "type")]
 
 
-def _formats(root: etree._Element) -> list[str]:
+def _formats(root: _Dc) -> list[str]:
     return _texts(root, "format")
 
 
-def _rights(root: etree._Element) -> Rights:
+def _rights(root: _Dc) -> Rights:
     """All rights statements as text; the licence URL from dcterms:license first, then rights."""
     licences = _elements(root, "license", DCTERMS)
     statements = _elements(root, "rights") + _elements(root, "rights", DCTERMS)
@@ -168,6 +189,10 @@ def _rights(root: etree._Element) -> Rights:
 
 def map_oai_dc(root: etree._Element, provenance: Provenance) -> tuple[Resource, list[Issue]]:
     """Map one ``oai_dc`` record; problems come back as issues, never as exceptions."""
+    return _map(_Dc(root), provenance)
+
+
+def _map(root: _Dc, provenance: Provenance) -> tuple[Resource, list[Issue]]:
     date, found = _date(root)
     resource = Resource(
         provenance=provenance,

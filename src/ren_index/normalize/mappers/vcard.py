@@ -10,6 +10,7 @@ personal data the index has no use for.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _BEGIN = re.compile(r"BEGIN\s*:\s*VCARD", re.IGNORECASE)
 _PROPERTY_START = re.compile(
@@ -46,8 +47,26 @@ def vcard_properties(text: str) -> dict[str, str]:
     return properties
 
 
+_CACHED_VCARD_CHARS = 2_000
+"""vCards up to this long are remembered (:func:`_cached_name`); a longer one is read every time."""
+
+
 def vcard_name(text: str) -> str | None:
-    """FN, else a name built from N (``Family;Given``), else ORG; ``None`` when none is there."""
+    """FN, else a name built from N (``Family;Given``), else ORG; ``None`` when none is there.
+
+    A source writes the same few vCards (its publisher, its authors) on thousands of records:
+    the name of a short vCard is remembered, keyed by the vCard's text, in a bounded cache."""
+    if len(text) <= _CACHED_VCARD_CHARS:
+        return _cached_name(text)
+    return _name(text)
+
+
+@lru_cache(maxsize=2048)
+def _cached_name(text: str) -> str | None:
+    return _name(text)
+
+
+def _name(text: str) -> str | None:
     properties = vcard_properties(text)
     # FN is one text value: an unescaped ";" there is an N-style mistake ("Toma Antoine;Antoine").
     formatted_raw = re.split(r"(?<!\\);", properties.get("FN", ""), maxsplit=1)[0]
