@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     harvest_max_pages: int = Field(default=10_000, ge=1)
     """A run fails after fetching this many pages; its checkpoint stays, so a rerun goes on from there."""
 
+    process_workers: int | None = Field(default=None, ge=1, le=256)
+    """Processes ``ren-index process`` uses (``REN_PROCESS_WORKERS``; ``--workers`` overrides it).
+    Unset = every core (``os.cpu_count()``); 1 = no pool, everything in one process."""
+
     public_url: str | None = None
     """Where people reach the review UI (``REN_PUBLIC_URL``, ``https://ren.example.org``): links
     written outside the web app — the run report in the Prefect UI — point there. Unset: the run

@@ -213,3 +213,36 @@ def test_the_threshold_for_grouping_without_review_comes_from_validation_yaml(
     run = find_duplicates(dup.factory, rules=rules_from(DuplicateRules(auto_same=1.01)))
     assert run.counts["auto"] == 0 and run.counts["groups"] == 0
     assert {status for _, status, _ in _pairs(dup).values()} == {"pending"}
+
+
+def test_two_passes_at_once_file_each_signature_and_pair_once(ledger_url: Callable[..., str]) -> None:
+    """Two ``process`` runs on two workers each end with the duplicates step: on PostgreSQL the
+    advisory lock makes them take turns batch by batch (no unique violation, the same pairs as one
+    pass). SQLite has one writer: nothing to show there."""
+    import os
+    import threading
+
+    import pytest
+
+    if not os.environ.get("REN_TEST_POSTGRES_URL"):
+        pytest.skip("REN_TEST_POSTGRES_URL not set: concurrent writers need PostgreSQL")
+    dup = build(ledger_url)
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        try:
+            find_duplicates(dup.factory)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    with dup.factory() as session:
+        assert len(session.scalars(select(DupSignature)).all()) == len(RECORDS)
+    pairs = _pairs(dup)
+    for pair, relation in EXPECTED.items():
+        assert pairs[pair][0] == relation

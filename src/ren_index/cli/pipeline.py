@@ -10,6 +10,7 @@ exit 1.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -127,6 +128,16 @@ def process(
             " / redo every record, changed or not (after a change to sources.yaml).",
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=256,
+            help="Processus de calcul (défaut : REN_PROCESS_WORKERS, sinon tous les cœurs ; 1 = sans pool)"
+            " / worker processes (default: REN_PROCESS_WORKERS, else every core; 1 = no pool).",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Normaliser, valider, décider / normalize, validate and decide what was harvested.
@@ -134,7 +145,9 @@ def process(
     Only what changed is redone — a harvested record, the rules. ``--force`` redoes every record:
     a source's ``defaults:``, ``review:`` or ``portals:`` are not part of the rules' fingerprint,
     so after changing them a plain pass would find nothing to do. A documentalist's decision on an
-    unchanged record stands either way.
+    unchanged record stands either way. ``--workers N`` computes on N cores (one process writes
+    the ledger, with the same results as one worker); a pass that is killed keeps what it
+    committed and the next pass does the rest.
     """
     from ren_index.config.rulebook import Rulebook
     from ren_index.steps.process import process_source
@@ -142,7 +155,8 @@ def process(
     ctx = AppContext()
     targets = [ctx.processable(source)] if source else [*ctx.sources.values(), *ctx.platforms()]
     rulebook = Rulebook.load(ctx.settings.config_dir)
-    reports = [process_source(ctx.ledger, s, rulebook, force=force) for s in targets]
+    count = workers or ctx.settings.process_workers or os.cpu_count() or 1
+    reports = [process_source(ctx.ledger, s, rulebook, force=force, workers=count) for s in targets]
     if json_out:
         print_json(reports[0] if source else reports)
     else:

@@ -194,3 +194,47 @@ def open_ledger(url: str, *, verify: bool = False) -> sessionmaker[Session]:
         engine.dispose()
         raise
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def wait_for_writers(engine: Engine, timeout: float = LOCK_TIMEOUT) -> bool:
+    """Wait until every write transaction open now has ended; False if one outlived ``timeout``.
+
+    Why: a step that reads "what changed since T" (the index step, :mod:`ren_index.steps.index_since`)
+    takes T, then reads. A writer that stamped a row before T but commits after the read began
+    would be missed for good. Taking T, then waiting for the writers open at T, closes that gap.
+    SQLite: take the write lock once (it waits for the current writer, up to its busy timeout) and
+    let it go. PostgreSQL: take a transaction id (newer than any open writer's), then wait until
+    the oldest transaction still running is not older than it, polling a few times a second.
+    """
+    import time
+
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+            except Exception:  # locked past the busy timeout: a writer outlived it
+                return False
+            raw.rollback()
+            return True
+        finally:
+            raw.close()
+    if engine.dialect.name != "postgresql":
+        return True
+    with engine.connect() as conn:
+        # A transaction id of our own: newer than every id assigned so far (a snapshot's xmax is
+        # not: it is one past the newest *completed* id, and a writer still open may hold it).
+        horizon = conn.execute(text("SELECT pg_current_xact_id()::text")).scalar_one()
+        conn.rollback()
+        deadline = time.monotonic() + timeout
+        while True:
+            done = conn.execute(
+                text("SELECT pg_snapshot_xmin(pg_current_snapshot()) >= CAST(:h AS xid8)"), {"h": horizon}
+            ).scalar_one()
+            conn.rollback()
+            if done:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)

@@ -42,6 +42,19 @@ LABELS = ("same", "version", "translation", "part", "different")
 """What a person may say of a pair: a relation, or « different » (the pair is then rejected)."""
 
 
+DUPLICATES_LOCK = 0x72656E2D647570  # "ren-dup": the advisory lock key of the duplicates' writes
+
+
+def serialize(session: Session) -> None:
+    """Make this transaction the only one writing duplicates (PostgreSQL: a transaction-level
+    advisory lock, freed at commit or rollback, or when the process dies). Two ``process`` runs on
+    two workers each run the duplicates step: without it both could file the same new signature
+    or pair. SQLite's single writer already serializes them."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(DUPLICATES_LOCK)))
+
+
 def digest_of(signature: Signature) -> str:
     """A signature's fingerprint without its id: what changes when matching would see a change."""
     data = signature.to_json()

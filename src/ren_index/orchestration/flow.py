@@ -9,7 +9,8 @@ failed report and the other sources go on; an OpenSearch that does not answer is
 ping before the index task, so the run says so at once instead of waiting through retry delays
 meant for a bulk that broke off. What was harvested and processed stays in the ledger, and the next
 ``ren-index index`` (or run) sends it. Whenever something failed the flow ends ``Failed`` — so the
-Prefect UI shows it — with every report as the state's data (:func:`running.run_pipeline` reads it).
+Prefect UI shows it — with every report as the state's data, carried by a :class:`FlowFailed`
+(:func:`running.run_pipeline` reads it): a worker running a deployment needs an exception there.
 
 Link health has a flow of its own, :func:`links_check` (deployment ``links-check``, on the cron of
 ``validation.yaml``'s ``links.schedule``): a pass over every live record takes minutes to hours of
@@ -20,6 +21,10 @@ The pass publishes what it changes itself (:func:`ren_index.steps.links.check_li
 
 from __future__ import annotations
 
+import hashlib
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from opensearchpy.exceptions import OpenSearchException
@@ -31,6 +36,7 @@ from ren_index.config.sources import get_source, load_sources
 from ren_index.config.vocabularies import load_vocabularies
 from ren_index.errors import HarvestError, IndexingError, RenIndexError
 from ren_index.ledger.db import open_ledger
+from ren_index.runs.lock import HarvestInProgressError
 from ren_index.runs.report import RunReport, index_report
 from ren_index.settings import Settings, load_settings
 
@@ -53,15 +59,58 @@ class HarvestFailed(HarvestError):
         super().__init__(f"harvest of {report['source']} failed: {error.get('message')}")
 
 
+class FlowFailed(RenIndexError):
+    """The data of a flow that ends ``Failed``: its reports, carried by an exception.
+
+    Why not the reports themselves: a deployment's flow run (a worker) resolves a failed state's
+    data into an exception to raise, and a plain dict made it crash with ``TypeError: Unexpected
+    result for failed state`` after the work was done. ``result`` is what the flow would have
+    returned (:func:`running.run_pipeline` gives it back to the command line).
+    """
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        self.result = result
+        error = result.get("error")
+        message = error.get("message") if isinstance(error, dict) else error
+        super().__init__(str(message or result.get("status") or "failed"))
+
+    def __reduce__(self) -> tuple[type[FlowFailed], tuple[dict[str, Any]]]:
+        return (FlowFailed, (self.result,))  # pickled results keep the reports
+
+
 def worth_retrying(task: Any, task_run: Any, state: State[Any]) -> bool:
-    """Retry a failed harvest from its checkpoint, unless its report says what to fix first.
+    """Retry a failed harvest from its checkpoint, unless its report says what to fix first, or
+    another process holds the source.
 
     A metadata format the repository does not offer, a missing dump folder or a refused address
     would fail the same way 10 and 60 s later (``error.fix``, :mod:`ren_index.steps.harvest_remedies`):
-    retrying only delays the report that says what to correct.
+    retrying only delays the report that says what to correct. A harvest refused because another
+    worker is harvesting the source must not be retried either: a retry that comes after that
+    harvest ended would harvest the source a second time (two workers, one trigger too many).
+    Prefect keeps the exception in a result record when results are persisted, as it does for a
+    task with retries: both shapes are read.
     """
     failure = state.data
+    failure = getattr(failure, "result", failure)  # a ResultRecord holds the exception in .result
+    if isinstance(failure, HarvestInProgressError):
+        return False
     return not (isinstance(failure, HarvestFailed) and "fix" in failure.report.get("error", {}))
+
+
+def refused_report(source_id: str, exc: HarvestInProgressError) -> RunReport:
+    """The report of a harvest refused because another process is harvesting the source.
+
+    No run row is opened for it (the running one is the source's run); ``error.running`` tells it
+    apart from a harvest that broke off, and there is nothing to resume: the running harvest
+    does the work.
+    """
+    return RunReport(
+        source=source_id,
+        kind="harvest",
+        status="failed",
+        counts={},
+        error={"message": str(exc), "running": True},
+    )
 
 
 @task(
@@ -82,15 +131,63 @@ def harvest(source_id: str, full: bool = False) -> RunReport:
     return report
 
 
+PROCESS_WAIT = 3 * 3600.0
+"""Seconds a process step waits for another worker's to end (then fails, saying so)."""
+
+
+@contextmanager
+def one_process_at_a_time(db_url: str, wait: float = PROCESS_WAIT) -> Iterator[None]:
+    """Hold the ledger-wide process lock: one ``process`` step at a time across workers.
+
+    Why: the process step ends with the duplicates pass (:func:`ren_index.steps.duplicates.
+    find_duplicates`), which reads and files the signatures of every source, not only its own;
+    two workers processing two sources at once both filed the same new signatures and one died on
+    ``dup_signatures_pkey`` (the two-worker test, ``tests/scale/test_two_workers.py``). Harvests
+    still run side by side; only the steps that write across sources take turns. On PostgreSQL the
+    lock is a session advisory lock on a connection of its own, freed by the server when the
+    process dies (SIGKILL included); polled, so the wait is bounded. A SQLite ledger is one
+    machine's file, run by one worker: nothing to take.
+    """
+    from sqlalchemy import create_engine, func, select
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    if not make_url(db_url).get_backend_name().startswith("postgresql"):
+        yield
+        return
+    key = int.from_bytes(hashlib.sha256(b"ren-index:process").digest()[:8], "big", signed=True)
+    engine = create_engine(db_url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            deadline = time.monotonic() + wait
+            while not conn.execute(select(func.pg_try_advisory_lock(key))).scalar():
+                conn.rollback()
+                if time.monotonic() > deadline:
+                    raise RenIndexError(
+                        f"un autre traitement occupe le registre depuis {wait:.0f} s / another process"
+                        f" step has held the ledger for {wait:.0f} s"
+                    )
+                time.sleep(1.0)
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(select(func.pg_advisory_unlock(key)))
+                conn.commit()
+    finally:
+        engine.dispose()
+
+
 @task(task_run_name="process-{source_id}")
 def process(source_id: str) -> RunReport:
-    """Normalize, validate and decide what the harvest brought."""
+    """Normalize, validate and decide what the harvest brought (one worker at a time)."""
     from ren_index.config.rulebook import Rulebook
     from ren_index.steps.process import process_source
 
     settings = load_settings()
     source = get_source(load_sources(settings.config_dir / "sources.yaml"), source_id)
-    return process_source(open_ledger(settings.db_url), source, Rulebook.load(settings.config_dir))
+    with one_process_at_a_time(settings.db_url):
+        return process_source(open_ledger(settings.db_url), source, Rulebook.load(settings.config_dir))
 
 
 @task(retries=2, retry_delay_seconds=[2, 5])
@@ -202,12 +299,13 @@ def check_links_task(source_ids: list[str] | None = None) -> RunReport:
 def links_check(source_ids: list[str] | None = None) -> RunReport | State[Any]:
     """Check the links that are due and apply what was found (``ren-index links check --all``).
 
-    Ends ``Failed`` (so the Prefect UI shows it) with the pass's report as data when the pass could
-    not finish; dead links found are data, not a failure.
+    Ends ``Failed`` (so the Prefect UI shows it) with the pass's report as data (:class:`FlowFailed`)
+    when the pass could not finish; dead links found are data, not a failure.
     """
     report = check_links_task(source_ids)
     if report.get("status") == "failed":
-        return Failed(message=str((report.get("error") or {}).get("message")), data=report)
+        failure = FlowFailed(dict(report))
+        return Failed(message=str(failure), data=failure)
     return report
 
 
@@ -218,6 +316,9 @@ def pipeline(source_ids: list[str], full: bool = False) -> dict[str, Any] | Stat
     A held harvest is not a failure: its source is processed, and the index step leaves it alone
     until a librarian releases the run. A failed harvest keeps its report (with where it stopped)
     and is not processed; the other sources go on, and the index step runs for what they brought.
+    A harvest refused because another process (another worker) is harvesting the source is
+    reported the same way, at once and without retries (:func:`worth_retrying`): the source is
+    neither harvested twice nor processed twice.
     """
     reports: dict[str, Any] = {}
     failed: list[str] = []
@@ -226,6 +327,10 @@ def pipeline(source_ids: list[str], full: bool = False) -> dict[str, Any] | Stat
             harvested = harvest(source_id, full=full)
         except HarvestFailed as exc:
             reports[source_id] = {"harvest": exc.report}
+            failed.append(str(exc))
+            continue
+        except HarvestInProgressError as exc:
+            reports[source_id] = {"harvest": refused_report(source_id, exc)}
             failed.append(str(exc))
             continue
         processed = process(source_id)
@@ -240,5 +345,5 @@ def pipeline(source_ids: list[str], full: bool = False) -> dict[str, Any] | Stat
     result: dict[str, Any] = {"status": "completed", "sources": reports, "index": indexed}
     if failed:
         result.update(status="failed", error="; ".join(failed))
-        return Failed(message=result["error"], data=result)
+        return Failed(message=result["error"], data=FlowFailed(result))
     return result

@@ -31,15 +31,18 @@ def prepare_prefect_environment(*, verbose: bool = False) -> None:
 def run_pipeline(source_ids: list[str], *, full: bool = False, verbose: bool = False) -> dict[str, Any]:
     """Run the pipeline flow and return its result: every report, also when something failed.
 
-    The flow ends ``Failed`` with its reports as data when a harvest or the index step failed
+    The flow ends ``Failed`` with its reports as data (a
+    :class:`~ren_index.orchestration.flow.FlowFailed`) when a harvest or the index step failed
     (:mod:`ren_index.orchestration.flow`); a run-level error that stopped it altogether becomes a
     failed result with that ``error``. Anything else is a bug and is raised as is.
     """
     prepare_prefect_environment(verbose=verbose)
-    from ren_index.orchestration.flow import pipeline
+    from ren_index.orchestration.flow import FlowFailed, pipeline
 
     state = pipeline(source_ids, full=full, return_state=True)
     outcome = state.result(raise_on_failure=False)
+    if isinstance(outcome, FlowFailed):  # a step failed: every report is in it
+        return outcome.result
     if isinstance(outcome, RenIndexError):
         return {"status": "failed", "error": str(outcome), "sources": {}, "index": {}}
     if isinstance(outcome, BaseException):

@@ -68,6 +68,7 @@ def label(factory: sessionmaker[Session], a: str, b: str, relation: str, actor: 
         ra, rb = find_resource(session, a), find_resource(session, b)
         if ra.id == rb.id:
             raise ReviewError("une notice n'est pas son propre doublon", "a record is not its own duplicate")
+        ledger.serialize(session)
         row, before = ledger.label_pair(session, ra.id, rb.id, relation, actor)
         after = {"relation": row.relation, "status": row.status, "label": relation}
         for this, other in ((ra.id, rb.id), (rb.id, ra.id)):
@@ -97,6 +98,7 @@ def choose_primary(factory: sessionmaker[Session], record_id: str, actor: str) -
                 "cette notice n'est dans aucun groupe de doublons (voir `ren-index duplicates`)",
                 "this record is in no group of duplicates (see `ren-index duplicates`)",
             )
+        ledger.serialize(session)
         before = next((rid for rid, rel in members.items() if rel == "primary"), None)
         ledger.choose(session, row.id, actor)
         store.record_event(

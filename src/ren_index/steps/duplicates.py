@@ -132,10 +132,12 @@ def find_duplicates(
     """
     run = DuplicateRun()
     with factory.begin() as session:
+        ledger.serialize(session)
         _forget_gone(session, run)
     after = ""
     while True:
         with factory.begin() as session:
+            ledger.serialize(session)  # read what is stale and write it, one pass at a time
             rows = _batch(session, after, everything)
             if not rows:
                 break
@@ -163,6 +165,7 @@ def find_duplicates(
         if on_batch is not None:
             on_batch(run.counts["signed"])
     with factory.begin() as session:
+        ledger.serialize(session)
         regrouped = ledger.regroup(session, priorities)
         run.counts["groups"] = len(regrouped.groups)
         run.counts["moved"] = len(regrouped.moved)

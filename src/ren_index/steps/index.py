@@ -31,6 +31,10 @@ the others). A member that stands nowhere is deleted from the index. So a run li
 records also sends their groups' other members and the groups linked to them
 (:mod:`ren_index.steps.index_groups`); the document hash covers the group fields, so a change of
 group or primary sends the documents again.
+
+A run reads only the records that may have changed since it last settled them, and a run with
+nothing new writes nothing to the index (:mod:`ren_index.steps.index_since`); ``compare_all``
+compares every record as before.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import TransportError
-from sqlalchemy import Select, select
+from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.config.vocabularies import Vocabularies
@@ -63,12 +67,14 @@ from ren_index.index.schema import (
     point_aliases,
 )
 from ren_index.ledger import store
+from ren_index.ledger.db import wait_for_writers
 from ren_index.ledger.link_health import health_from_json
 from ren_index.ledger.models import HarvestRun, LinkHealthRow, RawRecordRow, ResourceRow, utcnow
 from ren_index.model import Resource, Status
 from ren_index.runs.holds import held_sources
 from ren_index.runs.report import RunReport, index_report
 from ren_index.steps.index_groups import IN_BATCH, scope, whole_ledger
+from ren_index.steps.index_since import candidates, in_index, settle
 
 INDEX_COUNTS = ("indexed", "removed", "unchanged", "errors")
 ALL_SOURCES = "*"
@@ -191,6 +197,13 @@ def _placed(
     return {rid: placed[rid] for rid in sent}, sent
 
 
+def _engine(factory: sessionmaker[Session]) -> Engine:
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine):
+        raise TypeError("the ledger's session factory has no engine")
+    return bind
+
+
 def index_changes(
     factory: sessionmaker[Session],
     client: OpenSearch,
@@ -201,13 +214,16 @@ def index_changes(
     vocabularies: Vocabularies | None = None,
     resource_ids: Collection[str] | None = None,
     layout: IndexLayout = SINGLE_NODE,
+    compare_all: bool = False,
 ) -> RunReport:
     """Send what changed to the index; return the run report (source ``*`` = every source).
 
     ``resource_ids`` limits the run to those records (publication right after a decision) and
     the members of their groups of duplicates, with the groups linked to them (a member that no
-    longer stands for its group is deleted from the index): see :mod:`.index_groups`. ``layout``
-    (shards, replicas) applies when the run creates the index.
+    longer stands for its group is deleted from the index): see :mod:`.index_groups`. Without
+    it, only the records that may have changed since they were last settled are read (see the
+    module), unless ``compare_all``. ``unchanged`` counts the documents the index holds and keeps.
+    ``layout`` (shards, replicas) applies when the run creates the index.
     """
     alias = f"{prefix}-resources"
     with _asking(alias):
@@ -216,34 +232,41 @@ def index_changes(
     hashes: dict[str, str] = {}
     deletes: list[str] = []
     counts = dict.fromkeys(INDEX_COUNTS, 0)
+    settled: list[str] = []  # compared and found as the index has them
+    began = utcnow()  # before reading: a change stamped later is the next run's
+    if resource_ids is None and not compare_all and not wait_for_writers(_engine(factory)):
+        compare_all = True  # a writer open at ``began`` outlived the wait: read everything
     with factory() as session:
         held = held_sources(session)
-        placed, known = _placed(session, vocabularies, source_id, resource_ids, held)
+        indexed_before: set[str] = set()
+        if resource_ids is None and not compare_all:
+            indexed_before = in_index(session, source_id, held)
+            changed = candidates(session, source_id)
+            placed, known = _placed(session, vocabularies, None, changed, held)
+        else:
+            placed, known = _placed(session, vocabularies, source_id, resource_ids, held)
     for rid, doc in placed.items():
         indexed_hash = known[rid][1]
         if doc is not None:
             digest = document_hash(doc)
             if digest == indexed_hash:
                 counts["unchanged"] += 1
+                settled.append(rid)
                 continue
             upserts.append((rid, doc))
             hashes[rid] = digest
         elif indexed_hash is not None:
             deletes.append(rid)
+        else:
+            settled.append(rid)
+    counts["unchanged"] += len(indexed_before - placed.keys())
     interrupted: BulkInterrupted | None = None
     try:
         result = send(client, alias, upserts, deletes)
     except BulkInterrupted as exc:  # what OpenSearch acknowledged before is recorded below
         result, interrupted = exc.result, exc
     with factory.begin() as session:
-        for rid in result.indexed:
-            row = session.get_one(ResourceRow, rid)
-            row.indexed_hash = hashes[rid]
-            row.indexed_at = utcnow()
-        for rid in result.deleted:
-            row = session.get_one(ResourceRow, rid)
-            row.indexed_hash = None
-            row.indexed_at = utcnow()
+        settle(session, began, result.indexed, hashes, result.deleted, settled)
         for rid, reason in result.failed.items():
             store.record_event(
                 session, actor="indexer", action="index_failed", resource_id=rid, comment=reason

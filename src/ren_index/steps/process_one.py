@@ -1,0 +1,264 @@
+"""The process step for one record: the pure core (normalize → corrections → validate → decide)
+and the writing of its outcome, with the ledger reads a batch needs (corrections, link health,
+the source's title counts).
+
+Apart from :mod:`ren_index.steps.process` (which runs a pass over a source and re-exports these
+names) so that the pool of :mod:`ren_index.steps.process_pool` can use them without importing
+the pass that starts it. The rules these functions follow are told in
+:mod:`ren_index.steps.process`'s docstring.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ren_index.config.rulebook import Rulebook
+from ren_index.config.sources import SourceConfig
+from ren_index.config.vocabularies import Vocabularies
+from ren_index.decide import decide
+from ren_index.ledger import store
+from ren_index.ledger.link_health import health_from_json, load_rows
+from ren_index.ledger.models import Overlay, RawRecordRow, ResourceRow, utcnow
+from ren_index.links.patience import LinkHealth, for_url, link_issues
+from ren_index.model import Decision, Issue, Provenance, Resource, Status
+from ren_index.normalize.registry import normalize
+from ren_index.overlays import (
+    CONTROLLED_FIELDS,
+    EDITABLE_FIELDS,
+    TEXT_FIELDS,
+    Overlays,
+    apply_controlled_overlays,
+    apply_text_overlays,
+    source_changes,
+)
+from ren_index.quality.score import score
+from ren_index.steps.same_url import url_key
+from ren_index.validate import ValidationContext, validate
+from ren_index.validate.patterns import title_keys, title_keys_of
+
+
+def process_record(
+    raw: RawRecordRow,
+    source: SourceConfig,
+    rulebook: Rulebook,
+    duplicate_of: Callable[[str], str | None] = lambda _url: None,
+    overlays: Overlays | None = None,
+    same_title_count: Callable[[str], int] = lambda _key: 0,
+    link: LinkHealth | None = None,
+) -> tuple[Resource | None, list[Issue], Decision]:
+    """The pure core of the step for one raw record: normalize, correct, validate, decide.
+
+    Order: normalize → text corrections → validate → concept corrections →
+    ``SOURCE_CHANGED_AFTER_EDIT`` checks → link issues → decide. ``overlays`` maps a field to
+    (corrected value, source value when corrected); ``link`` is the record's link health in the
+    ledger (none for a record never checked).
+    """
+    if raw.deleted:
+        return None, [], Decision(status=Status.DELETED, reasons=["deleted at source"])
+    resource, issues = normalized(raw)
+    ctx = _context(source, rulebook, duplicate_of, same_title_count)
+    overlays = overlays or {}
+    text = {f: v for f, v in overlays.items() if f in TEXT_FIELDS}
+    validated, found = validate(apply_text_overlays(resource, text), ctx)
+    issues = [*issues, *found]
+    if overlays:
+        if not text:
+            source_view = validated  # nothing corrected before validation: it is the source's view
+        elif any(f in CONTROLLED_FIELDS for f in overlays):
+            source_view = validate(resource, ctx)[0]  # a corrected title may change detected language
+        else:
+            source_view = resource
+        validated, issues = apply_controlled_overlays(validated, issues, overlays)
+        issues = [*issues, *source_changes(source_view, overlays)]
+    issues = [*issues, *record_link_issues(validated, link)]
+    decision = decide(
+        validated,
+        issues,
+        vocabularies=rulebook.vocabularies,
+        policy=rulebook.policy,
+        review=source.review,
+        source_portals=source.portals,
+    )
+    return validated, [*issues, *decision.issues], decision
+
+
+def record_link_issues(resource: Resource, link: LinkHealth | None) -> list[Issue]:
+    """The issues the record's link health gives it, for its address as corrected now: health
+    about another address (the URL was corrected since) is a fresh, unchecked link — no issue."""
+    url = resource.url
+    return link_issues(for_url(link, url)) if link is not None and url else []
+
+
+def load_link_health(session: Session, resource_ids: Iterable[str]) -> dict[str, LinkHealth]:
+    """The link health of many records in one query (those never checked have none)."""
+    return {rid: health_from_json(row.health) for rid, row in load_rows(session, list(resource_ids)).items()}
+
+
+def normalized(raw: RawRecordRow) -> tuple[Resource, list[Issue]]:
+    """The raw payload as a canonical record, with the mapping issues (no validation, no overlays)."""
+    provenance = Provenance(
+        source=raw.source_id,
+        identifier=raw.identifier,
+        metadata_format=raw.metadata_prefix,
+        datestamp=raw.datestamp,
+        harvested_at=raw.last_seen,
+    )
+    if raw.payload is None:
+        return Resource(provenance=provenance), [PAYLOAD_MISSING]
+    return normalize(raw.payload, provenance)
+
+
+def source_resource(
+    raw: RawRecordRow,
+    source: SourceConfig,
+    rulebook: Rulebook,
+    duplicate_of: Callable[[str], str | None] = lambda _url: None,
+) -> Resource:
+    """The record as the source alone makes it (normalized and validated, no corrections).
+
+    What a correction's ``base_value`` is read from, so later source changes can be told apart.
+    """
+    resource, _issues = normalized(raw)
+    return validate(resource, _context(source, rulebook, duplicate_of))[0]
+
+
+def _context(
+    source: SourceConfig,
+    rulebook: Rulebook,
+    duplicate_of: Callable[[str], str | None],
+    same_title_count: Callable[[str], int] = lambda _key: 0,
+) -> ValidationContext:
+    return ValidationContext(
+        vocabularies=rulebook.vocabularies,
+        rules=rulebook.policy.rules,
+        defaults=dict(source.defaults),
+        duplicate_of=duplicate_of,
+        same_title_count=same_title_count,
+    )
+
+
+def source_title_counts(session: Session, source_id: str) -> Counter[str]:
+    """How many live records of a source carry each title key (TITLE_REPEATED_IN_SOURCE).
+
+    Built once per process pass (a check sees one record). A record whose harvested payload has
+    not changed counts with the title it was last built with (read from the ledger: cheap); one
+    waiting to be processed is normalized here first, so a first pass already sees its repeats.
+    With :func:`ren_index.validate.patterns.repeated_titles` it is also the source-level list
+    of repeated titles for a source's report.
+    """
+    counts: Counter[str] = Counter()
+    stored = session.execute(
+        select(ResourceRow.record["general"]["title"])
+        .join(RawRecordRow, ResourceRow.raw_id == RawRecordRow.id)
+        .where(
+            RawRecordRow.source_id == source_id,
+            RawRecordRow.deleted.is_(False),
+            RawRecordRow.processed_hash == RawRecordRow.content_hash,
+            ResourceRow.status != Status.DELETED.value,
+        )
+    ).scalars()
+    for titles in stored:
+        if isinstance(titles, dict):
+            counts.update(title_keys_of(str(t) for t in titles.values()))
+    pending = session.scalars(
+        select(RawRecordRow).where(
+            RawRecordRow.source_id == source_id,
+            RawRecordRow.deleted.is_(False),
+            or_(
+                RawRecordRow.processed_hash.is_(None),
+                RawRecordRow.processed_hash != RawRecordRow.content_hash,
+            ),
+        )
+    )
+    for raw in pending.yield_per(200):  # rows in memory at once
+        counts.update(title_keys(normalized(raw)[0]))
+    return counts
+
+
+def load_overlays(session: Session, resource_ids: Iterable[str]) -> dict[str, dict[str, tuple[Any, Any]]]:
+    """Corrections of many records in one query: resource id → field → (value, base_value)."""
+    ids = list(resource_ids)
+    found: dict[str, dict[str, tuple[Any, Any]]] = {}
+    for start in range(0, len(ids), 500):  # bounded IN lists, whatever the batch size
+        rows = session.scalars(select(Overlay).where(Overlay.resource_id.in_(ids[start : start + 500])))
+        for overlay in rows:
+            if overlay.field in EDITABLE_FIELDS:
+                found.setdefault(overlay.resource_id, {})[overlay.field] = (overlay.value, overlay.base_value)
+    return found
+
+
+PAYLOAD_MISSING = Issue(
+    code="PAYLOAD_MISSING",
+    severity="error",
+    field="metadata",
+    message_fr="Le moissonnage n'a livré aucune métadonnée pour cet enregistrement.",
+    message_en="The harvest delivered no metadata for this record.",
+)
+
+
+def _save(
+    session: Session,
+    raw: RawRecordRow,
+    result: tuple[Resource | None, list[Issue], Decision],
+    run_id: int | None,
+    fingerprint: str,
+    vocabularies: Vocabularies | None = None,
+    absent: frozenset[str] = frozenset(),
+    scored: tuple[int | None] | None = None,
+) -> str:
+    """Write one record's outcome and its event; ``absent``: ids known to have no row yet;
+    ``scored``: the quality score when a pool's worker computed it already."""
+    resource, issues, decision = result
+    if scored is not None:
+        quality = scored[0]
+    else:
+        quality = score(resource, issues, vocabularies).score if resource is not None else None
+    rid = store.resource_id(raw.source_id, raw.identifier)
+    row = None if rid in absent else session.get(ResourceRow, rid)
+    before = {"status": row.status, "portals": row.portals} if row else None
+    seen = store.content_of(row)  # what a person reads: a change raises the version (mark_updated)
+    source_unchanged = raw.processed_hash == raw.content_hash
+    if row is not None and row.decided_by != "rules" and source_unchanged and not raw.deleted:
+        # Only the rules changed: refresh what validation found, keep the person's decision.
+        if resource is not None:
+            row.record = resource.model_dump(mode="json")
+            row.url_key = url_key(resource.controlled.url)
+        row.issues = [i.model_dump(mode="json") for i in issues]
+        row.quality_score = quality
+        store.mark_updated(row, seen)
+        raw.processed_with = fingerprint
+        return row.status
+    if row is None:
+        row = ResourceRow(id=rid, raw_id=raw.id, source_id=raw.source_id, status=decision.status.value)
+        session.add(row)
+    if resource is not None:
+        row.record = resource.model_dump(mode="json")
+        row.url_key = url_key(resource.controlled.url)
+    row.issues = [i.model_dump(mode="json") for i in issues]
+    row.quality_score = quality
+    if row.status != decision.status.value or row.decided_by != "rules":
+        row.decided_at = utcnow()  # unchanged outcome: keep the date, so "waiting since" stays true
+    row.status = decision.status.value
+    row.portals = decision.portals or (row.portals if decision.status is Status.DELETED else [])
+    row.decided_by = "rules"
+    v = store.mark_updated(row, seen)
+    raw.processed_hash = raw.content_hash
+    raw.processed_with = fingerprint
+    after = {"status": row.status, "portals": row.portals, "reasons": decision.reasons, "version": v}
+    if before is None or before["status"] != row.status:
+        store.record_event(
+            session,
+            actor="rules",
+            action="decided",
+            resource_id=rid,
+            source_id=raw.source_id,
+            run_id=run_id,
+            before=before,
+            after=after,
+        )
+    return row.status

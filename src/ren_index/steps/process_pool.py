@@ -1,0 +1,227 @@
+"""The process step on several cores: pure stages in a process pool, one writer in this process.
+
+Why this shape: normalize → corrections → validate → decide → quality score is pure CPU work on
+one record; the ledger is one database that must see a pass's batches in order (the
+``DUPLICATE_URL`` look-up asks what earlier records of the pass already wrote). So this process
+reads the raw records in batches (:data:`ren_index.steps.process.BATCH`, with their
+corrections and link health), sends each batch to a worker (``spawn``: no inherited database
+connection; at most two batches per worker in flight, so memory stays bounded), and writes the
+results batch after batch, in id order, committing each one — exactly what
+:func:`ren_index.steps.process.process_source` does with one worker.
+
+The only input a worker cannot have is the ledger's answer to ``DUPLICATE_URL`` (it depends on
+the batches written before). A worker answers "no earlier record" and notes the addresses it
+asked about; the writer asks the ledger the same questions, in order, and when one answer is not
+"none" (a rare, duplicated address) it runs that record again in this process with the real
+answers. The source's title counts are computed once per pass, as with one worker, and given to
+each worker when it starts. The outcome is therefore the same as one worker's, record for record.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter, deque
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer, sessionmaker
+
+from ren_index.config.rulebook import Rulebook
+from ren_index.config.sources import SourceConfig
+from ren_index.ledger import store
+from ren_index.ledger.models import RawRecordRow, ResourceRow
+from ren_index.links.patience import LinkHealth
+from ren_index.model import Decision, Issue, Resource, Status
+from ren_index.quality.score import score
+from ren_index.steps.process_one import _save, load_link_health, load_overlays, process_record
+from ren_index.steps.process_runs import PROCESS_COUNTS, beat, pending_query
+from ren_index.steps.same_url import Unflushed, url_key
+from ren_index.steps.same_url_batch import SameUrls
+
+IN_FLIGHT_PER_WORKER = 2
+"""Batches sent ahead per worker: one being computed, one waiting, so no worker idles while this
+process writes; more would only hold more records in memory."""
+
+RAW_FIELDS = (
+    "id",
+    "source_id",
+    "identifier",
+    "datestamp",
+    "deleted",
+    "metadata_prefix",
+    "payload",
+    "content_hash",
+    "first_seen",
+    "last_seen",
+)
+"""What the pure stages read of a raw record (sent to a worker as plain values, not a row)."""
+
+Outcome = tuple[tuple[Resource | None, list[Issue], Decision], int | None, list[str]]
+"""A worker's answer for one record: the result, its quality score, the addresses it asked about."""
+
+
+@dataclass
+class _Batch:
+    """A batch sent to a worker, with what the writer needs again if it must redo a record."""
+
+    raw_ids: list[int]
+    hashes: dict[int, tuple[str, bool]]
+    overlays: dict[str, dict[str, tuple[Any, Any]]]
+    links: dict[str, LinkHealth]
+    future: Future[list[Outcome]]
+
+
+_state: dict[str, Any] = {}
+"""The worker's own copy of the pass's constants (set once per worker by :func:`_start_worker`)."""
+
+
+def _start_worker(source: SourceConfig, rulebook: Rulebook, same_titles: Counter[str]) -> None:
+    _state.update(source=source, rulebook=rulebook, same_titles=same_titles)
+
+
+def _work(
+    items: list[tuple[dict[str, Any], dict[str, tuple[Any, Any]] | None, LinkHealth | None]],
+) -> list[Outcome]:
+    """In a worker: the pure stages on one batch, asking no ledger (see the module's docstring)."""
+    source: SourceConfig = _state["source"]
+    rulebook: Rulebook = _state["rulebook"]
+    same_titles: Counter[str] = _state["same_titles"]
+    outcomes: list[Outcome] = []
+    for fields, overlays, link in items:
+        asked: list[str] = []
+
+        def no_earlier(url: str, asked: list[str] = asked) -> str | None:
+            asked.append(url)
+            return None
+
+        raw = RawRecordRow(**fields)
+        result = process_record(raw, source, rulebook, no_earlier, overlays, same_titles.__getitem__, link)
+        resource, issues, _decision = result
+        quality = score(resource, issues, rulebook.vocabularies).score if resource is not None else None
+        outcomes.append((result, quality, asked))
+    return outcomes
+
+
+def process_pooled(
+    factory: sessionmaker[Session],
+    source: SourceConfig,
+    rulebook: Rulebook,
+    run_id: int,
+    same_titles: Counter[str],
+    *,
+    workers: int,
+    batch_size: int,
+    force: bool = False,
+    on_batch: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Process the source's pending records with ``workers`` processes; the run's counts."""
+    counts = dict.fromkeys(PROCESS_COUNTS, 0)
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(source, rulebook, same_titles),
+    )
+    in_flight: deque[_Batch] = deque()
+    last_id = 0
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(in_flight) < workers * IN_FLIGHT_PER_WORKER:
+                batch = _send(factory, pool, source, rulebook, force, last_id, batch_size)
+                if batch is None:
+                    exhausted = True
+                else:
+                    in_flight.append(batch)
+                    last_id = batch.raw_ids[-1]
+            if not in_flight:
+                break
+            batch = in_flight.popleft()
+            _write(factory, source, rulebook, run_id, same_titles, batch, batch.future.result(), counts)
+            if on_batch is not None:
+                on_batch(counts["processed"])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return counts
+
+
+def _send(
+    factory: sessionmaker[Session],
+    pool: ProcessPoolExecutor,
+    source: SourceConfig,
+    rulebook: Rulebook,
+    force: bool,
+    last_id: int,
+    batch_size: int,
+) -> _Batch | None:
+    """Read the next batch (raw records, corrections, link health) and hand it to the pool."""
+    with factory() as session:
+        rows = session.scalars(pending_query(source.id, rulebook, force, last_id, batch_size)).all()
+        if not rows:
+            return None
+        ids = [store.resource_id(r.source_id, r.identifier) for r in rows]
+        overlays = load_overlays(session, ids)
+        links = load_link_health(session, ids)
+        items = [
+            ({f: getattr(raw, f) for f in RAW_FIELDS}, overlays.get(rid), links.get(rid))
+            for raw, rid in zip(rows, ids, strict=True)
+        ]
+        hashes = {raw.id: (raw.content_hash, raw.deleted) for raw in rows}
+        raw_ids = [raw.id for raw in rows]
+    return _Batch(raw_ids, hashes, overlays, links, pool.submit(_work, items))
+
+
+def _write(
+    factory: sessionmaker[Session],
+    source: SourceConfig,
+    rulebook: Rulebook,
+    run_id: int,
+    same_titles: Counter[str],
+    batch: _Batch,
+    outcomes: list[Outcome],
+    counts: dict[str, int],
+) -> None:
+    """Write one batch's outcomes in id order and commit, as one worker would have."""
+    with factory.begin() as session:
+        rows = session.scalars(
+            select(RawRecordRow)
+            .where(RawRecordRow.id.in_(batch.raw_ids))
+            .options(defer(RawRecordRow.payload))  # read again only for a record redone here
+            .order_by(RawRecordRow.id)
+        ).all()
+        ids = [store.resource_id(r.source_id, r.identifier) for r in rows]
+        loaded = session.scalars(select(ResourceRow).where(ResourceRow.id.in_(ids))).all()
+        absent = frozenset(ids) - {row.id for row in loaded}
+        by_id = dict(zip(batch.raw_ids, outcomes, strict=True))
+        prefetched = SameUrls.read(session, [url for _result, _quality, asked in outcomes for url in asked])
+        unflushed = Unflushed()
+        for raw, rid in zip(rows, ids, strict=True):
+            result, quality, asked = by_id[raw.id]
+            scored: tuple[int | None] | None = (quality,)
+            with session.no_autoflush:  # the batch is written once, when it commits
+                find = prefetched.finder(session, raw, unflushed)
+                changed = batch.hashes.get(raw.id) != (raw.content_hash, raw.deleted)  # harvested since
+                if changed or any(find(url) is not None for url in asked):
+                    result = process_record(
+                        raw,
+                        source,
+                        rulebook,
+                        find,
+                        batch.overlays.get(rid),
+                        same_titles.__getitem__,
+                        batch.links.get(rid),
+                    )
+                    scored = None
+                status = _save(
+                    session, raw, result, run_id, rulebook.fingerprint, rulebook.vocabularies, absent, scored
+                )
+            resource = result[0]
+            key = url_key(resource.controlled.url) if resource is not None else None
+            unflushed.add(rid, key, raw.first_seen, raw.id, status != Status.DELETED.value)
+            counts["processed"] += 1
+            counts[status] += 1
+        beat(session, run_id, counts)
