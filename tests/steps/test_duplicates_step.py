@@ -62,6 +62,7 @@ def test_a_pass_with_nothing_new_signs_and_compares_nothing(ledger_url: Callable
     before = _pairs(dup)
     run = find_duplicates(dup.factory, dup.priorities)
     assert (run.counts["signed"], run.counts["compared"], run.counts["moved"]) == (0, 0, 0)
+    assert run.counts["groups"] == 1  # counted, not rebuilt
     assert _pairs(dup) == before
 
 

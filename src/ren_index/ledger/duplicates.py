@@ -362,6 +362,11 @@ def regroup(session: Session, priorities: Mapping[str, int] | None = None) -> Re
     return Regrouped(groups, moved)
 
 
+def group_count(session: Session) -> int:
+    """How many groups the ledger holds."""
+    return int(session.scalar(select(func.count(func.distinct(DupMember.group_id)))) or 0)
+
+
 def group_of(session: Session, resource_id: str) -> dict[str, str]:
     """The members of a record's group (id → relation), empty when it is in none."""
     gid = session.scalar(select(DupMember.group_id).where(DupMember.resource_id == resource_id))

@@ -135,12 +135,14 @@ def find_duplicates(
         ledger.serialize(session)
         _forget_gone(session, run)
     after = ""
+    read_any = False
     while True:
         with factory.begin() as session:
             ledger.serialize(session)  # read what is stale and write it, one pass at a time
             rows = _batch(session, after, everything)
             if not rows:
                 break
+            read_any = True
             after = rows[-1][0]
             ids = [rid for rid, _, _ in rows]
             stored = ledger.stored_digests(session, ids)
@@ -165,6 +167,11 @@ def find_duplicates(
         if on_batch is not None:
             on_batch(run.counts["signed"])
     with factory.begin() as session:
+        if not (read_any or run.counts["forgotten"]):
+            # Nothing was rewritten or deleted since the last pass: the groups stand as they are
+            # (a change of ``priority:`` alone waits for a change or ``duplicates --find``).
+            run.counts["groups"] = ledger.group_count(session)
+            return run
         ledger.serialize(session)
         regrouped = ledger.regroup(session, priorities)
         run.counts["groups"] = len(regrouped.groups)
