@@ -340,14 +340,18 @@ def test_a_new_harvest_changes_nothing_a_new_approval_does(
             raw.last_seen = datetime(2024, 7, 1, tzinfo=UTC)
     again = index_changes(ledger, os_api_client, api_prefix, portals=PORTAL_IDS, vocabularies=vocabularies)
     assert again["counts"]["unchanged"] == 2 and again["counts"]["indexed"] == 0
-    with ledger.begin() as session:
-        session.get_one(ResourceRow, ZEBRA).decided_at = datetime(2024, 8, 9, 10, 11, 12, tzinfo=UTC)
+    with ledger.begin() as session:  # a decision stamps the row as changed now (review.decisions)
+        row = session.get_one(ResourceRow, ZEBRA)
+        row.decided_at = datetime(2024, 8, 9, 10, 11, 12, tzinfo=UTC)
+        row.updated_at = datetime.now(UTC)
     changed = index_changes(ledger, os_api_client, api_prefix, portals=PORTAL_IDS, vocabularies=vocabularies)
     assert changed["counts"]["indexed"] == 1
     os_api_client.indices.refresh(index=f"{api_prefix}-resources")
     assert http.get(f"/api/resources/{ZEBRA}").json()["approved"] == "2024-08-09T10:11:12+00:00"
     with ledger.begin() as session:  # as it was, for whichever test runs next
-        session.get_one(ResourceRow, ZEBRA).decided_at = APPROVED_AT
+        row = session.get_one(ResourceRow, ZEBRA)
+        row.decided_at = APPROVED_AT
+        row.updated_at = datetime.now(UTC)
     index_changes(ledger, os_api_client, api_prefix, portals=PORTAL_IDS, vocabularies=vocabularies)
     os_api_client.indices.refresh(index=f"{api_prefix}-resources")
 
