@@ -26,7 +26,7 @@ import json
 import signal
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from ren_index.index.local_node import (
     _port_in_use,
     _signal_group,
     _wait_dead,
+    log_tail,
 )
 from ren_index.settings import Settings
 
@@ -146,7 +147,7 @@ class LocalCluster:
         if not missing:
             current = self.status()
             if current.running:
-                return _with_message(current, "déjà en marche / already running")
+                return replace(current, message="déjà en marche / already running")
         lib = self.single._ensure_jars(self.single.home())
         self._write_manifest()
         began = time.monotonic()
@@ -325,7 +326,7 @@ class LocalCluster:
                     )
             status = self.status()
             if status.running and status.number_of_nodes == want and status.health in ("yellow", "green"):
-                return _with_message(status, f"démarré en / started in {time.monotonic() - began:.0f} s")
+                return replace(status, message=f"démarré en / started in {time.monotonic() - began:.0f} s")
             time.sleep(1)
         self._stop_launched(launched)
         tails = "\n".join(f"node {k}: {self._log_tail(k, 8)}" for k in launched)
@@ -342,18 +343,4 @@ class LocalCluster:
             self._pid_path(k).unlink(missing_ok=True)
 
     def _log_tail(self, k: int, lines: int = 25) -> str:
-        try:
-            text = self._log_path(k).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def _with_message(status: ClusterStatus, message: str) -> ClusterStatus:
-    return ClusterStatus(
-        cluster_name=status.cluster_name,
-        health=status.health,
-        number_of_nodes=status.number_of_nodes,
-        nodes=status.nodes,
-        message=message,
-    )
+        return log_tail(self._log_path(k), lines)

@@ -31,7 +31,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -106,7 +106,7 @@ class LocalNode:
             )
         current = self.status()
         if current.running:
-            return _replace_message(current, "déjà en marche / already running")
+            return replace(current, message="déjà en marche / already running")
         pid = self._live_pid()
         if pid is not None:  # launched by an earlier `start` that has not finished booting
             return self._wait_healthy(pid, None, wait)
@@ -280,7 +280,7 @@ class LocalNode:
             if health and health.get("status") in ("yellow", "green"):
                 status = self.status()
                 took = time.monotonic() - started
-                return _replace_message(status, f"démarré en / started in {took:.0f} s")
+                return replace(status, message=f"démarré en / started in {took:.0f} s")
             time.sleep(0.5)
         self.stop()
         raise OpenSearchNodeError(
@@ -289,23 +289,16 @@ class LocalNode:
         )
 
     def _log_tail(self, lines: int = 25) -> str:
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
 
 
-def _replace_message(status: NodeStatus, message: str) -> NodeStatus:
-    return NodeStatus(
-        running=status.running,
-        url=status.url,
-        pid=status.pid,
-        health=status.health,
-        version=status.version,
-        log=status.log,
-        message=message,
-    )
+def log_tail(path: Path, lines: int = 25) -> str:
+    """The last lines of a node's log, for an error that says why it did not start."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def _java() -> str:
