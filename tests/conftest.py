@@ -131,3 +131,34 @@ def session_ledger_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Led
     urls = LedgerUrls(postgres_server(), tmp_path_factory.mktemp("ledgers"))
     yield urls
     urls.close()
+
+
+# -- the PostgreSQL pass: only the tests that open a ledger -----------------------------------
+
+LEDGER_FIXTURES = frozenset({"ledger_url", "session_ledger_url"})
+"""The fixtures every ledger a test opens comes from (directly or through another fixture)."""
+
+
+def on_postgresql(item: pytest.Item) -> bool:
+    """Whether ``item`` says something new when the ledger is PostgreSQL: it opens a ledger through
+    :data:`LEDGER_FIXTURES` or is marked ``postgresql`` (it reads ``REN_TEST_POSTGRES_URL``
+    itself), and it is not the SQLite variant of a test parametrized over both backends."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "sqlite" in callspec.params.values():
+        return False
+    uses = LEDGER_FIXTURES & set(getattr(item, "fixturenames", ()))
+    return bool(uses) or item.get_closest_marker("postgresql") is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``REN_TEST_LEDGER_ONLY=1`` (``scripts/test`` sets it for its PostgreSQL pass) keeps only the
+    tests whose outcome can depend on the ledger's backend (:func:`on_postgresql`): a pure parser
+    or a page that never opens a ledger ran in the SQLite pass already, and running it again
+    proved nothing new while it doubled CI's time."""
+    if os.environ.get("REN_TEST_LEDGER_ONLY") != "1":
+        return
+    keep = [item for item in items if on_postgresql(item)]
+    dropped = [item for item in items if not on_postgresql(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    items[:] = keep

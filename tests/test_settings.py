@@ -348,3 +348,14 @@ def test_only_settings_reads_ren_variables() -> None:
         if path != SRC / "settings.py" and (names := _env_reads(text, known))
     }
     assert offenders == {}
+
+
+def test_process_workers_default_to_every_core(clean_env: pytest.MonkeyPatch) -> None:
+    """``ren-index process``, the Prefect flow and ``run`` read one rule: the setting, else every core."""
+    clean_env.delenv("REN_PROCESS_WORKERS", raising=False)
+    assert Settings().process_worker_count == (os.cpu_count() or 1)
+    clean_env.setenv("REN_PROCESS_WORKERS", "3")
+    assert Settings().process_worker_count == 3
+    clean_env.setenv("REN_PROCESS_WORKERS", "0")
+    with pytest.raises(ValueError, match="process_workers"):
+        Settings()

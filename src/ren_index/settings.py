@@ -276,6 +276,14 @@ class Settings(BaseSettings):
         return self.database_url
 
     @property
+    def process_worker_count(self) -> int:
+        """How many processes a ``process`` step uses: ``REN_PROCESS_WORKERS``, else every core.
+
+        One place for the rule, read by ``ren-index process`` (``--workers`` overrides it), the
+        Prefect flow and so ``ren-index run``."""
+        return self.process_workers or os.cpu_count() or 1
+
+    @property
     def opensearch_urls(self) -> list[str]:
         """The nodes of ``REN_OPENSEARCH_URL``, in the order given (the first one is the local
         node's or the local cluster's first port)."""

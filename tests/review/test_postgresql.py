@@ -24,6 +24,7 @@ from ren_index.settings import load_settings
 from .conftest import RULEBOOK, Pipeline, codes
 
 URL = os.environ.get("REN_TEST_POSTGRES_URL")
+pytestmark = pytest.mark.postgresql  # reads REN_TEST_POSTGRES_URL itself: runs in the PostgreSQL pass
 SEC4 = "https://w3id.org/ren-index/vocab/niveaux/secondaire-4"
 
 

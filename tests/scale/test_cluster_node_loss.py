@@ -57,6 +57,10 @@ PORTALS = ["pavillon", "ecole-ouverte"]
 QUERIES = ["", "fractions", "chimie organique", "histoire du Québec", "lecture"]
 MAX_RUNS = 5
 """Index runs at most: the first, interrupted or not, and reruns as an operator would do."""
+PAUSE = 0.02
+"""Seconds between two searches of the stream: ~50 a second, a busy portal's pace, without the
+loop taking the interpreter from the index step it runs beside (one Python process for both)."""
+"""Index runs at most: the first, interrupted or not, and reruns as an operator would do."""
 
 pytestmark = [
     pytest.mark.scale,
@@ -174,6 +178,7 @@ class Searches:
             n += 1
             self.done += 1
             self.after_kill += self.killed.is_set()
+            self.stop.wait(PAUSE)
 
 
 def _kill_when_busy(

@@ -10,7 +10,6 @@ exit 1.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -155,7 +154,7 @@ def process(
     ctx = AppContext()
     targets = [ctx.processable(source)] if source else [*ctx.sources.values(), *ctx.platforms()]
     rulebook = Rulebook.load(ctx.settings.config_dir)
-    count = workers or ctx.settings.process_workers or os.cpu_count() or 1
+    count = workers or ctx.settings.process_worker_count
     reports = [process_source(ctx.ledger, s, rulebook, force=force, workers=count) for s in targets]
     if json_out:
         print_json(reports[0] if source else reports)

@@ -180,14 +180,17 @@ def one_process_at_a_time(db_url: str, wait: float = PROCESS_WAIT) -> Iterator[N
 
 @task(task_run_name="process-{source_id}")
 def process(source_id: str) -> RunReport:
-    """Normalize, validate and decide what the harvest brought (one worker at a time)."""
+    """Normalize, validate and decide what the harvest brought (one flow at a time, on every core
+    of this worker: ``REN_PROCESS_WORKERS``)."""
     from ren_index.config.rulebook import Rulebook
     from ren_index.steps.process import process_source
 
     settings = load_settings()
     source = get_source(load_sources(settings.config_dir / "sources.yaml"), source_id)
     with one_process_at_a_time(settings.db_url):
-        return process_source(open_ledger(settings.db_url), source, Rulebook.load(settings.config_dir))
+        rulebook = Rulebook.load(settings.config_dir)
+        factory = open_ledger(settings.db_url)
+        return process_source(factory, source, rulebook, workers=settings.process_worker_count)
 
 
 @task(retries=2, retry_delay_seconds=[2, 5])
