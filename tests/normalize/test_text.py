@@ -5,8 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from lxml import etree
 
-from ren_index.normalize.mappers.text import add_text, clean_text, html_to_text, lang_tag
+from ren_index.normalize.mappers.text import (
+    add_text,
+    clean_text,
+    collapsed_text,
+    html_to_text,
+    inner_text,
+    lang_tag,
+)
 
 
 @pytest.mark.parametrize(
@@ -122,3 +130,30 @@ def test_add_text_keeps_first_value_or_joins() -> None:
     add_text(text, "fr", "Deux", join=True)
     add_text(text, "fr", "Deux", join=True)
     assert text == {"fr": "Un\n\nDeux"}
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        "<t>Fractions au primaire</t>",
+        "<t/>",
+        "<t>  espaces \n et lignes  </t>",
+        "<t>avant <b>gras</b> après</t>",
+        "<t><b>gras</b></t>",
+        "<t>a<!-- commentaire -->b</t>",
+        "<t><!-- seul --></t>",
+        "<t>a<?pi x?>b</t>",
+        "<t><![CDATA[x < y]]></t>",
+        "<t><i>a<b>b</b>c</i>d<u/>e</t>",
+    ],
+)
+def test_inner_text_is_what_itertext_gives(xml: str) -> None:
+    """The shortcut for an element without children reads the same text as lxml's ``itertext``
+    (and never the element's own tail)."""
+    element = etree.fromstring(f"<r>{xml}tail</r>")[0]
+    assert inner_text(element) == "".join(element.itertext())
+    assert collapsed_text(element) == " ".join("".join(element.itertext()).split())
+
+
+def test_collapsed_text_of_nothing_is_empty() -> None:
+    assert collapsed_text(None) == ""

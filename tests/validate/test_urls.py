@@ -148,3 +148,27 @@ def test_scheme_variants() -> None:
 @pytest.mark.parametrize("raw", ["https://example.org/a", "  "])
 def test_suggest_nothing_for_valid_or_empty(raw: str) -> None:
     assert suggest_url(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://example.org:99999/x", "bad port"),
+        ("http://example.org:0/x", "bad port"),
+        ("http://localhost/x", "not a public host name"),
+        ("http://localhost:99999/x", "not a public host name"),  # the host is checked first
+        ("http://999.1.1.1/x", "bad IPv4 address"),
+    ],
+)
+def test_host_and_port_verdict_is_the_same_every_time(url: str, reason: str) -> None:
+    """Host and port are remembered per netloc: the second and third URLs on that netloc (another
+    path, the same one again) are refused for the same reason as the first."""
+    for candidate in (url, url + "/y", url):
+        with pytest.raises(InvalidUrl, match=reason):
+            normalize_url(candidate)
+
+
+def test_a_netloc_seen_before_still_normalizes_each_path() -> None:
+    assert normalize_url("HTTPS://Exämple.ORG:443/a/./b") == "https://xn--exmple-cua.org/a/b"
+    assert normalize_url("https://EXÄMPLE.org:8443/c?utm_source=x") == "https://xn--exmple-cua.org:8443/c"
+    assert normalize_url("https://user@exämple.org:443/d") == "https://user@xn--exmple-cua.org/d"

@@ -97,8 +97,33 @@ def candidates(resource: Resource) -> list[str]:
 # Validation ------------------------------------------------------------------------------------
 
 
-def _host(parts: SplitResult) -> str:
-    """The host, IDNA-encoded and lower-cased; raises :class:`InvalidUrl` for a host no DNS knows."""
+def _authority(parts: SplitResult) -> tuple[str, int | None]:
+    """The host (IDNA-encoded, lower-cased) and port of ``parts``; raises :class:`InvalidUrl` for
+    a host no DNS knows or a bad port (:func:`_host_and_port`, remembered per ``netloc``)."""
+    verdict = _netloc_verdict(parts.netloc)
+    if isinstance(verdict, InvalidUrl):
+        raise InvalidUrl(*verdict.args)
+    return verdict
+
+
+@lru_cache(maxsize=4096)
+def _netloc_verdict(netloc: str) -> tuple[str, int | None] | InvalidUrl:
+    """Host and port depend on the ``netloc`` alone, and a harvest links to the same few hosts
+    over and over: the verdict is remembered per netloc (asked twice a record, once to validate
+    the address and once to normalize it — the dearest part of :func:`check_url` when it was
+    recomputed). The reason is returned rather than raised, so the cache holds no traceback."""
+    try:
+        return _host_and_port(SplitResult("", netloc, "", "", ""))
+    except InvalidUrl as error:
+        return InvalidUrl(*error.args)
+
+
+def _host_and_port(parts: SplitResult) -> tuple[str, int | None]:
+    """Host then port checked, in that order (the first problem found is the one reported)."""
+    return _checked_host(parts), _checked_port(parts)
+
+
+def _checked_host(parts: SplitResult) -> str:
     raw = parts.hostname
     if not raw:
         raise InvalidUrl("no host")
@@ -131,7 +156,7 @@ def _ascii_host(host: str) -> str | None:
         return None
 
 
-def _port(parts: SplitResult) -> int | None:
+def _checked_port(parts: SplitResult) -> int | None:
     try:
         port = parts.port
     except ValueError as exc:
@@ -169,8 +194,7 @@ def _parse(url: str) -> SplitResult:
         raise InvalidUrl(str(exc)) from exc
     if parts.scheme.lower() not in _DEFAULT_PORTS or not url.lower().startswith(parts.scheme.lower() + "://"):
         raise InvalidUrl("not an http(s) URL")
-    _host(parts)
-    _port(parts)
+    _authority(parts)
     return parts
 
 
@@ -226,8 +250,7 @@ def normalize_url(url: str) -> str:
     """The canonical spelling of a valid http(s) URL (raises :class:`InvalidUrl` otherwise)."""
     parts = _split(url)
     scheme = parts.scheme.lower()
-    host = _host(parts)
-    port = _port(parts)
+    host, port = _authority(parts)
     netloc = host if port is None or port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
     userinfo = parts.netloc.rsplit("@", 1)[0] if "@" in parts.netloc else ""
     if userinfo:

@@ -56,10 +56,16 @@ from ren_index.normalize.mappers.lom_reader import (
     vocabularies,
     vocabulary,
 )
-from ren_index.normalize.mappers.text import as_harvested, clean_text, html_to_text, markup_only
+from ren_index.normalize.mappers.text import (
+    as_harvested,
+    clean_text,
+    collapsed_text,
+    html_to_text,
+    inner_text,
+    markup_only,
+)
 from ren_index.normalize.mappers.values import iso_date, licence_uri, size_in_bytes, yes_no
 from ren_index.normalize.mappers.vcard import is_vcard, vcard_name
-from ren_index.xmlsafe import text_of
 
 _DATE_ROLES = ("publisher", "author", "creator")
 """Whose contribution date stands for the resource's date, in order of preference."""
@@ -71,8 +77,8 @@ _DATE_ROLES = ("publisher", "author", "creator")
 def _identifiers(doc: LomDoc) -> list[Identifier]:
     found = []
     for element in doc.path("general", "identifier"):
-        entry = text_of(next(iter(doc.children([element], "entry")), None))
-        catalog = text_of(next(iter(doc.children([element], "catalog")), None))
+        entry = collapsed_text(next(iter(doc.children([element], "entry")), None))
+        catalog = collapsed_text(next(iter(doc.children([element], "catalog")), None))
         if entry:
             found.append(Identifier(catalog=catalog or None, entry=entry))
     return unique(found)
@@ -126,7 +132,7 @@ def _entities(doc: LomDoc, contribute: etree._Element) -> tuple[list[str], list[
     found: list[Issue] = []
     field = "lifecycle.contributions.entities"
     for element in doc.children([contribute], "entity"):
-        raw = "".join(element.itertext())
+        raw = inner_text(element)
         if not raw.strip():
             continue
         if is_vcard(raw):
@@ -143,7 +149,7 @@ def _entities(doc: LomDoc, contribute: etree._Element) -> tuple[list[str], list[
 
 def _contribution_date(doc: LomDoc, contribute: etree._Element) -> tuple[str | None, list[Issue]]:
     """LOM 2.3.3 dateTime; a date given only as a description ("printemps 2008") is no date."""
-    for raw in (text_of(el) for el in doc.children(doc.children([contribute], "date"), "dateTime")):
+    for raw in (collapsed_text(el) for el in doc.children(doc.children([contribute], "date"), "dateTime")):
         if raw:
             parsed = iso_date(raw)
             if parsed is None:
@@ -240,7 +246,7 @@ def _licence_uri(description: LangString) -> str | None:
 def _taxon_path(doc: LomDoc, path: etree._Element, purpose: Term | None) -> TaxonPath | None:
     taxa: list[tuple[str | None, LangString]] = []
     for taxon in doc.children([path], "taxon"):
-        taxon_id = text_of(next(iter(doc.children([taxon], "id")), None)) or None
+        taxon_id = collapsed_text(next(iter(doc.children([taxon], "id")), None)) or None
         entry = doc.langstring(doc.children([taxon], "entry"))
         if taxon_id or entry:
             taxa.append((taxon_id, entry))

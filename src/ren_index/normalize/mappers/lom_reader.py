@@ -17,8 +17,7 @@ from typing import TypeVar
 from lxml import etree
 
 from ren_index.model import LangString, Term
-from ren_index.normalize.mappers.text import add_text, clean_text, lang_tag
-from ren_index.xmlsafe import text_of
+from ren_index.normalize.mappers.text import add_text, clean_text, collapsed_text, inner_text, lang_tag
 
 LOM_NS = "http://ltsc.ieee.org/xsd/LOM"
 LOMFR_NS = "http://www.lom-fr.fr/xsd/LOMFR"
@@ -118,7 +117,7 @@ class LomDoc:
 
     def texts(self, *names: str) -> list[str]:
         """Non-empty, whitespace-collapsed texts at a path, without repeats."""
-        return unique(t for t in (text_of(el) for el in self.path(*names)) if t)
+        return unique(t for t in (collapsed_text(el) for el in self.path(*names)) if t)
 
     def langstring(
         self,
@@ -135,11 +134,11 @@ class LomDoc:
                 c for c in element if isinstance(tag := c.tag, str) and tag.rpartition("}")[2] in _STRING_TAGS
             ]  # local_name inlined: this line runs for every child of every LangString element
             if not strings:
-                own = "".join(t for t in element.itertext())
+                own = inner_text(element)
                 add_text(text, "und", clean(own), join=join)
             for string in strings:
                 lang = string.get("language") or string.get(XML_LANG)
-                add_text(text, lang_tag(lang), clean("".join(string.itertext())), join=join)
+                add_text(text, lang_tag(lang), clean(inner_text(string)), join=join)
         return text
 
     def first_string(self, elements: Iterable[etree._Element]) -> str | None:
@@ -161,9 +160,9 @@ def vocabulary(element: etree._Element) -> Term | None:
     for child in element:
         name = local_name(child)
         if name == "source" and source is None:
-            source = text_of(child) or None
+            source = collapsed_text(child) or None
         elif name == "value" and value is None:
-            value = text_of(child) or None
+            value = collapsed_text(child) or None
     if value is None and not any(local_name(c) == "value" for c in element):
         value = clean_text(element.text) or None
     return Term(source=source, value=value) if value else None

@@ -50,6 +50,7 @@ from ren_index.normalize.mappers.text import (
     as_harvested,
     clean_text,
     html_to_text,
+    inner_text,
     lang_tag,
     markup_only,
 )
@@ -88,7 +89,7 @@ def _elements(root: _Dc, name: str, ns: str = DC) -> list[etree._Element]:
 
 
 def _raw(element: etree._Element) -> str:
-    return "".join(element.itertext())
+    return inner_text(element)
 
 
 def _texts(root: _Dc, name: str, ns: str = DC) -> list[str]:
