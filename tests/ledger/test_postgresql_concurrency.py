@@ -127,7 +127,9 @@ def test_a_second_harvest_started_mid_run_is_refused_and_the_first_completes(
         first = start(env)
         try:
             wait_for_pages(ledger, minimum=2)
+            proxy.delay = 2.0  # the first stays mid-run while the second starts (seconds when loaded)
             code, stderr = finish(start(env))
+            proxy.delay = 0.3
         finally:
             first_code, first_stderr = finish(first)
     assert code == 1 and LOCKED in stderr and "Traceback" not in stderr, stderr

@@ -69,6 +69,9 @@ def test_second_harvest_is_refused_while_the_first_is_alive_then_takes_over_when
         try:
             factory = open_ledger(env["REN_DATABASE_URL"])
             wait_for_pages(factory, 10, first)
+            # the first harvest's next pages come slowly while the second starts (a loaded machine
+            # takes seconds to start a CLI): it must still be alive when the second asks
+            proxy.delay = 4.0
             second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
             assert second.returncode != 0
             assert "une moisson de demo-lom est déjà en cours" in second.stderr
@@ -78,6 +81,7 @@ def test_second_harvest_is_refused_while_the_first_is_alive_then_takes_over_when
         finally:
             first.send_signal(signal.SIGKILL)
             first.wait(10)
+            proxy.delay = 0.5
         with factory() as session:
             killed = session.scalars(select(HarvestRun)).one()
             assert killed.status == "running" and killed.checkpoint["owner"]["pid"] == first.pid

@@ -247,3 +247,55 @@ def test_two_passes_at_once_file_each_signature_and_pair_once(ledger_url: Callab
     pairs = _pairs(dup)
     for pair, relation in EXPECTED.items():
         assert pairs[pair][0] == relation
+
+
+def _prepared(dup: DupLedger, swap: dict[str, str]) -> dict[str, tuple[str, dict[str, object]]]:
+    """What ``process --workers N`` hands the step: each record's fingerprint and signature, the
+    signature of ``swap[key]``'s record given to ``key`` (to see which one the step used)."""
+    from ren_index.model import Resource
+    from ren_index.steps.duplicates import prepare
+
+    with dup.factory() as session:
+        records = {r.id: r.record for r in session.scalars(select(ResourceRow))}
+    out: dict[str, tuple[str, dict[str, object]]] = {}
+    for name, rid in dup.ids.items():
+        donor = dup.ids[swap.get(name, name)]
+        fingerprint, _ = prepare(Resource.model_validate(records[rid]), rid, records[rid])
+        _, signature = prepare(Resource.model_validate(records[donor]), rid, records[donor])
+        out[rid] = (fingerprint, signature)
+    return out
+
+
+def test_signatures_prepared_by_the_workers_are_used_only_for_the_record_they_were_computed_from(
+    ledger_url: Callable[..., str],
+) -> None:
+    plain = build(lambda: ledger_url("plain"))
+    find_duplicates(plain.factory, plain.priorities)
+    expected = (_pairs(plain), _members(plain))
+
+    # Prepared from the very records: the same signatures, pairs and groups as signing them here.
+    dup = build(lambda: ledger_url("dup"))
+    run = find_duplicates(dup.factory, dup.priorities, prepared=_prepared(dup, {}))
+    assert (_pairs(dup), _members(dup)) == expected and run.counts["signed"] == len(RECORDS)
+    with plain.factory() as a, dup.factory() as b:
+        digests = {plain.key(s.resource_id): s.digest for s in a.scalars(select(DupSignature))}
+        assert digests == {dup.key(s.resource_id): s.digest for s in b.scalars(select(DupSignature))}
+
+    # A prepared signature is trusted for its fingerprint's record: « seul » given a copy's
+    # signature joins the copies (this proves the step used it)…
+    swapped = build(lambda: ledger_url("swapped"))
+    find_duplicates(
+        swapped.factory, swapped.priorities, prepared=_prepared(swapped, {"seul": "chimie-reseau"})
+    )
+    assert frozenset({"seul", "chimie-editeur"}) in _pairs(swapped)
+
+    # … but not once the record was rewritten since (a person's correction, another run).
+    stale = build(lambda: ledger_url("stale"))
+    prepared = _prepared(stale, {"seul": "chimie-reseau"})
+    with stale.factory.begin() as session:
+        row = session.get_one(ResourceRow, stale.ids["seul"])
+        record = dict(row.record or {})
+        record["general"] = {**record["general"], "title": {"fr": "Un titre corrigé par une personne"}}
+        row.record = record
+    find_duplicates(stale.factory, stale.priorities, prepared=prepared)
+    assert frozenset({"seul", "chimie-editeur"}) not in _pairs(stale)

@@ -32,7 +32,7 @@ from ren_index.config.rulebook import Rulebook
 from ren_index.demo.catalogue import DemoRecord, demo_records
 from ren_index.demo.server import DemoOaiServer
 from ren_index.ledger.db import open_ledger
-from ren_index.ledger.models import Event, HarvestRun, ResourceRow
+from ren_index.ledger.models import DupKey, DupMember, DupPair, DupSignature, Event, HarvestRun, ResourceRow
 from ren_index.review.decisions import save_corrections
 from ren_index.settings import load_settings
 from ren_index.steps.harvest import harvest_source
@@ -103,6 +103,23 @@ def events(factory: sessionmaker[Session]) -> list[str]:
         return sorted(repr((e.resource_id, e.action, e.before, e.after)) for e in found)
 
 
+def duplicates(factory: sessionmaker[Session]) -> tuple[list[tuple[Any, ...]], ...]:
+    """The duplicates step's tables: the workers' signatures must file and pair records exactly
+    as the signatures the step computes itself."""
+    with factory() as session:
+        return (
+            sorted((s.resource_id, s.digest, s.signature) for s in session.scalars(select(DupSignature))),
+            sorted((k.key, k.resource_id) for k in session.scalars(select(DupKey))),
+            sorted(
+                (p.a, p.b, p.relation, p.proposed, p.score, p.reasons, p.status, p.decided_by, p.a_digest)
+                for p in session.scalars(select(DupPair))
+            ),
+            sorted(
+                (m.resource_id, m.group_id, m.relation, m.rank) for m in session.scalars(select(DupMember))
+            ),
+        )
+
+
 def test_two_workers_give_what_one_gives(session_ledger_url: Any, harvested: tuple[str, str]) -> None:
     template, url = harvested
     one = open_ledger(session_ledger_url("one", copy_of=template))
@@ -115,6 +132,8 @@ def test_two_workers_give_what_one_gives(session_ledger_url: Any, harvested: tup
     assert first["counts"]["processed"] == 210 * COPIES
     assert rows(one) == rows(two)
     assert events(one) == events(two)
+    assert duplicates(one) == duplicates(two)
+    assert duplicates(one)[2]  # the corpus has pairs to find
     issues = {i["code"] for row in rows(one).values() for i in row[1]}
     assert {"DUPLICATE_URL", "TITLE_REPEATED_IN_SOURCE"} <= issues  # the corpus exercises both
 
@@ -136,6 +155,7 @@ def test_two_workers_give_what_one_gives(session_ledger_url: Any, harvested: tup
     process_source(two, source, RULEBOOK, workers=2, force=True)
     assert rows(one) == rows(two)
     assert events(one) == events(two)
+    assert duplicates(one) == duplicates(two)
 
 
 def test_a_killed_pass_is_resumed_and_closed(

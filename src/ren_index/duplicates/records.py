@@ -27,14 +27,17 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from datasketch import MinHash
 
 from ren_index.duplicates.canonical import canonical_url, language_neutral
 from ren_index.duplicates.identifiers import identifiers_of, resource_identifiers
 from ren_index.model import LangString, Resource, pick_lang
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 NUM_PERM = 128
 """Permutations per MinHash: the Jaccard estimate's standard error is ~1/sqrt(128) ≈ 0.09."""
@@ -212,21 +215,33 @@ def shingles(title_words: list[str], description_words: list[str]) -> set[bytes]
     return out
 
 
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
-"""One set of permutations for every signature: generating them per record would dominate."""
+@cache
+def _template() -> MinHash:
+    """One set of permutations for every signature: generating them per record would dominate.
+
+    datasketch is imported here, not at the top: it loads scipy (about half a second), which every
+    ``ren-index`` command paid at start through the CLI's imports, matching records or not."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
 
 
 def minhash_of(features: Iterable[bytes]) -> MinHash:
     """A MinHash over the shared permutations."""
-    m = MinHash(num_perm=NUM_PERM, permutations=_TEMPLATE.permutations, scheme=SCHEME)
+    from datasketch import MinHash
+
+    m = MinHash(num_perm=NUM_PERM, permutations=_template().permutations, scheme=SCHEME)
     m.update_batch(list(features))
     return m
 
 
 def minhash_from(hashvalues: Iterable[int]) -> MinHash:
     """A MinHash rebuilt from stored hash values (``Signature.to_json``)."""
-    values = np.asarray(list(hashvalues), dtype=_TEMPLATE.hashvalues.dtype)
-    return MinHash(hashvalues=values, permutations=_TEMPLATE.permutations, scheme=SCHEME)
+    from datasketch import MinHash
+
+    template = _template()
+    values = np.asarray(list(hashvalues), dtype=template.hashvalues.dtype)
+    return MinHash(hashvalues=values, permutations=template.permutations, scheme=SCHEME)
 
 
 @dataclass(frozen=True, eq=False)

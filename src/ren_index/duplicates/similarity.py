@@ -28,8 +28,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
-from datasketch import MinHashLSH
-
 from ren_index.duplicates.records import NUM_PERM, Signature, title_stem
 
 ANCESTOR_LEVELS = 3
@@ -70,7 +68,10 @@ def is_band(k: str) -> bool:
 
 @cache
 def _bands(threshold: float) -> Sequence[tuple[int, int]]:
-    """datasketch's banding for the threshold (its optimal b × r for :data:`NUM_PERM`)."""
+    """datasketch's banding for the threshold (its optimal b × r for :data:`NUM_PERM`; imported
+    here, as in :mod:`.records`: datasketch loads scipy, which a command's start should not pay)."""
+    from datasketch import MinHashLSH
+
     return tuple(MinHashLSH(threshold=threshold, num_perm=NUM_PERM).hashranges)
 
 

@@ -193,3 +193,31 @@ def _reason(info: dict[str, Any]) -> str:
         return text
     status = info.get("status")
     return f"HTTP {status}: {error}" if status else str(error or "unknown error")
+
+
+@contextmanager
+def asking(what: str) -> Iterator[None]:
+    """OpenSearch failing a call about ``what`` (an index or alias) is one :class:`IndexingError` line."""
+    try:
+        with transport_warnings_hidden():
+            yield
+    except (TransportError, OSError) as exc:
+        reason = unreachable(exc)
+        if reason is not None:
+            raise IndexingError(
+                f"OpenSearch ne répond plus ({what} : {reason}) ; relancez la commande quand il répondra"
+                f" / OpenSearch stopped answering ({what}): run the command again when it answers"
+            ) from exc
+        raise IndexingError(f"OpenSearch a refusé / OpenSearch refused: {what}: {exc}") from exc
+
+
+def interrupted_message(reason: str, done: int, left: int) -> str:
+    """The line of a run OpenSearch stopped answering: ``done`` documents recorded, ``left`` to
+    send (the rest of the batch, and the records of the batches not yet compared)."""
+    return (
+        f"indexation interrompue, OpenSearch ne répond plus ({reason}) : les {done}"
+        f" documents traités avant sont enregistrés, {left} restent ; relancez `ren-index index`"
+        " quand il répondra / indexing interrupted, OpenSearch stopped answering: the"
+        f" {done} documents it answered are recorded, {left} are left; run `ren-index index`"
+        " again when it answers"
+    )

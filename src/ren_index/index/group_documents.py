@@ -31,7 +31,7 @@ come from ``dup_members``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +104,7 @@ def place_documents(
     docs: Mapping[str, Document | None],
     places: Mapping[str, Place],
     links: Iterable[Related],
+    wanted: Collection[str] | None = None,
 ) -> dict[str, Document | None]:
     """The documents the index must hold for ``docs`` (each record's own document, ``None`` when it
     would not be indexed), given the groups (``places``) and the confirmed pairs (``links``).
@@ -112,6 +113,8 @@ def place_documents(
     document: not indexable, or another member stands for its group everywhere). The members of a
     group missing from ``docs`` count as not indexable; ``docs`` must hold every member of the
     groups of the records whose documents are wanted, and the other sides of their pairs.
+    ``wanted`` (all of ``docs`` when ``None``) are the records whose documents are built; the
+    others are read for what they tell of them, and answered ``None``.
     """
     orders: dict[str, list[str]] = {}
     for rid, place in sorted(places.items(), key=lambda item: (item[1].rank, item[0])):
@@ -148,7 +151,7 @@ def place_documents(
 
     out: dict[str, Document | None] = dict.fromkeys(docs)
     for rid, own in docs.items():
-        if own is None:
+        if own is None or (wanted is not None and rid not in wanted):
             continue
         gid = group_of(rid)
         mine = standers(rid)

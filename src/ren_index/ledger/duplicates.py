@@ -15,9 +15,9 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ren_index.duplicates.groups import Group, Link, Member, build_groups
@@ -37,6 +37,8 @@ from ren_index.ledger.models import (
 )
 
 IN_BATCH = 500
+DUP_SIGNATURES = cast(Table, DupSignature.__table__)
+DUP_KEYS = cast(Table, DupKey.__table__)
 STATUSES = ("pending", "confirmed", "rejected")
 LABELS = ("same", "version", "translation", "part", "different")
 """What a person may say of a pair: a relation, or « different » (the pair is then rejected)."""
@@ -108,13 +110,15 @@ def save_signatures(
     ]
     fresh = [r for r in rows if r["resource_id"] not in stored]
     known = [r for r in rows if r["resource_id"] in stored]
+    # Core inserts (one ``executemany``): the ORM's bulk path builds an object state per row,
+    # which cost more than the database did for the ~30 keys of each record.
     if fresh:
-        session.execute(insert(DupSignature), fresh)
+        session.execute(insert(DUP_SIGNATURES), fresh)
     if known:
         session.execute(update(DupSignature), known)
     keys = [{"key": k, "resource_id": s.id} for s, _ in items for k in stored_keys(s, rules.lsh_threshold)]
     if keys:
-        session.execute(insert(DupKey), keys)
+        session.execute(insert(DUP_KEYS), keys)
 
 
 def touch_signatures(session: Session, ids: Collection[str]) -> None:
@@ -226,6 +230,21 @@ def record_pair(
     if row.status == "confirmed":  # the rules had grouped it; no longer high-confidence: a proposal
         row.status, row.decided_by, row.decided_at = "pending", None, None
     return "new" if fresh else "updated"
+
+
+def drop_stale_loaded(
+    session: Session, existing: Mapping[tuple[str, str], DupPair], found: Collection[tuple[str, str]]
+) -> int:
+    """:func:`drop_stale_pairs` over pairs already loaded (:func:`load_pairs` of the same records,
+    in this transaction, before :func:`record_pair`): the same rows, without reading them again —
+    a pair the matcher created since is among ``found``."""
+    keep = set(found)
+    gone = 0
+    for (a, b), row in sorted(existing.items()):
+        if (a, b) not in keep and (row.status == "pending" or row.decided_by == "rules"):
+            session.delete(row)
+            gone += 1
+    return gone
 
 
 def drop_stale_pairs(session: Session, ids: Collection[str], found: Collection[tuple[str, str]]) -> int:

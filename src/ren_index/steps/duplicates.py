@@ -18,9 +18,12 @@ the new).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +37,10 @@ from ren_index.links.patience import LinkState, for_url
 from ren_index.model import Resource
 
 BATCH = 500
+KNOWN_MAX = 20_000
+"""Stored signatures a pass keeps decoded (a few KiB each: tens of MiB at most)."""
+PREPARED_MAX = 20_000
+"""Signatures a ``process`` pass's workers computed and hand to this step (a few KiB each)."""
 DUPLICATE_COUNTS = ("signed", "compared", "new", "auto", "updated", "dropped", "forgotten", "groups", "moved")
 
 
@@ -56,6 +63,36 @@ class DuplicateRun:
             f" / duplicates: {c['signed']} records signed, {c['new'] + c['updated']} pairs proposed,"
             f" {c['auto']} grouped by the rules, {c['groups']} groups"
         )
+
+
+Prepared = dict[str, tuple[str, dict[str, Any]]]
+"""Signatures computed beside the records (``process --workers N``'s workers, in parallel): record
+id → (:func:`record_fingerprint` of the record signed, ``Signature.to_json()`` without a redirect)."""
+
+
+def record_fingerprint(record: Mapping[str, Any]) -> str:
+    """A stored record's fingerprint: a prepared signature is used only for the very record it was
+    computed from (the row may have been rewritten since, by a person or another run)."""
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def prepare(resource: Resource, record_id: str, record: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """What a worker computes for this step (pure): the record's fingerprint and its signature,
+    ``record`` being the JSON the ledger keeps of ``resource``."""
+    return record_fingerprint(record), signature_of(resource, record_id).to_json()
+
+
+def _signature(
+    rid: str, record: dict[str, object], link: LinkHealthRow | None, prepared: Prepared | None
+) -> Signature:
+    """The record's signature: the prepared one when it was computed from this very record and
+    the link checker knows nothing of the record (no redirect to add), else computed here."""
+    held = prepared.get(rid) if prepared is not None else None
+    if held is not None and link is None and held[0] == record_fingerprint(record):
+        return Signature.from_json(held[1])
+    resource = Resource.model_validate(record)
+    return signature_of(resource, rid, _moved_to(resource, link))
 
 
 def _moved_to(resource: Resource, row: LinkHealthRow | None) -> str | None:
@@ -90,14 +127,52 @@ def _batch(session: Session, after: str, everything: bool) -> list[tuple[str, st
     return [(rid, src, rec) for rid, src, rec in session.execute(query.order_by(ResourceRow.id).limit(BATCH))]
 
 
+class _Known:
+    """Signatures read from the ledger during one pass, by id with their digest: a candidate met
+    again by a later batch (a popular title, a shared band) is not decoded again while its stored
+    digest is the one it was read with. Bounded: past :data:`KNOWN_MAX` the oldest are dropped."""
+
+    def __init__(self, limit: int = KNOWN_MAX) -> None:
+        self.limit = limit
+        self._by_id: dict[str, tuple[str, Signature]] = {}
+
+    def put(self, digest: str, signature: Signature) -> None:
+        self._by_id.pop(signature.id, None)
+        self._by_id[signature.id] = (digest, signature)
+        while len(self._by_id) > self.limit:
+            del self._by_id[next(iter(self._by_id))]
+
+    def read(self, session: Session, digests: Mapping[str, str]) -> dict[str, Signature]:
+        """The stored signatures of ``digests``' ids (id → the digest stored now)."""
+        out: dict[str, Signature] = {}
+        missing: list[str] = []
+        for rid, digest in digests.items():
+            held = self._by_id.get(rid)
+            if held is not None and held[0] == digest:
+                out[rid] = held[1]
+            else:
+                missing.append(rid)
+        for rid, signature in ledger.load_signatures(session, missing).items():
+            out[rid] = signature
+            self.put(digests[rid], signature)
+        return out
+
+
 def _compare_batch(
-    session: Session, changed: list[Signature], digests: dict[str, str], rules: Rules, run: DuplicateRun
+    session: Session,
+    changed: list[Signature],
+    digests: dict[str, str],
+    rules: Rules,
+    run: DuplicateRun,
+    cache: _Known,
 ) -> None:
     found_for = ledger.candidates(session, changed, rules)
     others = {o for ids in found_for.values() for o in ids}
-    known = ledger.load_signatures(session, others - {s.id for s in changed})
+    own = {s.id for s in changed}
+    stored_now = ledger.stored_digests(session, others - own)
+    known = cache.read(session, stored_now)
     known.update({s.id: s for s in changed})
-    digests.update(ledger.stored_digests(session, others - digests.keys()))
+    digests.update({k: v for k, v in stored_now.items() if k not in digests})
     existing = ledger.load_pairs(session, [s.id for s in changed])
     seen: dict[tuple[str, str], Pair] = {}
     for signature in changed:
@@ -113,7 +188,9 @@ def _compare_batch(
         if what in ("new", "auto", "updated"):
             run.counts[what] += 1
     session.flush()
-    run.counts["dropped"] += ledger.drop_stale_pairs(session, [s.id for s in changed], seen.keys())
+    run.counts["dropped"] += ledger.drop_stale_loaded(session, existing, seen.keys())
+    for signature in changed:  # filed in this batch: a later batch meets them as stored ones
+        cache.put(digests[signature.id], signature)
 
 
 def find_duplicates(
@@ -123,14 +200,17 @@ def find_duplicates(
     everything: bool = False,
     rules: Rules = RULES,
     on_batch: Callable[[int], None] | None = None,
+    prepared: Prepared | None = None,
 ) -> DuplicateRun:
     """Sign, compare and group; ``everything`` signs and compares every live record again.
 
     Each batch commits on its own (a crash loses at most one batch; the next run redoes the records
     whose signature is older than their row). ``priorities``: each source's ``priority:`` (the
-    ledger's copy of ``sources.yaml`` when not given).
+    ledger's copy of ``sources.yaml`` when not given). ``prepared``: signatures computed
+    beforehand (:func:`prepare`), used for the records they were computed from.
     """
     run = DuplicateRun()
+    cache = _Known()
     with factory.begin() as session:
         ledger.serialize(session)
         _forget_gone(session, run)
@@ -151,8 +231,7 @@ def find_duplicates(
             same: list[str] = []
             digests: dict[str, str] = {}
             for rid, _source, record in rows:
-                resource = Resource.model_validate(record)
-                signature = signature_of(resource, rid, _moved_to(resource, links.get(rid)))
+                signature = _signature(rid, record, links.get(rid), prepared)
                 digest = ledger.digest_of(signature)
                 digests[rid] = digest
                 if stored.get(rid) == digest and not everything:
@@ -163,7 +242,7 @@ def find_duplicates(
             ledger.save_signatures(session, [(s, digests[s.id]) for s in changed], stored.keys(), rules)
             run.counts["signed"] += len(changed)
             if changed:
-                _compare_batch(session, changed, digests, rules, run)
+                _compare_batch(session, changed, digests, rules, run, cache)
         if on_batch is not None:
             on_batch(run.counts["signed"])
     with factory.begin() as session:

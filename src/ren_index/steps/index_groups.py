@@ -9,6 +9,12 @@ records linked to them (their documents name those records); and reading, withou
 groups on the far side of *those* links. :func:`scope` works that out with bounded queries: every
 ``IN (...)`` list holds at most :data:`IN_BATCH` ids, and nothing is read per row. A run over every
 record reads the two tables whole instead (:func:`whole_ledger`).
+
+The index step then builds and sends its documents a batch at a time, so that its memory stays
+flat with the number of records (issue 17: every document of 100,000 records held at once took
+2.3 GiB). Ids, places and pairs are small and read once; :class:`Around` says, for one batch, the
+rows its documents depend on — the other members of their groups, the far sides of their
+translation and part links and those records' groups — with the places and pairs among them.
 """
 
 from __future__ import annotations
@@ -104,6 +110,57 @@ def scope(session: Session, ids: Collection[str]) -> Scope:
     places.update(places_of(session, far))
     read = (far | set(places)) - send
     return Scope(send, read, places, links)
+
+
+class Around:
+    """The places and pairs of a run, looked up by record and by group, to find what the documents of
+    one batch of records depend on (:meth:`needs`) without reading anything again."""
+
+    def __init__(self, places: dict[str, Place], links: list[Related]) -> None:
+        self.places = places
+        self.members: dict[str, list[str]] = {}
+        for rid, place in places.items():
+            self.members.setdefault(place.group, []).append(rid)
+        self.touching: dict[str, list[Related]] = {}
+        for link in links:
+            for end in {link.a, link.b}:
+                self.touching.setdefault(end, []).append(link)
+
+    def order(self, ids: Collection[str]) -> list[str]:
+        """``ids`` sorted so that a group's members follow each other: cut into batches, a group
+        mostly falls in one, and its members are read and built once."""
+        places = self.places
+        return sorted(ids, key=lambda rid: (places[rid].group if rid in places else rid, rid))
+
+    @staticmethod
+    def batches(ordered: list[str], size: int) -> Iterator[list[str]]:
+        """``ordered`` (:meth:`order`) cut into batches of ``size``."""
+        for start in range(0, len(ordered), size):
+            yield ordered[start : start + size]
+
+    def _with_groups(self, ids: Collection[str]) -> set[str]:
+        out = set(ids)
+        for rid in ids:
+            place = self.places.get(rid)
+            if place is not None:
+                out.update(self.members[place.group])
+        return out
+
+    def needs(self, batch: Collection[str]) -> tuple[set[str], dict[str, Place], list[Related]]:
+        """The records whose rows the documents of ``batch`` are built from (``batch``, their
+        groups, the far sides of those groups' translation and part links, and their groups), with
+        their places and the pairs touching the batch's groups: what
+        :func:`ren_index.index.group_documents.place_documents` needs to give ``batch`` the
+        documents it gives them with every record at hand."""
+        near = self._with_groups(batch)
+        found: dict[int, Related] = {}
+        for rid in near:
+            for link in self.touching.get(rid, ()):
+                found[id(link)] = link
+        links = sorted(found.values(), key=lambda k: (k.a, k.b, k.relation))
+        far = _far_sides(links, near)
+        need = near | self._with_groups(far)
+        return need, {rid: self.places[rid] for rid in need if rid in self.places}, links
 
 
 def whole_ledger(session: Session) -> tuple[dict[str, Place], list[Related]]:

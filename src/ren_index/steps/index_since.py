@@ -25,7 +25,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ren_index.ledger.models import LinkHealthRow, ResourceRow
@@ -61,14 +61,16 @@ def candidates(session: Session, source_id: str | None) -> set[str]:
     return set(session.scalars(query))
 
 
-def in_index(session: Session, source_id: str | None, held: set[str]) -> set[str]:
-    """The records (of ``source_id``, or all; held sources left out) the index holds a document of."""
-    query = select(ResourceRow.id).where(ResourceRow.indexed_hash.is_not(None))
+def in_index(session: Session, source_id: str | None, held: set[str]) -> int:
+    """How many records (of ``source_id``, or all; held sources left out) the index holds a
+    document of: those a run does not read are ``unchanged`` (a count, not the ids: a million of
+    them would not stay flat)."""
+    query = select(func.count()).select_from(ResourceRow).where(ResourceRow.indexed_hash.is_not(None))
     if source_id is not None:
         query = query.where(ResourceRow.source_id == source_id)
     if held:
         query = query.where(ResourceRow.source_id.not_in(sorted(held)))
-    return set(session.scalars(query))
+    return int(session.scalar(query) or 0)
 
 
 def settle(
@@ -89,3 +91,16 @@ def settle(
     for start in range(0, len(same), IN_BATCH):
         chunk = same[start : start + IN_BATCH]
         session.execute(update(_TABLE).where(_TABLE.c.id.in_(chunk)).values(indexed_at=began))
+
+
+def settle_rebuild(session: Session, hashes: dict[str, str], at: datetime) -> None:
+    """After a rebuild's swap: every row stamped ``at``, with the hash of the document the new
+    index holds of it (none for the others). Two statements and one ``executemany`` per
+    :data:`IN_BATCH` rows — not every row loaded into the session, which a million would not fit."""
+    session.execute(update(_TABLE).values(indexed_hash=None, indexed_at=at))
+    items = sorted(hashes.items())
+    for start in range(0, len(items), IN_BATCH):
+        params = [
+            {"row_id": rid, "v_hash": digest, "v_at": at} for rid, digest in items[start : start + IN_BATCH]
+        ]
+        session.execute(_SETTLED, params)

@@ -36,7 +36,7 @@ from ren_index.ledger.coverage import source_coverage
 from ren_index.ledger.models import HarvestRun, RawRecordRow, ResourceRow, SourceRow, utcnow
 from ren_index.model import Status
 from ren_index.runs.report import RunReport, run_report
-from ren_index.steps.duplicates import find_duplicates
+from ren_index.steps.duplicates import Prepared, find_duplicates
 from ren_index.steps.process_one import (
     PAYLOAD_MISSING,
     _save,
@@ -148,6 +148,7 @@ def process_source(
     try:
         with factory.begin() as session:
             same_titles = source_title_counts(session, source.id)
+        prepared: Prepared = {}
         if workers > 1 and more_than_a_batch(factory, source, rulebook, force, BATCH):
             counts = process_pooled(
                 factory,
@@ -159,6 +160,7 @@ def process_source(
                 batch_size=BATCH,
                 force=force,
                 on_batch=on_batch,
+                prepared=prepared,
             )
         else:
             counts = _process_in_line(factory, source, rulebook, run_id, same_titles, force, on_batch)
@@ -175,7 +177,9 @@ def process_source(
         report = run_report(run)
     # Duplicates among what changed, across sources (incremental: records whose row did not move
     # since their signature was kept are not read again).
-    log.info(find_duplicates(factory, rules=rules_from(rulebook.policy.rules.duplicates)).line())
+    # The workers signed the records they built: the step reuses those signatures (in parallel).
+    rules = rules_from(rulebook.policy.rules.duplicates)
+    log.info(find_duplicates(factory, rules=rules, prepared=prepared).line())
     return report
 
 

@@ -210,9 +210,11 @@ def _save(
     vocabularies: Vocabularies | None = None,
     absent: frozenset[str] = frozenset(),
     scored: tuple[int | None] | None = None,
+    dumped: dict[str, Any] | None = None,
 ) -> str:
     """Write one record's outcome and its event; ``absent``: ids known to have no row yet;
-    ``scored``: the quality score when a pool's worker computed it already."""
+    ``scored``: the quality score when a pool's worker computed it already; ``dumped``: the
+    record's JSON when the worker made it already (``resource.model_dump(mode="json")``)."""
     resource, issues, decision = result
     if scored is not None:
         quality = scored[0]
@@ -226,7 +228,7 @@ def _save(
     if row is not None and row.decided_by != "rules" and source_unchanged and not raw.deleted:
         # Only the rules changed: refresh what validation found, keep the person's decision.
         if resource is not None:
-            row.record = resource.model_dump(mode="json")
+            row.record = dumped if dumped is not None else resource.model_dump(mode="json")
             row.url_key = url_key(resource.controlled.url)
         row.issues = [i.model_dump(mode="json") for i in issues]
         row.quality_score = quality
@@ -237,7 +239,7 @@ def _save(
         row = ResourceRow(id=rid, raw_id=raw.id, source_id=raw.source_id, status=decision.status.value)
         session.add(row)
     if resource is not None:
-        row.record = resource.model_dump(mode="json")
+        row.record = dumped if dumped is not None else resource.model_dump(mode="json")
         row.url_key = url_key(resource.controlled.url)
     row.issues = [i.model_dump(mode="json") for i in issues]
     row.quality_score = quality

@@ -36,6 +36,7 @@ from ren_index.ledger.models import RawRecordRow, ResourceRow
 from ren_index.links.patience import LinkHealth
 from ren_index.model import Decision, Issue, Resource, Status
 from ren_index.quality.score import score
+from ren_index.steps.duplicates import PREPARED_MAX, Prepared, prepare
 from ren_index.steps.process_one import _save, load_link_health, load_overlays, process_record
 from ren_index.steps.process_runs import PROCESS_COUNTS, beat, pending_query
 from ren_index.steps.same_url import Unflushed, url_key
@@ -59,8 +60,16 @@ RAW_FIELDS = (
 )
 """What the pure stages read of a raw record (sent to a worker as plain values, not a row)."""
 
-Outcome = tuple[tuple[Resource | None, list[Issue], Decision], int | None, list[str]]
-"""A worker's answer for one record: the result, its quality score, the addresses it asked about."""
+Outcome = tuple[
+    tuple[Resource | None, list[Issue], Decision],
+    int | None,
+    list[str],
+    dict[str, Any] | None,
+    tuple[str, dict[str, Any]] | None,
+]
+"""A worker's answer for one record: the result, its quality score, the addresses it asked about,
+the record's JSON as the ledger keeps it and its duplicates signature
+(:func:`ren_index.steps.duplicates.prepare`) — the writer neither dumps nor signs it again."""
 
 
 @dataclass
@@ -101,7 +110,10 @@ def _work(
         result = process_record(raw, source, rulebook, no_earlier, overlays, same_titles.__getitem__, link)
         resource, issues, _decision = result
         quality = score(resource, issues, rulebook.vocabularies).score if resource is not None else None
-        outcomes.append((result, quality, asked))
+        dumped = resource.model_dump(mode="json") if resource is not None else None
+        rid = store.resource_id(raw.source_id, raw.identifier)
+        signed = prepare(resource, rid, dumped) if resource is not None and dumped is not None else None
+        outcomes.append((result, quality, asked, dumped, signed))
     return outcomes
 
 
@@ -116,8 +128,12 @@ def process_pooled(
     batch_size: int,
     force: bool = False,
     on_batch: Callable[[int], None] | None = None,
+    prepared: Prepared | None = None,
 ) -> dict[str, int]:
-    """Process the source's pending records with ``workers`` processes; the run's counts."""
+    """Process the source's pending records with ``workers`` processes; the run's counts.
+
+    ``prepared`` receives the duplicates signatures the workers computed (at most
+    :data:`~ren_index.steps.duplicates.PREPARED_MAX`; the duplicates step signs the others)."""
     counts = dict.fromkeys(PROCESS_COUNTS, 0)
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(
@@ -141,7 +157,8 @@ def process_pooled(
             if not in_flight:
                 break
             batch = in_flight.popleft()
-            _write(factory, source, rulebook, run_id, same_titles, batch, batch.future.result(), counts)
+            outcomes = batch.future.result()
+            _write(factory, source, rulebook, run_id, same_titles, batch, outcomes, counts, prepared)
             if on_batch is not None:
                 on_batch(counts["processed"])
     finally:
@@ -184,6 +201,7 @@ def _write(
     batch: _Batch,
     outcomes: list[Outcome],
     counts: dict[str, int],
+    prepared: Prepared | None = None,
 ) -> None:
     """Write one batch's outcomes in id order and commit, as one worker would have."""
     with factory.begin() as session:
@@ -197,10 +215,10 @@ def _write(
         loaded = session.scalars(select(ResourceRow).where(ResourceRow.id.in_(ids))).all()
         absent = frozenset(ids) - {row.id for row in loaded}
         by_id = dict(zip(batch.raw_ids, outcomes, strict=True))
-        prefetched = SameUrls.read(session, [url for _result, _quality, asked in outcomes for url in asked])
+        prefetched = SameUrls.read(session, [url for _r, _q, asked, _d, _s in outcomes for url in asked])
         unflushed = Unflushed()
         for raw, rid in zip(rows, ids, strict=True):
-            result, quality, asked = by_id[raw.id]
+            result, quality, asked, dumped, signed = by_id[raw.id]
             scored: tuple[int | None] | None = (quality,)
             with session.no_autoflush:  # the batch is written once, when it commits
                 find = prefetched.finder(session, raw, unflushed)
@@ -215,10 +233,20 @@ def _write(
                         same_titles.__getitem__,
                         batch.links.get(rid),
                     )
-                    scored = None
+                    scored, dumped, signed = None, None, None
                 status = _save(
-                    session, raw, result, run_id, rulebook.fingerprint, rulebook.vocabularies, absent, scored
+                    session,
+                    raw,
+                    result,
+                    run_id,
+                    rulebook.fingerprint,
+                    rulebook.vocabularies,
+                    absent,
+                    scored,
+                    dumped,
                 )
+            if signed is not None and prepared is not None and len(prepared) < PREPARED_MAX:
+                prepared[rid] = signed
             resource = result[0]
             key = url_key(resource.controlled.url) if resource is not None else None
             unflushed.add(rid, key, raw.first_seen, raw.id, status != Status.DELETED.value)
