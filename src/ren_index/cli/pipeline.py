@@ -10,6 +10,7 @@ exit 1.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -155,6 +156,10 @@ def process(
     targets = [ctx.processable(source)] if source else [*ctx.sources.values(), *ctx.platforms()]
     rulebook = Rulebook.load(ctx.settings.config_dir)
     count = workers or ctx.settings.process_worker_count
+    # the rulebook lives as long as this one-shot command: out of the collector's reach, full
+    # collections stop walking it again (steps/process_pool.py does the same in each worker)
+    gc.collect()
+    gc.freeze()
     reports = [process_source(ctx.ledger, s, rulebook, force=force, workers=count) for s in targets]
     if json_out:
         print_json(reports[0] if source else reports)

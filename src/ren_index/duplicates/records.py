@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from ren_index.duplicates.canonical import canonical_url, language_neutral
 from ren_index.duplicates.identifiers import identifiers_of, resource_identifiers
 from ren_index.model import LangString, Resource, pick_lang
@@ -237,6 +235,7 @@ def minhash_of(features: Iterable[bytes]) -> MinHash:
 
 def minhash_from(hashvalues: Iterable[int]) -> MinHash:
     """A MinHash rebuilt from stored hash values (``Signature.to_json``)."""
+    import numpy as np  # with datasketch, which needs it anyway: not at every command's start
     from datasketch import MinHash
 
     template = _template()
