@@ -1,15 +1,23 @@
-"""Index-test fixtures: a client on the live node and a throw-away index prefix per session."""
+"""Index-test fixtures: a client on the live node, a throw-away index prefix per session, the
+project's vocabularies, and the duplicates corpus with its groups found and a translation confirmed."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from opensearchpy import OpenSearch
+from tests.duplicates.ledger_corpus import DupLedger, build
 
+from ren_index.config.vocabularies import Vocabularies, load_vocabularies
 from ren_index.index.client import make_client
+from ren_index.review.duplicate_actions import label
 from ren_index.settings import Settings
+from ren_index.steps.duplicates import find_duplicates
+
+CONFIG = Path(__file__).resolve().parents[2] / "config"
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +39,17 @@ def prefix(session_prefix: str, request: pytest.FixtureRequest) -> str:
     name = request.node.name.lower()
     short = "".join(c for c in name if c.isalnum())[-20:]
     return f"{session_prefix}-{short}"
+
+
+@pytest.fixture(scope="session")
+def vocabularies() -> Vocabularies:
+    return load_vocabularies(CONFIG)
+
+
+@pytest.fixture
+def dup(ledger_url: Callable[..., str]) -> DupLedger:
+    """The duplicates corpus, its duplicates found, the translation confirmed by a documentalist."""
+    built = build(ledger_url)
+    find_duplicates(built.factory)
+    label(built.factory, built.ids["chimie-editeur"], built.ids["chemistry-en"], "translation", "marie")
+    return built

@@ -12,7 +12,7 @@ OpenSearch node.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from opensearchpy import OpenSearch
 from sqlalchemy import select
-from tests.duplicates.ledger_corpus import SAME_GROUP, DupLedger, build
+from tests.duplicates.ledger_corpus import SAME_GROUP, DupLedger
 
 from ren_index.config.rules import load_portals
-from ren_index.config.vocabularies import Vocabularies, load_vocabularies
+from ren_index.config.vocabularies import Vocabularies
 from ren_index.errors import IndexingError
 from ren_index.index.schema import create_index, ensure_index, point_aliases
 from ren_index.ledger.models import ResourceRow
@@ -33,7 +33,6 @@ from ren_index.review.publish import publish
 from ren_index.search.query import search
 from ren_index.settings import Settings, load_settings
 from ren_index.steps import index_groups
-from ren_index.steps.duplicates import find_duplicates
 from ren_index.steps.index import index_changes, rebuild_index
 from ren_index.web import routes_api
 
@@ -41,20 +40,6 @@ CONFIG = Path(__file__).resolve().parents[2] / "config"
 PORTALS = list(load_portals(CONFIG))
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def vocabularies() -> Vocabularies:
-    return load_vocabularies(CONFIG)
-
-
-@pytest.fixture
-def dup(ledger_url: Callable[..., str]) -> DupLedger:
-    """The corpus, its duplicates found, the translation confirmed by a documentalist."""
-    built = build(ledger_url)
-    find_duplicates(built.factory)
-    label(built.factory, built.ids["chimie-editeur"], built.ids["chemistry-en"], "translation", "marie")
-    return built
 
 
 @pytest.fixture

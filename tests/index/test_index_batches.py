@@ -19,13 +19,12 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch
 from sqlalchemy import select, update
-from tests.duplicates.ledger_corpus import RECORDS, SAME_GROUP, DupLedger, build
+from tests.duplicates.ledger_corpus import RECORDS, SAME_GROUP, DupLedger
 
 from ren_index.config.rules import load_portals
-from ren_index.config.vocabularies import Vocabularies, load_vocabularies
+from ren_index.config.vocabularies import Vocabularies
 from ren_index.ledger.models import ResourceRow
 from ren_index.review.duplicate_actions import choose_primary, label
-from ren_index.steps.duplicates import find_duplicates
 from ren_index.steps.index import index_changes, rebuild_index
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
@@ -34,16 +33,10 @@ PORTALS = list(load_portals(CONFIG))
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def vocabularies() -> Vocabularies:
-    return load_vocabularies(CONFIG)
-
-
 @pytest.fixture
-def dup(ledger_url: Callable[..., str]) -> DupLedger:
-    built = build(ledger_url)
-    find_duplicates(built.factory)
-    label(built.factory, built.ids["chimie-editeur"], built.ids["chemistry-en"], "translation", "marie")
+def dup(dup: DupLedger) -> DupLedger:
+    """The shared corpus (tests/index/conftest.py), with a part and an edition confirmed too."""
+    built = dup
     label(built.factory, built.ids["chimie-chapitre"], built.ids["chimie-editeur"], "part", "marie")
     label(built.factory, built.ids["chimie-1re"], built.ids["chimie-editeur"], "version", "marie")
     return built

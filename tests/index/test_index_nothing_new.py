@@ -17,36 +17,22 @@ from typing import Any
 
 import pytest
 from opensearchpy import OpenSearch
-from tests.duplicates.ledger_corpus import DupLedger, build
+from tests.duplicates.ledger_corpus import DupLedger
 
 from ren_index.config.rules import load_portals
-from ren_index.config.vocabularies import Vocabularies, load_vocabularies
+from ren_index.config.vocabularies import Vocabularies
 from ren_index.ledger import store
 from ren_index.ledger.link_health import save_health
 from ren_index.ledger.models import ResourceRow
 from ren_index.links.patience import LinkHealth, LinkState
 from ren_index.review.decisions import decide_by_person
-from ren_index.review.duplicate_actions import choose_primary, label
+from ren_index.review.duplicate_actions import choose_primary
 from ren_index.steps import index as index_step
-from ren_index.steps.duplicates import find_duplicates
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 PORTALS = list(load_portals(CONFIG))
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def vocabularies() -> Vocabularies:
-    return load_vocabularies(CONFIG)
-
-
-@pytest.fixture
-def dup(ledger_url: Callable[..., str]) -> DupLedger:
-    built = build(ledger_url)
-    find_duplicates(built.factory)
-    label(built.factory, built.ids["chimie-editeur"], built.ids["chemistry-en"], "translation", "marie")
-    return built
 
 
 @pytest.fixture
