@@ -157,8 +157,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     proved nothing new while it doubled CI's time."""
     if os.environ.get("REN_TEST_LEDGER_ONLY") != "1":
         return
-    keep = [item for item in items if on_postgresql(item)]
-    dropped = [item for item in items if not on_postgresql(item)]
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        (keep if on_postgresql(item) else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
     items[:] = keep
