@@ -18,6 +18,7 @@ dicts, ``None``, nested models, non-ASCII text, dates with and without offset, a
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -29,7 +30,7 @@ from pydantic import ValidationError
 from sqlalchemy import insert, select
 
 from ren_index.config.vocabularies import load_vocabularies
-from ren_index.index.documents import document_hash, record_without_defaults
+from ren_index.index.documents import canonical_json, document_hash, record_without_defaults
 from ren_index.ledger.db import open_ledger
 from ren_index.ledger.link_health import health_json
 from ren_index.ledger.models import LinkHealthRow, RawRecordRow, ResourceRow, SourceRow
@@ -186,3 +187,53 @@ def test_rows_read_as_columns_give_the_documents_of_the_orm_rows(
             built += 1
             assert document_hash(fast[rid] or {}) == document_hash(doc)
     assert 0 < built < len(ids)  # some left out: rejected, no record, link broken
+
+
+def _json_road(value: Any) -> bytes:
+    """The text ``document_hash`` hashed before orjson (every stored ``indexed_hash``)."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return text.encode("utf-8")
+
+
+class _Text(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"b": 1e-05, "a": 1e-4, "c": 1e16, "d": 9.999999999999998e15, "e": -2.5e-7, "f": 0.0, "g": -0.0},
+        {"nan": float("nan"), "inf": float("inf"), "minus": float("-inf")},
+        {"big": 2**64, "small": -(2**63) - 1, "ok": 2**63 - 1},
+        {"z": {"é": 1, "e": 2, "É": 3, "😀": 4, "\uffff": 5}, "a": [True, False, None, 1.5, "x"]},
+        {"text": _Text("sous-classe"), "when": datetime(2025, 6, 1, tzinfo=UTC), "n": 1},
+        {"keys": {1: "un", 3: "trois"}, "mixed": [{"2": 2.0}]},
+        {"deep": [[[[{"x": [0.1, 0.2, 1 / 3, 123456.789]}]]]], "quote": '"\\\n\t\x00\u2028'},
+    ],
+)
+def test_the_canonical_json_is_json_dumps_byte_for_byte(value: Any) -> None:
+    """orjson where it writes the same bytes, json's road for what it would write otherwise:
+    exponent floats, non-finite ones, big integers, subclasses, dates, keys that are not text."""
+    assert canonical_json(value) == _json_road(value)
+
+
+def test_document_hashes_are_those_of_json_dumps(varied: list[dict[str, Any]]) -> None:
+    """Every document of the varied records hashes as the json road hashed it."""
+    vocabularies = load_vocabularies(ROOT / "config")
+    for number, record in enumerate(varied):
+        row = ResourceRow(
+            id=f"r{number}", source_id="s", status="approved", record=record, portals=["pavillon"],
+            quality_score=number % 101, decided_at=datetime(2025, 6, 1, tzinfo=UTC),
+        )  # fmt: skip
+        doc = row_document(row, vocabularies)
+        assert doc is not None
+        assert document_hash(doc) == hashlib.sha256(_json_road(doc)).hexdigest()
+        assert canonical_json(doc) == _json_road(doc)
+
+
+def test_a_lone_surrogate_fails_as_it_did() -> None:
+    """Text UTF-8 cannot hold: the same error as the json road, no other hash."""
+    with pytest.raises(UnicodeEncodeError):
+        _json_road({"t": "\ud800"})
+    with pytest.raises(UnicodeEncodeError):
+        canonical_json({"t": "\ud800"})

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 from opensearchpy.exceptions import TransportError
@@ -176,10 +177,34 @@ def _actions(
             "_op_type": "index",
             "_index": alias,
             "_id": doc_id,
-            "_source": {**doc, "indexed_at": now},
+            "_source": _source({**doc, "indexed_at": now}),
         }
     for doc_id in deletes:
         yield {"_op_type": "delete", "_index": alias, "_id": doc_id}
+
+
+def _source(doc: dict[str, Any]) -> str | dict[str, Any]:
+    """``doc`` as the JSON text of its bulk line, written by orjson (issue 17: the client's
+    :func:`json.dumps` was a third of the sending thread's work); the helper sends text as it is.
+
+    The same document for OpenSearch: the same values (a float may be written otherwise, ``0.00001``
+    for ``1e-05``, the same number). A value orjson would write otherwise than the client — a date,
+    a subclass, a dataclass — or cannot write, stays a ``dict`` for the client's serializer.
+    """
+    try:
+        return orjson.dumps(doc, default=_refuse, option=_AS_CLIENT).decode("utf-8")
+    except orjson.JSONEncodeError:
+        return doc
+
+
+_AS_CLIENT = (
+    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+"""What orjson writes its own way is handed to :func:`_refuse`, hence to the client's serializer."""
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
 
 
 def _reason(info: dict[str, Any]) -> str:

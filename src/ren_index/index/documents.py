@@ -64,6 +64,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 
 from ren_index.config.clock import utc_iso
@@ -251,8 +252,51 @@ def split_languages(texts: Iterable[LangString], default: str | None = None) -> 
 def document_hash(doc: dict[str, Any]) -> str:
     """SHA-256 of the document as canonical JSON (sorted keys), ``indexed_at`` left out."""
     stable = doc if "indexed_at" not in doc else {k: v for k, v in doc.items() if k != "indexed_at"}
-    text = json.dumps(stable, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(stable)).hexdigest()
+
+
+def canonical_json(value: Any) -> bytes:
+    """``json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    default=str)`` in UTF-8 — the text every stored ``indexed_hash`` was computed from — written by
+    orjson, four times faster (issue 17), whenever the two give the same bytes.
+
+    They do for plain JSON values (:func:`_plain`): ``str``, ``int`` of 64 bits, ``bool``, ``None``,
+    ``dict`` with ``str`` keys (sorted the same: by code point) and ``list``, and floats between
+    1e-4 and 1e16 (or zero), which both write as Python's ``repr``. Anything else — a float written
+    in exponent form by ``repr`` (``1e-05``; orjson writes ``0.00001``) or not finite (``NaN``; orjson
+    writes ``null``), a subclass, a date, a bigger integer, a key that is not text — takes
+    :func:`json.dumps`, so the hash never changes; ``tests/index/test_fast_documents.py`` pins it.
+    """
+    if _plain(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            pass  # an integer beyond 64 bits, a key that is not text, a lone surrogate...
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return text.encode("utf-8")
+
+
+_PLAIN_NODES = 100_000
+"""Values :func:`_plain` looks at before giving up (a cycle, or an absurd document: json's road)."""
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` holds only the plain JSON values :func:`canonical_json` may give orjson."""
+    stack = [value]
+    for _ in range(_PLAIN_NODES):
+        if not stack:
+            return True
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            continue
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is not float or not (item == 0.0 or 1e-4 <= abs(item) < 1e16):
+            return False
+    return False
 
 
 def people(contributions: Iterable[Contribution]) -> dict[str, list[str]]:

@@ -37,17 +37,18 @@ nothing new writes nothing to the index (:mod:`ren_index.steps.index_since`); ``
 compares every record as before.
 
 Documents are built, sent and settled :data:`BATCH` records at a time (all at once took 2.3 GiB
-for 100,000 records); each batch reads what they depend on (:class:`.index_groups.Around`).
-The rows are read as plain columns, the record as JSON text that pydantic parses itself
-(:mod:`.index_rows`), and the record in the document is dumped without pydantic's comparisons of
-each part with a fresh default (:func:`ren_index.index.documents.record_without_defaults`): the
-same documents and hashes, byte for byte, in about half the building time (issue 17).
+for 100,000 records), each batch reading what they depend on (:class:`.index_groups.Around`) as
+plain columns (:mod:`.index_rows`); a background thread sends batch N while batch N+1 is built, and
+each batch is settled, in order, once OpenSearch answered it (:mod:`.index_send`: a failure on
+either side settles exactly what OpenSearch acknowledged). The same documents and hashes, byte for
+byte, as the plain pydantic and ``json`` roads they replace (issue 17).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Collection
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -62,7 +63,6 @@ from ren_index.index.bulk import (
     BulkInterrupted,
     asking,
     interrupted_message,
-    send,
     transport_warnings_hidden,
     unreachable,
 )
@@ -88,6 +88,7 @@ from ren_index.runs.holds import held_sources
 from ren_index.runs.report import RunReport, index_report
 from ren_index.steps.index_groups import IN_BATCH, Around, scope, whole_ledger
 from ren_index.steps.index_rows import StoredRow, is_null, stored, stored_resource
+from ren_index.steps.index_send import Answer, Outgoing, Sender, compare, refused
 from ren_index.steps.index_since import candidates, in_index, settle, settle_rebuild
 
 INDEX_COUNTS = ("indexed", "removed", "unchanged", "errors")
@@ -250,49 +251,48 @@ def index_changes(
     answered = 0
     message = None
     cause: BaseException | None = None
-    for number, batch in enumerate(around.batches(ids, batch_size)):
-        placed, known = _placed(factory, vocabularies, batch, around, held)
-        upserts: list[tuple[str, dict[str, Any]]] = []
-        hashes: dict[str, str] = {}
-        deletes: list[str] = []
-        settled: list[str] = []  # compared and found as the index has them
-        for rid, doc in placed.items():
-            source, indexed_hash = known[rid]
-            if indexed_hash is not None and source_id in (None, source):
-                indexed_before -= 1  # read here: not among the ones left unread
-            if doc is not None:
-                digest = document_hash(doc)
-                if digest == indexed_hash:
-                    counts["unchanged"] += 1
-                    settled.append(rid)
-                    continue
-                upserts.append((rid, doc))
-                hashes[rid] = digest
-            elif indexed_hash is not None:
-                deletes.append(rid)
-            else:
-                settled.append(rid)
-        interrupted: BulkInterrupted | None = None
-        try:
-            result = send(client, alias, upserts, deletes, refresh=False)
-        except BulkInterrupted as exc:  # what OpenSearch acknowledged before is recorded below
-            result, interrupted = exc.result, exc
+
+    def take(answer: Answer) -> bool:
+        """Settle what OpenSearch answered for one batch; whether the run must stop."""
+        nonlocal answered, message, cause, indexed_before
+        batch, result = answer.batch, answer.result
+        if not answer.sent:
+            return True  # after a failed batch: never sent, nothing to settle
         with factory.begin() as session:
-            settle(session, began, result.indexed, hashes, result.deleted, settled)
+            settle(session, began, result.indexed, batch.hashes, result.deleted, batch.settled)
             for rid, reason in result.failed.items():
                 store.record_event(
                     session, actor="indexer", action="index_failed", resource_id=rid, comment=reason
                 )
+        counts["unchanged"] += batch.unchanged
+        indexed_before -= batch.read_indexed
         counts["indexed"] += len(result.indexed)
         counts["removed"] += len(result.deleted)
         counts["errors"] += len(result.failed)
         failures.update(list(result.failed.items())[: 20 - len(failures)])
         answered += result.answered()
-        if interrupted is not None:
-            unread = len(ids) - (number + 1) * batch_size  # records of later batches, not compared
-            left = len(upserts) + len(deletes) - result.answered() + max(0, unread)
-            message, cause = interrupted_message(interrupted.reason, answered, left), interrupted
-            break
+        if answer.interrupted is None:
+            return False
+        unread = len(ids) - (batch.number + 1) * batch_size  # records of later batches, not compared
+        left = batch.size() - result.answered() + max(0, unread)
+        message = interrupted_message(answer.interrupted.reason, answered, left)
+        cause = answer.interrupted
+        return True
+
+    with Sender(client, alias) as sender:
+        try:
+            for number, batch in enumerate(around.batches(ids, batch_size)):
+                placed, known = _placed(factory, vocabularies, batch, around, held)
+                sender.put(compare(number, placed, known, source_id))
+                if any(take(answer) for answer in sender.answers(keep=sender.ahead)):
+                    break
+            else:
+                any(take(answer) for answer in sender.answers())
+        except BaseException:
+            sender.stop()  # a failure here: what OpenSearch acknowledged is still settled
+            with suppress(Exception):
+                any(take(answer) for answer in sender.answers())
+            raise
     if message is None and answered:
         try:
             with transport_warnings_hidden():
@@ -359,11 +359,14 @@ def rebuild_index(
             approved = select(ResourceRow.id).where(ResourceRow.status == "approved")
             ids = set(session.scalars(approved))
             around = Around(*whole_ledger(session))
-        for batch in around.batches(around.order(ids), max(1, batch_size or BATCH)):
-            placed, _ = _placed(factory, vocabularies, batch, around, ())
-            upserts = [(rid, doc) for rid, doc in placed.items() if doc is not None]
-            hashes.update((rid, document_hash(doc)) for rid, doc in upserts)
-            failed += len(send(client, new_index, upserts, [], refresh=False).failed)
+        with Sender(client, new_index) as sender:
+            for number, batch in enumerate(around.batches(around.order(ids), max(1, batch_size or BATCH))):
+                placed, _ = _placed(factory, vocabularies, batch, around, ())
+                upserts = [(rid, doc) for rid, doc in placed.items() if doc is not None]
+                hashes.update((rid, document_hash(doc)) for rid, doc in upserts)
+                sender.put(Outgoing(number, upserts))
+                failed += refused(sender.answers(keep=sender.ahead))
+            failed += refused(sender.answers())
         with transport_warnings_hidden():
             client.indices.refresh(index=new_index)
             found = int(client.count(index=new_index)["count"])
