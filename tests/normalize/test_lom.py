@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from lxml import etree
 
 from ren_index.model import Contribution, Identifier, Issue, Resource, TaxonPath, Term
+from ren_index.normalize.mappers.lom_reader import vocabulary
 
 Mapped = Callable[[str, str], tuple[Resource, list[Issue]]]
 NORMETIC_TYPES = "http://www.normetic.org/vdex/typeressourcev1_2.xml"
@@ -194,3 +196,26 @@ def test_en_rights_from_concept_uris(en: tuple[Resource, list[Issue]]) -> None:
     assert rights.cost is False
     assert rights.copyright is True
     assert rights.licence_uri == "https://creativecommons.org/licenses/by/4.0/"
+
+
+@pytest.mark.parametrize(
+    ("xml", "expected"),
+    [
+        (
+            "<role><source>LOMv1.0</source><value> author </value></role>",
+            Term(source="LOMv1.0", value="author"),
+        ),
+        ("<role>publisher</role>", Term(value="publisher")),  # no <value>: the element's own text
+        ("<role>publisher<value/></role>", None),  # an empty <value>: no guess from the own text
+        ("<role><!-- c --><value>a</value><value>b</value></role>", Term(value="a")),  # the first
+        (
+            "<role xmlns:x='urn:x'><x:source>S</x:source><x:value>v</x:value></role>",
+            Term(source="S", value="v"),
+        ),
+        ("<role><source/><source>S</source><value>v</value></role>", Term(source="S", value="v")),
+    ],
+)
+def test_vocabulary_element_read_in_one_pass(xml: str, expected: Term | None) -> None:
+    """``<source>``/``<value>`` by local name, the first non-empty of each, the own text only
+    without any ``<value>`` (as before the loop was made one pass)."""
+    assert vocabulary(etree.fromstring(xml)) == expected

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ren_index.config.rules import LanguageRules
-from ren_index.validate.language_detection import detect, detector, letters, supported
+from ren_index.validate.language_detection import detect, detector, enough_letters, letters, supported
 
 LANGUAGES = tuple(LanguageRules().detect)
 MAX = LanguageRules().max_chars
@@ -74,6 +74,23 @@ def test_min_chars_counts_letters_only() -> None:
     assert letters("Sec. 3 — 2024") == 3
     assert detect("Les fractions", LANGUAGES, MAX, min_chars=5) is not None
     assert detect("Les fractions", LANGUAGES, MAX, min_chars=50) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "a" * 19,
+        "1234567890" * 6 + "abcdefghijklmnopqrstu",  # the letters all after the counted start
+        "ab 12 " * 8 + "cdefghijklmnopqrstuvwxyz",  # some letters at the start, the rest later
+        "Les fractions au quotidien — partie 12 : une séquence pour le primaire",
+        "½²³ⅫⅩ" * 20,  # numbers that are no letters
+    ],
+)
+@pytest.mark.parametrize("min_chars", [0, 1, 19, 20, 21, 60])
+def test_enough_letters_is_the_full_count(text: str, min_chars: int) -> None:
+    """Counting the start first changes no answer, whatever the threshold."""
+    assert enough_letters(text, min_chars) is (letters(text) >= min_chars)
 
 
 def test_reads_at_most_max_chars() -> None:

@@ -183,11 +183,18 @@ def primary(tag: str) -> str:
 
 def _first(text: LangString) -> str:
     """The first value as the source gave it (a bilingual record is judged on its first language)."""
-    return next((v for v in text.values() if v and v.strip()), "")
+    for value in text.values():  # a loop, not next(generator): twice a record (issue 17)
+        if value and value.strip():
+            return value
+    return ""
 
 
 def _text_for_detection(resource: Resource) -> str:
-    return " ".join(t for t in (_first(resource.general.title), _first(resource.general.description)) if t)
+    title = _first(resource.general.title)
+    description = _first(resource.general.description)
+    if title and description:
+        return f"{title} {description}"
+    return title or description
 
 
 def _issue(

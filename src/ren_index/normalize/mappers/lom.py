@@ -77,8 +77,8 @@ _DATE_ROLES = ("publisher", "author", "creator")
 def _identifiers(doc: LomDoc) -> list[Identifier]:
     found = []
     for element in doc.path("general", "identifier"):
-        entry = collapsed_text(next(iter(doc.children([element], "entry")), None))
-        catalog = collapsed_text(next(iter(doc.children([element], "catalog")), None))
+        entry = collapsed_text(next(iter(doc.kids(element, "entry")), None))
+        catalog = collapsed_text(next(iter(doc.kids(element, "catalog")), None))
         if entry:
             found.append(Identifier(catalog=catalog or None, entry=entry))
     return unique(found)
@@ -131,7 +131,7 @@ def _entities(doc: LomDoc, contribute: etree._Element) -> tuple[list[str], list[
     names: list[str] = []
     found: list[Issue] = []
     field = "lifecycle.contributions.entities"
-    for element in doc.children([contribute], "entity"):
+    for element in doc.kids(contribute, "entity"):
         raw = inner_text(element)
         if not raw.strip():
             continue
@@ -149,7 +149,7 @@ def _entities(doc: LomDoc, contribute: etree._Element) -> tuple[list[str], list[
 
 def _contribution_date(doc: LomDoc, contribute: etree._Element) -> tuple[str | None, list[Issue]]:
     """LOM 2.3.3 dateTime; a date given only as a description ("printemps 2008") is no date."""
-    for raw in (collapsed_text(el) for el in doc.children(doc.children([contribute], "date"), "dateTime")):
+    for raw in (collapsed_text(el) for el in doc.children(doc.kids(contribute, "date"), "dateTime")):
         if raw:
             parsed = iso_date(raw)
             if parsed is None:
@@ -162,7 +162,7 @@ def _contributions(doc: LomDoc) -> tuple[list[Contribution], list[Issue]]:
     contributions: list[Contribution] = []
     found: list[Issue] = []
     for contribute in doc.path("lifeCycle", "contribute"):
-        role = next((vocabulary(el) for el in doc.children([contribute], "role")), None)
+        role = next((vocabulary(el) for el in doc.kids(contribute, "role")), None)
         names, name_issues = _entities(doc, contribute)
         date, date_issues = _contribution_date(doc, contribute)
         found += name_issues + date_issues
@@ -245,22 +245,22 @@ def _licence_uri(description: LangString) -> str | None:
 
 def _taxon_path(doc: LomDoc, path: etree._Element, purpose: Term | None) -> TaxonPath | None:
     taxa: list[tuple[str | None, LangString]] = []
-    for taxon in doc.children([path], "taxon"):
-        taxon_id = collapsed_text(next(iter(doc.children([taxon], "id")), None)) or None
-        entry = doc.langstring(doc.children([taxon], "entry"))
+    for taxon in doc.kids(path, "taxon"):
+        taxon_id = collapsed_text(next(iter(doc.kids(taxon, "id")), None)) or None
+        entry = doc.langstring(doc.kids(taxon, "entry"))
         if taxon_id or entry:
             taxa.append((taxon_id, entry))
     if not taxa:
         return None
-    source = doc.langstring(doc.children([path], "source"))
+    source = doc.langstring(doc.kids(path, "source"))
     return TaxonPath(purpose=purpose, source=source, taxa=taxa)
 
 
 def _classifications(doc: LomDoc) -> list[TaxonPath]:
     paths: list[TaxonPath] = []
     for classification in doc.path("classification"):
-        purpose = next((vocabulary(el) for el in doc.children([classification], "purpose")), None)
-        for element in doc.children([classification], "taxonPath"):
+        purpose = next((vocabulary(el) for el in doc.kids(classification, "purpose")), None)
+        for element in doc.kids(classification, "taxonPath"):
             path = _taxon_path(doc, element, purpose)
             if path is not None:
                 paths.append(path)

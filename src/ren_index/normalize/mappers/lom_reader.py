@@ -27,6 +27,8 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 T = TypeVar("T")
 
 _STRING_TAGS = frozenset({"string", "langstring"})
+_NONE: list[etree._Element] = []
+"""What :meth:`LomDoc.kids` gives for a missing child (shared: never changed)."""
 
 
 def local_name(element: etree._Element) -> str:
@@ -77,6 +79,13 @@ class LomDoc:
     def _tag(self, name: str, ns: str | None) -> str:
         space = self.ns if ns is None else ns
         return f"{{{space}}}{name}" if space else name
+
+    def kids(self, parent: etree._Element, name: str) -> list[etree._Element]:
+        """:meth:`children` of one parent in the LOM namespace, without the per-call list.
+
+        The memo's own list: read it, never change it. The crosswalk asks some fifteen of
+        these a record (an identifier's entry, a contribution's role...)."""
+        return self._grouped(parent).get(self._tag(name, None), _NONE)
 
     def children(
         self, parents: Iterable[etree._Element], name: str, ns: str | None = None
@@ -157,13 +166,20 @@ def vocabulary(element: etree._Element) -> Term | None:
     """
     source: str | None = None
     value: str | None = None
-    for child in element:
-        name = local_name(child)
-        if name == "source" and source is None:
-            source = collapsed_text(child) or None
-        elif name == "value" and value is None:
-            value = collapsed_text(child) or None
-    if value is None and not any(local_name(c) == "value" for c in element):
+    has_value = False  # a <value> child, even an empty one: then the element's own text is not read
+    for child in element:  # one pass (seven vocabulary elements a LOM record, ~2 children each)
+        tag = child.tag
+        if not isinstance(tag, str):  # comments and processing instructions (local_name's '')
+            continue
+        name = tag.rpartition("}")[2]
+        if name == "source":
+            if source is None:
+                source = collapsed_text(child) or None
+        elif name == "value":
+            has_value = True
+            if value is None:
+                value = collapsed_text(child) or None
+    if value is None and not has_value:
         value = clean_text(element.text) or None
     return Term(source=source, value=value) if value else None
 
