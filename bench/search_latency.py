@@ -10,10 +10,24 @@ families, types and disciplines are the real controlled values), then varied: ti
 descriptions get words drawn from the whole catalogue, dates are spread over four years.
 
 Then runs a fixed mix of queries ``--runs`` times each, interleaving two paths with the *same*
-request body (:func:`ren_index.search.portal.build_search`):
+request body (:func:`ren_index.search.portal.build_search`), the same warm-up (20 rounds) and the
+same number of runs, each path first every other run:
 
-- **api**: HTTP GET ``/api/search`` on uvicorn in a thread, over loopback, with keep-alive;
+- **api**: HTTP GET ``/api/search`` on uvicorn in a thread, over loopback, with keep-alive, sent
+  with urllib3 (``--api-client httpx``: with httpx, as before issue 17's part d);
 - **direct**: ``client.search`` with opensearch-py, what a portal querying OpenSearch would do.
+
+Both OpenSearch clients come from :func:`ren_index.index.client.make_client` (same transport:
+gzip, retries, timeouts), and both paths' HTTP client is urllib3 (the API's through
+:func:`api_getter`, the direct one inside opensearch-py). The API's OpenSearch client reads the
+answers with orjson (:mod:`ren_index.search.fast_json`), the direct one with opensearch-py's
+default ``json``, as a portal's client would. What the API path measures beyond the direct one:
+the HTTP server (uvicorn in a thread of this same process, sharing its GIL with the benchmark's
+client), FastAPI's routing and validation, the thread-pool hop of a sync endpoint, building the
+query and shaping the answer. The bare router is served, not ``create_app`` (its middlewares —
+the HTTP cache's ETag hash, security headers, session, language — add a little and are not
+measured here). ``api CPU`` is this process's CPU time per API request minus per direct request:
+the API's own work, steadier than wall time on a busy machine.
 
 Every query carries the facets (the API always counts them). Prints p50 / p95 per query and
 path, and the ratio of the p95s. Target (issue 17): for every query, API p95 ≤ 1.15 × direct p95
@@ -31,11 +45,13 @@ import statistics
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import urllib3
 import uvicorn
 from fastapi import FastAPI
 
@@ -153,6 +169,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=500)
     parser.add_argument("--prefix", default="bench")
     parser.add_argument("--keep", action="store_true", help="keep the index (and reuse it next time)")
+    parser.add_argument(
+        "--api-client",
+        choices=("urllib3", "httpx"),
+        default="urllib3",
+        help="HTTP client of the api path: urllib3 (default), the library opensearch-py uses on the "
+        "direct path; httpx (what the benchmark used before: ~0.5 ms more CPU per request)",
+    )
     args = parser.parse_args()
 
     settings = load_settings(
@@ -183,32 +206,37 @@ def main() -> None:
     app.include_router(routes_api.router)
     server, thread, base_url = serve(app)
     timings: dict[tuple[str, str], list[float]] = {}
+    cpu: dict[tuple[str, str], list[float]] = {}
     try:
-        with httpx.Client(base_url=base_url) as http:
+        with api_getter(args.api_client, base_url) as get:
             for warm in range(20):
                 for params in QUERIES.values():
-                    http.get("/api/search", params=params).raise_for_status()
+                    get(params)
                     client.search(index=alias, body=body_for(params, vocabularies))
                 del warm
-            for _ in range(args.runs):
+            for run in range(args.runs):
                 for name, params in QUERIES.items():
                     body = body_for(params, vocabularies)
-                    t0 = time.perf_counter()
-                    client.search(index=alias, body=body)
-                    t1 = time.perf_counter()
-                    response = http.get("/api/search", params=params)
-                    t2 = time.perf_counter()
-                    response.raise_for_status()
-                    timings.setdefault((name, "direct"), []).append((t1 - t0) * 1000)
-                    timings.setdefault((name, "api"), []).append((t2 - t1) * 1000)
+                    # each path goes first every other run: neither always follows the other
+                    for path in ("direct", "api") if run % 2 == 0 else ("api", "direct"):
+                        t0, c0 = time.perf_counter(), time.process_time()
+                        if path == "direct":
+                            client.search(index=alias, body=body)
+                        else:
+                            get(params)
+                        timings.setdefault((name, path), []).append((time.perf_counter() - t0) * 1000)
+                        cpu.setdefault((name, path), []).append((time.process_time() - c0) * 1000)
     finally:
         server.should_exit = True
         thread.join(10)
         if not args.keep:
             client.indices.delete(index=f"{args.prefix}-resources-*", ignore_unavailable=True)
 
-    print(f"{args.runs} runs per query, interleaved; milliseconds")
-    print(f"{'query':<24}{'direct p50':>11}{'direct p95':>11}{'api p50':>9}{'api p95':>9}{'p95 ratio':>10}")
+    print(f"{args.runs} runs per query, interleaved; milliseconds; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{'query':<24}{'direct p50':>11}{'direct p95':>11}{'api p50':>9}{'api p95':>9}{'p95 ratio':>10}"
+        f"{'api CPU':>9}"
+    )
     for name in QUERIES:
         direct, api = timings[(name, "direct")], timings[(name, "api")]
         d50, d95, a50, a95 = (
@@ -217,7 +245,8 @@ def main() -> None:
             percentile(api, 50),
             percentile(api, 95),
         )
-        print(f"{name:<24}{d50:>11.1f}{d95:>11.1f}{a50:>9.1f}{a95:>9.1f}{a95 / d95:>10.2f}")
+        extra = statistics.mean(cpu[(name, "api")]) - statistics.mean(cpu[(name, "direct")])
+        print(f"{name:<24}{d50:>11.1f}{d95:>11.1f}{a50:>9.1f}{a95:>9.1f}{a95 / d95:>10.2f}{extra:>9.2f}")
     every_direct = [v for (_, path), vs in timings.items() if path == "direct" for v in vs]
     every_api = [v for (_, path), vs in timings.items() if path == "api" for v in vs]
     d95, a95 = percentile(every_direct, 95), percentile(every_api, 95)
@@ -232,7 +261,38 @@ def main() -> None:
         f"target (issue 17: api p95 <= 1.15 x direct p95 for every query, < 30 ms): {verdict}"
         f" (worst ratio {worst:.2f}, slowest api p95 {slowest:.1f} ms)"
     )
+    print(
+        "api CPU: this process's CPU time per API request minus per direct request (mean, ms): the "
+        "API's own work — HTTP client and server, FastAPI, query, answer — steadier than wall time "
+        "on a busy machine"
+    )
     print(f"index {'kept' if args.keep else 'deleted'}: {args.prefix}-resources-*", file=sys.stderr)
+
+
+@contextmanager
+def api_getter(kind: str, base_url: str) -> Iterator[Callable[[dict[str, Any]], bytes]]:
+    """``GET /api/search`` with ``params`` over one kept-alive connection, raising on an error status.
+
+    urllib3 by default: the HTTP library under opensearch-py's client on the direct path, so both
+    paths pay the same client cost and the difference is the API's own.
+    """
+    if kind == "httpx":
+        with httpx.Client(base_url=base_url) as client:
+
+            def get_httpx(params: dict[str, Any]) -> bytes:
+                return client.get("/api/search", params=params).raise_for_status().content
+
+            yield get_httpx
+        return
+    with urllib3.PoolManager(maxsize=1) as pool:
+
+        def get_urllib3(params: dict[str, Any]) -> bytes:
+            response = pool.request("GET", f"{base_url}/api/search", fields=params)
+            if response.status != 200:
+                raise RuntimeError(f"/api/search {params}: HTTP {response.status}")
+            return bytes(response.data)
+
+        yield get_urllib3
 
 
 def body_for(params: dict[str, Any], vocabularies: Vocabularies) -> dict[str, Any]:

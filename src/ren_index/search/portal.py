@@ -32,8 +32,9 @@ stays well-formed HTML.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from typing import Any
 
 from ren_index.config.languages import language_label
@@ -184,8 +185,13 @@ def build_search(
     return body
 
 
+@lru_cache(maxsize=1024)
 def query_language(text: str) -> str | None:
-    """``fr`` or ``en`` when Lingua is at least 60 % sure of the query's language, else ``None``."""
+    """``fr`` or ``en`` when Lingua is at least 60 % sure of the query's language, else ``None``.
+
+    Cached (1,024 texts of at most 500 characters): a search asks twice (the query's boosts, then
+    the highlight to prefer), and portals send the same few queries again and again.
+    """
     found = detector(QUERY_LANGUAGES) if sum(map(str.isalpha, text)) >= 3 else None
     if found is None:
         return None
@@ -315,37 +321,56 @@ def _facet_aggs(active: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
 def _facets(
     aggs: Mapping[str, Any], portals: Mapping[str, PortalPolicy], vocabularies: Vocabularies | None
 ) -> dict[str, list[dict[str, Any]]]:
+    """Each facet's buckets as ``{value, label_fr, label_en, count}`` (up to ~450 a page: the
+    labeller is chosen once per facet, not per bucket)."""
     out: dict[str, list[dict[str, Any]]] = {facet: [] for facet in FACETS}
     for group in aggs.values():
         for facet in FACETS:
             if facet in group:
+                labels = _labeller(facet, portals, vocabularies)
                 out[facet] = [
-                    {
-                        "value": b["key"],
-                        **_facet_labels(facet, b["key"], portals, vocabularies),
-                        "count": b["doc_count"],
-                    }
+                    {"value": key, "label_fr": fr, "label_en": en, "count": b["doc_count"]}
                     for b in group[facet]["buckets"]
+                    for key in (b["key"],)
+                    for fr, en in (labels(key),)
                 ]
     return out
 
 
-def _facet_labels(
-    facet: str, value: str, portals: Mapping[str, PortalPolicy], vocabularies: Vocabularies | None
-) -> dict[str, str | None]:
-    fr: str | None = None
-    en: str | None = None
+Labeller = Callable[[str], tuple[str | None, str | None]]
+
+
+def _no_labels(value: str) -> tuple[str | None, str | None]:
+    return None, None
+
+
+def _family_labels(value: str) -> tuple[str | None, str | None]:
+    return LICENCE_FAMILIES.get(value, (None, None))
+
+
+@lru_cache(maxsize=4096)
+def _language_labels(value: str) -> tuple[str | None, str | None]:
+    """A language facet's labels (cached: langcodes is slow on tags config/languages.py does not
+    name, and a facet holds the same few dozen codes on every search)."""
+    return language_label(value, "fr"), language_label(value, "en")
+
+
+def _labeller(facet: str, portals: Mapping[str, PortalPolicy], vocabularies: Vocabularies | None) -> Labeller:
+    """How one facet's values get their French and English labels (``None`` when unknown)."""
     if facet == "licence_family":
-        fr, en = LICENCE_FAMILIES.get(value, (None, None))
-    elif facet == "language":
-        fr, en = language_label(value, "fr"), language_label(value, "en")
-    elif facet == "portal":
-        policy = portals.get(value)
-        if policy is not None:
-            fr, en = policy.label("fr"), policy.label("en")
-    elif vocabularies is not None and facet in ("level", "licence", "type"):
+        return _family_labels
+    if facet == "language":
+        return _language_labels
+    if facet == "portal":
+
+        def portal_labels(value: str) -> tuple[str | None, str | None]:
+            policy = portals.get(value)
+            return (policy.label("fr"), policy.label("en")) if policy is not None else (None, None)
+
+        return portal_labels
+    if vocabularies is not None and facet in ("level", "licence", "type"):
         vocab = {"level": vocabularies.levels, "licence": vocabularies.licences}.get(
             facet, vocabularies.resource_types
         )
-        fr, en = concept_labels(vocab, value)
-    return {"label_fr": fr, "label_en": en}
+        return partial(concept_labels, vocab)
+    return _no_labels

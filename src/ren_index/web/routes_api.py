@@ -5,8 +5,11 @@ else (no ledger, no session). Kept thin on purpose, because the benchmark holds 
 latency of asking OpenSearch directly: the OpenSearch client and the vocabularies are made once
 per application and kept on ``app.state`` (``opensearch``, ``vocabularies``), endpoints are plain
 ``def`` (the client is synchronous; FastAPI runs them in its thread pool), and the response is
-built as plain dicts by :mod:`ren_index.search.portal` and sent as :class:`JSONResponse`, so the
-declared response models document the shape in ``/docs`` without being re-validated per hit.
+built as plain dicts by :mod:`ren_index.search.portal` and sent as :class:`FastJSONResponse`, so
+the declared response models document the shape in ``/docs`` without being re-validated per hit.
+JSON is read from OpenSearch and written to the portal with orjson
+(:mod:`ren_index.search.fast_json`: the same objects and the same bytes as the standard library,
+several times faster on answers of 20–60 KB).
 
 Every field of every answer is plain text (never escaped, never markup) except a hit's
 ``highlight`` object, which is escaped HTML whose only tags are ``<mark>`` / ``</mark>``: the
@@ -45,6 +48,7 @@ from ren_index.config.vocabularies import Vocabularies, load_vocabularies
 from ren_index.index.client import make_client
 from ren_index.index.schema import alias_name
 from ren_index.search import portal as search_api
+from ren_index.search.fast_json import dumps, fast_reader
 from ren_index.search.portal import InvalidParameter, SearchParams
 from ren_index.search.results import resource_view
 from ren_index.settings import Settings
@@ -276,6 +280,13 @@ class SuggestResponse(BaseModel):
     suggestions: list[Suggestion]
 
 
+class FastJSONResponse(JSONResponse):
+    """Starlette's ``JSONResponse``, rendered by orjson: the same bytes, faster."""
+
+    def render(self, content: Any) -> bytes:
+        return dumps(content)
+
+
 # -- application state -----------------------------------------------------------------------
 
 
@@ -288,7 +299,7 @@ def _client(request: Request) -> OpenSearch:
     state = request.app.state
     client: OpenSearch | None = getattr(state, "opensearch", None)
     if client is None:
-        client = make_client(_settings(request))
+        client = fast_reader(make_client(_settings(request)))
         state.opensearch = client
     return client
 
@@ -368,7 +379,7 @@ def search(
     page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
     size: Annotated[int, Query(ge=1, le=search_api.MAX_PAGE_SIZE, description="Results per page.")] = 10,
     sort: Annotated[str, Query(description="relevance (default) or date (newest first).")] = "relevance",
-) -> JSONResponse:
+) -> FastJSONResponse:
     """Ranked resources, their total, and facet counts for every filter.
 
     Repeat a filter to OR its values (`level=A&level=B`); different filters AND. Each facet is
@@ -402,7 +413,7 @@ def search(
     shaped = search_api.shape_search(
         _ask(request, body), params, _portals(request), vocabularies, _limits(request)
     )
-    return JSONResponse(shaped)
+    return FastJSONResponse(shaped)
 
 
 @router.get("/suggest", response_model=SuggestResponse, summary="Type-ahead on titles")
@@ -410,13 +421,13 @@ def suggest(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=100, description="What the user typed so far.")],
     portal: Annotated[str | None, Query(description=PORTAL_HELP)] = None,
-) -> JSONResponse:
+) -> FastJSONResponse:
     """Up to 10 titles that start like the words typed (accents and case ignored)."""
     try:
         body = search_api.build_suggest(q, _portals(request), portal)
     except InvalidParameter as exc:
         raise _invalid(exc) from exc
-    return JSONResponse({"suggestions": search_api.shape_suggest(_ask(request, body), _limits(request))})
+    return FastJSONResponse({"suggestions": search_api.shape_suggest(_ask(request, body), _limits(request))})
 
 
 def _standing_for(request: Request, alias: str, resource_id: str) -> str | None:
@@ -471,4 +482,4 @@ def resource(request: Request, resource_id: str) -> Response:
         # web/http_cache.py marks it `no-cache`: a documentalist may choose another primary
         return RedirectResponse(location, status_code=308)
     view = resource_view(resource_id, source, _vocabularies(request), _limits(request))
-    return JSONResponse(view)
+    return FastJSONResponse(view)
