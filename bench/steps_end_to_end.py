@@ -10,10 +10,12 @@ tenth record shares its address with another and six in ten their title, so ``DU
 ``TITLE_REPEATED_IN_SOURCE`` are found) are harvested into a fresh ledger — SQLite, then PostgreSQL
 when ``REN_BENCH_POSTGRES_URL`` is set (a database ``<name>_e2e`` beside it is created afresh) —
 then ``ren-index process bench --workers N`` runs as a subprocess on it, once per worker count,
-each on a ledger of its own. ``--profile`` also runs ``process_source`` (one worker) in this
-process under cProfile and prints where the time goes.
+each on a ledger of its own. ``--profile`` also runs ``process_source`` (one worker, or
+``--profile-workers N``: then cProfile sees the writer alone, the pool's workers being other
+processes) in this process under cProfile and prints where the time goes.
 
     .venv/bin/python bench/steps_end_to_end.py [--records 20000] [--workers 1,2] [--profile]
+        [--profile-workers 2]
     REN_BENCH_POSTGRES_URL=postgresql+psycopg://... .venv/bin/python bench/steps_end_to_end.py
 """
 
@@ -148,8 +150,9 @@ def run_process(env: dict[str, str], workers: int) -> tuple[dict[str, Any], floa
     return json.loads(out), seconds, peak // 1024
 
 
-def profile(db_url: str, folder: Path) -> None:
-    """``process_source`` with one worker under cProfile: the 25 largest cumulative times."""
+def profile(db_url: str, folder: Path, workers: int = 1) -> None:
+    """``process_source`` under cProfile (this process: the writer when ``workers`` > 1): the 25
+    largest cumulative times, the 15 largest own times."""
     from ren_index.config.rulebook import Rulebook
     from ren_index.config.sources import load_sources
     from ren_index.ledger.db import open_ledger
@@ -160,13 +163,14 @@ def profile(db_url: str, folder: Path) -> None:
     source = load_sources(folder / "sources.yaml")["bench"]
     profiler = cProfile.Profile()
     started = time.perf_counter()
-    profiler.runcall(process_source, factory, source, rulebook, workers=1)
+    profiler.runcall(process_source, factory, source, rulebook, workers=workers)
     seconds = time.perf_counter() - started
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("cumulative").print_stats(25)
     stats.sort_stats("tottime").print_stats(15)
-    print(f"profile (one worker, in process, with cProfile's overhead): {seconds:.1f} s")
+    who = "one worker, in process" if workers == 1 else f"the writer of {workers} workers"
+    print(f"profile ({who}, with cProfile's overhead): {seconds:.1f} s")
     print(out.getvalue())
 
 
@@ -175,6 +179,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--workers", default="1,2", help="worker counts to time, comma-separated")
     parser.add_argument("--profile", action="store_true", help="also profile one worker in process")
+    parser.add_argument(
+        "--profile-workers", type=int, default=1, help="workers of the profiled pass (the writer is profiled)"
+    )
     args = parser.parse_args()
     total: int = args.records
     counts = [int(w) for w in args.workers.split(",")]
@@ -223,7 +230,7 @@ def main() -> None:
                         else:
                             profile_url = fresh_postgres(os.environ["REN_BENCH_POSTGRES_URL"])
                             harvest(profile_url, url)
-                        profile(profile_url, folder)
+                        profile(profile_url, folder, args.profile_workers)
                 if 1 in rates:
                     for workers, rate in rates.items():
                         if workers != 1:

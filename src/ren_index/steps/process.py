@@ -146,16 +146,13 @@ def process_source(
     """
     run_id = open_run(factory, source)
     try:
-        with factory.begin() as session:
-            same_titles = source_title_counts(session, source.id)
         prepared: Prepared = {}
         if workers > 1 and more_than_a_batch(factory, source, rulebook, force, BATCH):
-            counts = process_pooled(
+            counts = process_pooled(  # the title counts are computed in the pool too
                 factory,
                 source,
                 rulebook,
                 run_id,
-                same_titles,
                 workers=workers,
                 batch_size=BATCH,
                 force=force,
@@ -163,6 +160,8 @@ def process_source(
                 prepared=prepared,
             )
         else:
+            with factory.begin() as session:
+                same_titles = source_title_counts(session, source.id)
             counts = _process_in_line(factory, source, rulebook, run_id, same_titles, force, on_batch)
     except BaseException as exc:
         close_failed(factory, run_id, exc)

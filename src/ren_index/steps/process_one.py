@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from ren_index.config.rulebook import Rulebook
@@ -151,6 +151,15 @@ def source_title_counts(session: Session, source_id: str) -> Counter[str]:
     With :func:`ren_index.validate.patterns.repeated_titles` it is also the source-level list
     of repeated titles for a source's report.
     """
+    counts = stored_title_counts(session, source_id)
+    for raw in session.scalars(titles_pending_query(source_id)).yield_per(200):  # rows in memory at once
+        counts.update(title_keys(normalized(raw)[0]))
+    return counts
+
+
+def stored_title_counts(session: Session, source_id: str) -> Counter[str]:
+    """:func:`source_title_counts`' first half: the title keys of the records already built from
+    their current payload, read from the ledger (no normalization)."""
     counts: Counter[str] = Counter()
     stored = session.execute(
         select(ResourceRow.record["general"]["title"])
@@ -165,19 +174,25 @@ def source_title_counts(session: Session, source_id: str) -> Counter[str]:
     for titles in stored:
         if isinstance(titles, dict):
             counts.update(title_keys_of(str(t) for t in titles.values()))
-    pending = session.scalars(
-        select(RawRecordRow).where(
+    return counts
+
+
+def titles_pending_query(source_id: str, after: int = 0) -> Select[RawRecordRow]:
+    """:func:`source_title_counts`' second half: the live raw records waiting to be built (each is
+    normalized for its title keys: by this process, or by a pool's workers), in id order."""
+    return (
+        select(RawRecordRow)
+        .where(
             RawRecordRow.source_id == source_id,
+            RawRecordRow.id > after,
             RawRecordRow.deleted.is_(False),
             or_(
                 RawRecordRow.processed_hash.is_(None),
                 RawRecordRow.processed_hash != RawRecordRow.content_hash,
             ),
         )
+        .order_by(RawRecordRow.id)
     )
-    for raw in pending.yield_per(200):  # rows in memory at once
-        counts.update(title_keys(normalized(raw)[0]))
-    return counts
 
 
 def load_overlays(session: Session, resource_ids: Iterable[str]) -> dict[str, dict[str, tuple[Any, Any]]]:

@@ -13,22 +13,33 @@ The only input a worker cannot have is the ledger's answer to ``DUPLICATE_URL`` 
 the batches written before). A worker answers "no earlier record" and notes the addresses it
 asked about; the writer asks the ledger the same questions, in order, and when one answer is not
 "none" (a rare, duplicated address) it runs that record again in this process with the real
-answers. The source's title counts are computed once per pass, as with one worker, and given to
-each worker when it starts. The outcome is therefore the same as one worker's, record for record.
+answers (from the payload the batch already read: no query per record).
+
+The source's title counts (``TITLE_REPEATED_IN_SOURCE``) must be complete before the first record
+is validated, and every waiting record must be normalized to count its titles: that first pass
+also runs in the pool (:func:`_titles`, batch by batch, the counts summed here: the order does not
+change a sum), then the counts reach the workers once, through a file each worker reads at its
+first batch (a pool cannot send one value to every worker; sending them with every batch would
+cost as much as the batch for a large source). The outcome is therefore the same as one worker's,
+record for record.
 """
 
 from __future__ import annotations
 
 import gc
 import multiprocessing
+import pickle
+import tempfile
 from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ren_index.config.rulebook import Rulebook
 from ren_index.config.sources import SourceConfig
@@ -38,10 +49,19 @@ from ren_index.links.patience import LinkHealth
 from ren_index.model import Decision, Issue, Resource, Status
 from ren_index.quality.score import score
 from ren_index.steps.duplicates import PREPARED_MAX, Prepared, prepare
-from ren_index.steps.process_one import _save, load_link_health, load_overlays, process_record
+from ren_index.steps.process_one import (
+    _save,
+    load_link_health,
+    load_overlays,
+    normalized,
+    process_record,
+    stored_title_counts,
+    titles_pending_query,
+)
 from ren_index.steps.process_runs import PROCESS_COUNTS, beat, pending_query
 from ren_index.steps.same_url import Unflushed, url_key
 from ren_index.steps.same_url_batch import SameUrls
+from ren_index.validate.patterns import title_keys
 
 IN_FLIGHT_PER_WORKER = 2
 """Batches sent ahead per worker: one being computed, one waiting, so no worker idles while this
@@ -81,6 +101,7 @@ class _Batch:
     hashes: dict[int, tuple[str, bool]]
     overlays: dict[str, dict[str, tuple[Any, Any]]]
     links: dict[str, LinkHealth]
+    payloads: dict[int, str | None]
     future: Future[list[Outcome]]
 
 
@@ -88,25 +109,43 @@ _state: dict[str, Any] = {}
 """The worker's own copy of the pass's constants (set once per worker by :func:`_start_worker`)."""
 
 
-def _start_worker(source: SourceConfig, rulebook: Rulebook, same_titles: Counter[str]) -> None:
+def _start_worker(source: SourceConfig, rulebook: Rulebook) -> None:
     """Keep what every batch reads; then put it out of the garbage collector's reach.
 
     The rulebook (vocabularies, rules, language data) is some 190,000 objects that live as long as
     the worker: left in the collector's generations, every full collection walks them again —
     about a seventh of the pure stages' CPU time (issue 17, ``bench/validate_pipeline.py
     --gc-freeze``). A worker is a process of its own, so freezing there touches nothing else."""
-    _state.update(source=source, rulebook=rulebook, same_titles=same_titles)
+    _state.update(source=source, rulebook=rulebook)
     gc.collect()
     gc.freeze()
 
 
+def _titles(items: list[dict[str, Any]]) -> Counter[str]:
+    """In a worker: the title keys of a batch of waiting raw records (normalized for nothing else)."""
+    counts: Counter[str] = Counter()
+    for fields in items:
+        counts.update(title_keys(normalized(RawRecordRow(**fields))[0]))
+    return counts
+
+
+def _same_titles(path: str) -> Counter[str]:
+    """The pass's title counts, read from the writer's file once per worker."""
+    if _state.get("titles_path") != path:
+        counts: Counter[str] = pickle.loads(Path(path).read_bytes())  # the writer's own file, this pass
+        _state.update(titles_path=path, same_titles=counts)
+    held: Counter[str] = _state["same_titles"]
+    return held
+
+
 def _work(
     items: list[tuple[dict[str, Any], dict[str, tuple[Any, Any]] | None, LinkHealth | None]],
+    titles_path: str,
 ) -> list[Outcome]:
     """In a worker: the pure stages on one batch, asking no ledger (see the module's docstring)."""
     source: SourceConfig = _state["source"]
     rulebook: Rulebook = _state["rulebook"]
-    same_titles: Counter[str] = _state["same_titles"]
+    same_titles = _same_titles(titles_path)
     outcomes: list[Outcome] = []
     for fields, overlays, link in items:
         asked: list[str] = []
@@ -131,7 +170,6 @@ def process_pooled(
     source: SourceConfig,
     rulebook: Rulebook,
     run_id: int,
-    same_titles: Counter[str],
     *,
     workers: int,
     batch_size: int,
@@ -141,23 +179,25 @@ def process_pooled(
 ) -> dict[str, int]:
     """Process the source's pending records with ``workers`` processes; the run's counts.
 
-    ``prepared`` receives the duplicates signatures the workers computed (at most
-    :data:`~ren_index.steps.duplicates.PREPARED_MAX`; the duplicates step signs the others)."""
+    The source's title counts are computed first, their normalizing in the pool (see the
+    module's docstring). ``prepared`` receives the duplicates signatures the workers computed (at
+    most :data:`~ren_index.steps.duplicates.PREPARED_MAX`; the duplicates step signs the others)."""
     counts = dict.fromkeys(PROCESS_COUNTS, 0)
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(source, rulebook, same_titles),
+        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(source, rulebook)
     )
     in_flight: deque[_Batch] = deque()
     last_id = 0
     exhausted = False
+    folder = tempfile.TemporaryDirectory(prefix="ren-index-titles-")  # removed when the pass ends
+    titles_path = str(Path(folder.name) / "titles.pickle")
     try:
+        same_titles = _pending_titles(factory, pool, source.id, workers, batch_size)
+        Path(titles_path).write_bytes(pickle.dumps(same_titles, protocol=pickle.HIGHEST_PROTOCOL))
         while True:
             while not exhausted and len(in_flight) < workers * IN_FLIGHT_PER_WORKER:
-                batch = _send(factory, pool, source, rulebook, force, last_id, batch_size)
+                batch = _send(factory, pool, source, rulebook, force, last_id, batch_size, titles_path)
                 if batch is None:
                     exhausted = True
                 else:
@@ -172,7 +212,37 @@ def process_pooled(
                 on_batch(counts["processed"])
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        folder.cleanup()
     return counts
+
+
+def _pending_titles(
+    factory: sessionmaker[Session], pool: ProcessPoolExecutor, source_id: str, workers: int, batch_size: int
+) -> Counter[str]:
+    """The source's title counts (:func:`~ren_index.steps.process_one.source_title_counts`): its
+    waiting records normalized in the pool batch by batch, the stored titles read here while the
+    workers start (a worker's first batch waits for its start, about a second)."""
+    total: Counter[str] = Counter()
+    in_flight: deque[Future[Counter[str]]] = deque()
+    columns = [getattr(RawRecordRow, f) for f in RAW_FIELDS]  # plain values: no ORM object per row
+    after = 0
+    stored: Counter[str] | None = None
+    while True:
+        while len(in_flight) < workers * IN_FLIGHT_PER_WORKER:
+            with factory() as session:
+                query = titles_pending_query(source_id, after).with_only_columns(*columns).limit(batch_size)
+                items = [dict(zip(RAW_FIELDS, row, strict=True)) for row in session.execute(query)]
+            if not items:
+                break
+            after = items[-1]["id"]
+            in_flight.append(pool.submit(_titles, items))
+        if stored is None:
+            with factory() as session:
+                stored = stored_title_counts(session, source_id)
+            total.update(stored)
+        if not in_flight:
+            return total
+        total.update(in_flight.popleft().result())
 
 
 def _send(
@@ -183,6 +253,7 @@ def _send(
     force: bool,
     last_id: int,
     batch_size: int,
+    titles_path: str,
 ) -> _Batch | None:
     """Read the next batch (raw records, corrections, link health) and hand it to the pool."""
     with factory() as session:
@@ -197,8 +268,9 @@ def _send(
             for raw, rid in zip(rows, ids, strict=True)
         ]
         hashes = {raw.id: (raw.content_hash, raw.deleted) for raw in rows}
+        payloads = {raw.id: raw.payload for raw in rows}
         raw_ids = [raw.id for raw in rows]
-    return _Batch(raw_ids, hashes, overlays, links, pool.submit(_work, items))
+    return _Batch(raw_ids, hashes, overlays, links, payloads, pool.submit(_work, items, titles_path))
 
 
 def _write(
@@ -233,6 +305,8 @@ def _write(
                 find = prefetched.finder(session, raw, unflushed)
                 changed = batch.hashes.get(raw.id) != (raw.content_hash, raw.deleted)  # harvested since
                 if changed or any(find(url) is not None for url in asked):
+                    if not changed:  # the payload the batch read: no query for this record
+                        set_committed_value(raw, "payload", batch.payloads[raw.id])
                     result = process_record(
                         raw,
                         source,

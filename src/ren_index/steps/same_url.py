@@ -38,13 +38,19 @@ class Unflushed:
     def __init__(self) -> None:
         self.by_key: dict[str, list[tuple[datetime, int, str]]] = {}
         self.ids: set[str] = set()
+        self._key_of: dict[str, str] = {}
+        """The key each record is filed under: a record saved again leaves only its own key's
+        list (scanning every key's list for each record made a batch quadratic)."""
 
     def add(self, rid: str, key: str | None, first_seen: datetime, raw_id: int, live: bool) -> None:
         self.ids.add(rid)
-        for entries in self.by_key.values():
+        before = self._key_of.pop(rid, None)
+        if before is not None:
+            entries = self.by_key[before]
             entries[:] = [e for e in entries if e[2] != rid]
         if key is not None and live:
             self.by_key.setdefault(key, []).append((first_seen, raw_id, rid))
+            self._key_of[rid] = key
 
 
 LOOKUP_ROWS = 20
