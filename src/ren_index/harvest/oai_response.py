@@ -174,7 +174,7 @@ def parse_response(body: bytes, *, context: RequestContext) -> Page | IdentifyIn
     elif verb == "ListIdentifiers":
         records = [
             _from_header(el, None, prefix, problems, want_metadata=False)
-            for el in verb_el.iterchildren(_OAI + "header")
+            for el in verb_el.iterchildren(_HEADER)
         ]
     else:
         records = []
@@ -200,13 +200,31 @@ def _verb_element(root: etree._Element, context: RequestContext) -> etree._Eleme
     return None
 
 
+_HEADER = _OAI + "header"
+_METADATA = _OAI + "metadata"
+_IDENTIFIER = _OAI + "identifier"
+_DATESTAMP = _OAI + "datestamp"
+_SET_SPEC = _OAI + "setSpec"
+
+
 def _record(el: etree._Element, prefix: str, problems: list[str]) -> RawRecord:
-    header = el.find(_OAI + "header")
+    # One pass over the record's children rather than a ``find`` for each: lxml's ``find`` reads its
+    # path through ElementPath on every call, and the lookups were most of the time spent reading a
+    # page after the parse itself (issue 17). The first ``<header>`` and ``<metadata>`` are taken,
+    # as ``find`` took them.
+    header = metadata = None
+    for child in el:
+        tag = child.tag
+        if tag == _HEADER:
+            if header is None:
+                header = child
+        elif tag == _METADATA and metadata is None:
+            metadata = child
     if header is None:
         problems.append("record without a <header>: kept with no identifier")
-        payload = _payload(el.find(_OAI + "metadata"), "(no header)", problems)
+        payload = _payload(metadata, "(no header)", problems)
         return RawRecord(None, None, False, prefix, payload)
-    return _from_header(header, el.find(_OAI + "metadata"), prefix, problems, want_metadata=True)
+    return _from_header(header, metadata, prefix, problems, want_metadata=True)
 
 
 def _from_header(
@@ -217,14 +235,23 @@ def _from_header(
     *,
     want_metadata: bool,
 ) -> RawRecord:
-    identifier = _text(header.find(_OAI + "identifier"))
-    datestamp = _text(header.find(_OAI + "datestamp"))
-    deleted = (header.get("status") or "").strip() == "deleted"
+    identifier_el = datestamp_el = None
     set_specs: list[str] = []
-    for spec_el in header.iterchildren(_OAI + "setSpec"):
-        spec = _text(spec_el)
-        if spec and spec not in set_specs:
-            set_specs.append(spec)
+    for child in header:  # one pass, as in _record; the first identifier and datestamp count
+        tag = child.tag
+        if tag == _IDENTIFIER:
+            if identifier_el is None:
+                identifier_el = child
+        elif tag == _DATESTAMP:
+            if datestamp_el is None:
+                datestamp_el = child
+        elif tag == _SET_SPEC:
+            spec = _text(child)
+            if spec and spec not in set_specs:
+                set_specs.append(spec)
+    identifier = _text(identifier_el)
+    datestamp = _text(datestamp_el)
+    deleted = (header.get("status") or "").strip() == "deleted"
     if identifier is None:
         kind = "deleted header" if deleted else "header"
         problems.append(f"{kind} without an identifier (datestamp {datestamp!r})")
@@ -262,8 +289,10 @@ def _text(el: etree._Element | None) -> str | None:
     """An element's text, stripped; ``None`` for a missing or empty element."""
     if el is None:
         return None
-    value = "".join(str(t) for t in el.itertext()).strip()
-    return value or None
+    # With children (elements, comments...) the text of the whole subtree; without (the common
+    # case) its own text, which is all that itertext would give.
+    value = "".join(str(t) for t in el.itertext()) if len(el) else (el.text or "")
+    return value.strip() or None
 
 
 def _int_attr(el: etree._Element | None, name: str) -> int | None:

@@ -9,7 +9,7 @@ Shared by the OAI-PMH client (:mod:`ren_index.harvest.oai_http`) and the partner
   follow a ``302`` to ``http://127.0.0.1:9200`` without asking anyone.
 - **An overall deadline** per request (``REN_HARVEST_REQUEST_DEADLINE``). The socket timeout only
   bounds each read, so a server sending one byte every few seconds — in its headers or its body —
-  would hold one request for hours. A timer shuts the request's socket down when the deadline
+  would hold one request for hours. A watchdog shuts the request's socket down when the deadline
   passes (the blocked read returns at once), and the clock is checked between body chunks; either
   way the request ends with :class:`~ren_index.errors.RequestDeadlineError`, which the clients do
   not retry (a dripping server would make each retry as long again).
@@ -24,6 +24,8 @@ with the request being watched (a thread-local), so several harvests in threads 
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import socket
 import threading
 import time
@@ -62,8 +64,7 @@ class _Watch:
         self._sockets: list[socket.socket] = []
         self.pins: dict[str, str] = {}
         """Host → the address the policy checked, for hosts admitted by its public-address rule."""
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
+        self.done = False
 
     def remaining(self) -> float:
         return max(0.0, self.end - time.monotonic())
@@ -80,21 +81,29 @@ class _Watch:
         if fired:
             _shutdown(sock)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
+        """The deadline passed (the watchdog's thread): shut the request's sockets down."""
         with self._lock:
+            if self.done:
+                return
             self.fired = True
             sockets = list(self._sockets)
         for sock in sockets:
             _shutdown(sock)
 
     def start(self) -> None:
-        self._timer.start()
+        _WATCHDOG.watch(self)
 
     def stop(self) -> bool:
-        """Disarm the timer; ``True`` when the deadline had already passed."""
-        self._timer.cancel()
+        """Disarm the deadline; ``True`` when it had already passed."""
         with self._lock:
-            return self.fired
+            first = not self.done
+            self.done = True
+            self._sockets = []  # the watchdog may hold this watch until its deadline: not its sockets
+            fired = self.fired
+        if first:
+            _WATCHDOG.forget()
+        return fired
 
     def error(self) -> RequestDeadlineError:
         return RequestDeadlineError(
@@ -103,6 +112,60 @@ class _Watch:
             " (REN_HARVEST_REQUEST_DEADLINE)",
             endpoint=self.url,
         )
+
+
+class _Watchdog:
+    """One daemon thread for the deadlines of every request of the process.
+
+    Why not a ``threading.Timer`` per request, as before: starting a thread waits until the new
+    thread runs, and on a loaded machine that cost milliseconds a page (issue 17, cProfile of
+    ``bench/harvest_scale.py``: ~8 % of a harvest). The watchdog keeps the watches in a heap by
+    deadline and sleeps until the nearest one; a finished request is dropped lazily, and the heap
+    is rebuilt when finished ones are most of it, so it stays bounded by the requests under way.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._order = itertools.count()
+        self._live = 0
+        self._thread: threading.Thread | None = None
+
+    def watch(self, watch: _Watch) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (watch.end, next(self._order), watch))
+            self._live += 1
+            if self._thread is None or not self._thread.is_alive():  # first use, or after a fork
+                self._thread = threading.Thread(target=self._run, name="ren-index-deadlines", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is watch:
+                self._cond.notify()
+
+    def forget(self) -> None:
+        """A watched request ended: count it out, and compact the heap when it is mostly finished."""
+        with self._cond:
+            self._live = max(0, self._live - 1)
+            if len(self._heap) > 64 and len(self._heap) > 2 * self._live:
+                self._heap = [entry for entry in self._heap if not entry[2].done]
+                heapq.heapify(self._heap)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                delay = self._heap[0][0] - time.monotonic()
+                if delay > 0:
+                    self._cond.wait(delay)
+                    continue
+                due = heapq.heappop(self._heap)[2]
+            due.fire()  # outside the lock: it takes the watch's own lock and shuts sockets down
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _shutdown(sock: socket.socket) -> None:

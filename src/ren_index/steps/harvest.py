@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -198,29 +200,62 @@ def _release_lock(factory: sessionmaker[Session], run_id: int) -> None:
         log.warning("run %s: lock not released; it will be taken over as stale", run_id, exc_info=True)
 
 
-def _store_page(session: Session, run: HarvestRun, page: Page, set_index: int) -> None:
-    """Write one page's records, its problems and the checkpoint after it (caller commits)."""
-    counts = dict(run.counts)
+@dataclass
+class _Progress:
+    """What the page loop writes after every page, kept here between pages.
+
+    Why not ``session.get_one(HarvestRun)`` in each page's transaction, as before: loading the run
+    and flushing it through the ORM was a tenth of a harvest's time on SQLite (issue 17, cProfile
+    of ``bench/harvest_scale.py``). The run is read once when it is claimed or resumed; each page
+    then writes its counts, checkpoint and ``next_from`` with one ``UPDATE`` in the page's own
+    transaction (exact resume is unchanged), and they are taken as the new state only once that
+    transaction has committed.
+    """
+
+    run_id: int
+    source_id: str
+    owner: dict[str, Any]
+    counts: dict[str, int]
+    next_from: str | None
+
+
+def _store_page(session: Session, progress: _Progress, page: Page, set_index: int) -> dict[str, int]:
+    """Write one page's records and its problems (caller commits); the run's counts after it."""
+    counts = dict(progress.counts)
     counts["harvested"] += len(page.records)
     # A problem line is a record, row or file that could not be read as it should: an error of the
     # run. The OAI harvester also writes one per record without identifier: the larger count, not
     # the sum, is the number of errors.
     anonymous = sum(1 for rec in page.records if rec.identifier is None)
     counts["errors"] += max(anonymous, len(page.problems))
-    for outcome, n in upsert_page(session, run.source_id, page.records, run.id).items():
+    for outcome, n in upsert_page(session, progress.source_id, page.records, progress.run_id).items():
         counts[outcome] += n
     for problem in page.problems:
         store.record_event(
             session,
             actor="harvester",
             action="harvest_problem",
-            source_id=run.source_id,
-            run_id=run.id,
+            source_id=progress.source_id,
+            run_id=progress.run_id,
             comment=problem,
         )
-    run.counts = counts
-    owner = (run.checkpoint or {}).get("owner")
-    run.checkpoint = run_lock.stamp({"set_index": set_index, "token": page.next_token}, owner)
+    return counts
+
+
+def _write_progress(
+    session: Session,
+    progress: _Progress,
+    counts: dict[str, int],
+    next_from: str | None,
+    checkpoint: dict[str, Any],
+) -> None:
+    """The run's row after a page: counts, checkpoint (with a fresh heartbeat) and ``next_from``."""
+    session.execute(
+        update(HarvestRun)
+        .where(HarvestRun.id == progress.run_id)
+        .values(counts=counts, checkpoint=run_lock.stamp(checkpoint, progress.owner), next_from=next_from)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def harvest_source(
@@ -264,6 +299,7 @@ def harvest_source(
         run_id = run.id
         window_from, window_until = run.window_from, run.window_until
         checkpoint = dict(run.checkpoint)
+        progress = _Progress(run_id, source.id, owner, dict(run.counts), run.next_from)
         if isinstance(harvester, DocumentHarvester):
             harvester.state = _feed_state(session, source.id)
     feed_state: dict[str, Any] = {}
@@ -294,15 +330,18 @@ def harvest_source(
                 until=window_until,
                 resumption_token=token,
             ):
+                next_from = progress.next_from
+                if next_from is None:
+                    # The repository's clock at this run's first response: the safest `from` for
+                    # the next run, kept across a resume.
+                    moment = _parse_response_date(page.response_date) or started
+                    next_from = format_datestamp(moment, info.granularity)
                 with factory.begin() as session:
-                    run = session.get_one(HarvestRun, run_id)
-                    _store_page(session, run, page, set_index)
-                    if run.next_from is None:
-                        # The repository's clock at this run's first response: the safest
-                        # `from` for the next run, kept across a resume.
-                        moment = _parse_response_date(page.response_date) or started
-                        run.next_from = format_datestamp(moment, info.granularity)
-                    counts = dict(run.counts)
+                    counts = _store_page(session, progress, page, set_index)
+                    checkpoint = {"set_index": set_index, "token": page.next_token}
+                    _write_progress(session, progress, counts, next_from, checkpoint)
+                progress.counts, progress.next_from = counts, next_from  # committed
+                counts = dict(counts)
                 log.info(
                     "%s: set=%s token=%r cursor=%s records so far=%d",
                     source.id,
