@@ -159,11 +159,17 @@ class LinkServer:
                 with server.lock:
                     server.hits[(method, path)] += 1
                     server.agents.add(self.headers.get("User-Agent", ""))
+                # Counted as being served until its answer starts to go out, not until it is sent:
+                # the client may read the whole answer, free its slot and send the next request
+                # before this thread's `finally` runs, which counted three at once for two slots.
                 server.tracker.enter(server.address)
                 try:
                     reply = server.answer(method, path)
                     if reply.delay or server.delay:
                         time.sleep(reply.delay + server.delay)
+                finally:
+                    server.tracker.leave(server.address)
+                try:
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
@@ -173,8 +179,6 @@ class LinkServer:
                         self.wfile.write(reply.body)
                 except OSError:
                     self.close_connection = True  # the client gave up (timeout tests)
-                finally:
-                    server.tracker.leave(server.address)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
