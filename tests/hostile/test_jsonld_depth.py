@@ -153,3 +153,21 @@ def test_an_integer_of_thousands_of_digits_is_kept_as_text(docs: BodyServer) -> 
     page = next(JsonLdHarvester(docs.serve("/nombre.jsonld", record)).pages())
     assert [r.identifier for r in page.records] == [PARTNER + "nombre"]
     assert json.loads(page.records[0].payload or "")["size"] == ["9" * 5_000]
+
+
+def test_a_lone_half_of_a_utf16_pair_loses_its_record_not_the_run(
+    ledger: sessionmaker[Session], settings: Settings, docs: BodyServer
+) -> None:
+    """``"\\ud800"`` alone is no character (json.loads keeps it, UTF-8 cannot hold it): its record
+    is a problem naming it, the others are harvested, and a whole pair stays the emoji it is."""
+    isolee = json.dumps(good("isolee")).replace('"Ressource isolee"', '"Ressource \\ud800 isolee"')
+    paire = json.dumps(good("paire")).replace('"Ressource paire"', '"Ressource \\ud83d\\ude00 paire"')
+    assert "\\ud800" in isolee and "\\ud83d\\ude00" in paire
+    body = "[" + ", ".join([json.dumps(good("avant")), isolee, paire]) + "]"
+    report, problems = run(ledger, settings, docs.serve("/moities.jsonld", body))
+    assert report["status"] == "completed", report.get("error")
+    assert len(problems) == 1 and PARTNER + "isolee" in problems[0] and "illisible" in problems[0]
+    assert titles(ledger) == {
+        PARTNER + "avant": {"fr": "Ressource avant"},
+        PARTNER + "paire": {"fr": "Ressource \U0001f600 paire"},
+    }

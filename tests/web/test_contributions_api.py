@@ -10,6 +10,7 @@ back. The tests that need the index run against the real OpenSearch node.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -361,6 +362,26 @@ def test_what_is_not_a_json_object_is_422_at_the_root(api: Api, raw: bytes) -> N
     body = assert_bilingual(api.client.post("/api/contributions", content=raw, headers=headers), 422)
     [error] = body["errors"]
     assert error["pointer"] == "/" and error["message_fr"] and error["message_en"]
+
+
+def test_a_lone_half_of_a_utf16_pair_is_422_and_a_whole_pair_is_text(api: Api) -> None:
+    """``"\\ud800"`` alone is valid JSON syntax but no character: it was a 500 (hashing the payload
+    failed on it); the author is now told where the fault lies, and an escaped emoji is welcome."""
+    headers = api.headers() | {"Content-Type": "application/json"}
+    lone = json.dumps(contribution("mc-moitie", title="Les fractions TITLE"))
+    whole = lone.replace("mc-moitie", "mc-paire").replace("TITLE", "\\ud83c\\udf70")
+    lone = lone.replace("TITLE", "\\ud800")
+    body = assert_bilingual(api.client.post("/api/contributions", content=lone, headers=headers), 422)
+    [error] = body["errors"]
+    assert error["pointer"] == "/" and "UTF-16" in error["message_fr"] and "UTF-16" in error["message_en"]
+    assert api.get().json()["total"] == 0
+
+    accepted = api.client.post("/api/contributions", content=whole, headers=headers)
+    assert accepted.status_code == 202, accepted.text
+    [item] = api.get().json()["items"]
+    assert item["external_id"] == "mc-paire"
+    found = api.client.get("/api/contributions/mc-paire", headers=api.headers()).json()
+    assert found["status"] == "needs_review"
 
 
 def test_contract_violations_are_422_with_a_pointer_each(api: Api) -> None:

@@ -217,7 +217,13 @@ def _reject_constant(name: str) -> Any:
 def _parse_json(raw: bytes) -> tuple[Any, list[FieldError]]:
     """The JSON document, or the one error that says why it is not one (at ``/``)."""
     try:
-        return json.loads(raw, parse_constant=_reject_constant), []
+        document = json.loads(raw, parse_constant=_reject_constant)
+        if _utf8_writable(document):
+            return document, []
+        # "\ud800" without its other half: json.loads keeps it, but it is no character and no
+        # UTF-8 can hold it (hashing the payload failed: a 500); the author is told instead.
+        where_fr = " (moitié de paire UTF-16 isolée, « \\ud800 » par exemple)"
+        where_en = " (a lone half of a UTF-16 pair, “\\ud800” say)"
     except json.JSONDecodeError as exc:
         where_fr = f" (ligne {exc.lineno}, colonne {exc.colno})"
         where_en = f" (line {exc.lineno}, column {exc.colno})"
@@ -226,6 +232,15 @@ def _parse_json(raw: bytes) -> tuple[Any, list[FieldError]]:
     except ValueError:  # bad UTF-8, NaN, an integer of thousands of digits
         where_fr, where_en = "", ""
     return None, [FieldError("/", f"JSON invalide{where_fr}", f"invalid JSON{where_en}")]
+
+
+def _utf8_writable(document: Any) -> bool:
+    """Whether every string of ``document`` can be written as UTF-8 (no lone surrogate)."""
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _location(external_id: str) -> str:
