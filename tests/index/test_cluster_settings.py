@@ -65,6 +65,21 @@ def test_the_client_gets_every_node_and_one_retry_per_node_at_least() -> None:
     assert make_client(Settings(opensearch_url="http://10.0.0.1:9200")).transport.max_retries == 3
 
 
+@pytest.mark.parametrize(
+    ("urls", "compressed"),
+    [
+        ("http://127.0.0.1:9250", False),
+        ("http://localhost:9260,http://[::1]:9261", False),
+        ("http://10.0.0.1:9200", True),
+        ("http://127.0.0.1:9250,http://search.example.org:9200", True),
+    ],
+)
+def test_request_bodies_are_gzipped_only_when_they_leave_the_machine(urls: str, compressed: bool) -> None:
+    """On loopback gzip is CPU spent twice (here and in the node) for no bytes saved on a wire."""
+    client = make_client(Settings(opensearch_url=urls))
+    assert {c.http_compress for c in client.transport.connection_pool.connections} == {compressed}
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
