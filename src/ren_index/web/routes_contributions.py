@@ -30,7 +30,6 @@ ouverte when the platform gets its answer.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from dataclasses import asdict
@@ -52,6 +51,7 @@ from ren_index.contributions.schema import FieldError, load_schema
 from ren_index.ledger.models import ResourceRow
 from ren_index.review.publish import publish
 from ren_index.settings import Settings
+from ren_index.web.contributions_body import parse_json, read_body
 from ren_index.web.deps import get_ledger, get_settings
 from ren_index.web.ratelimit import SlidingWindowLimiter
 from ren_index.web.review.deps import RulebookDep, VocabulariesDep
@@ -192,57 +192,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 # -- the body ---------------------------------------------------------------------------------
 
 
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The body, or ``None`` when it is over ``limit`` bytes.
-
-    A declared ``Content-Length`` above the limit is refused before reading anything; a lower (or
-    absent) one is not trusted: the stream is counted as it arrives and abandoned as soon as it
-    passes the limit, so at most one chunk beyond it is ever held.
-    """
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _parse_json(raw: bytes) -> tuple[Any, list[FieldError]]:
-    """The JSON document, or the one error that says why it is not one (at ``/``)."""
-    try:
-        document = json.loads(raw, parse_constant=_reject_constant)
-        if _utf8_writable(document):
-            return document, []
-        # "\ud800" without its other half: json.loads keeps it, but it is no character and no
-        # UTF-8 can hold it (hashing the payload failed: a 500); the author is told instead.
-        where_fr = " (moitié de paire UTF-16 isolée, « \\ud800 » par exemple)"
-        where_en = " (a lone half of a UTF-16 pair, “\\ud800” say)"
-    except json.JSONDecodeError as exc:
-        where_fr = f" (ligne {exc.lineno}, colonne {exc.colno})"
-        where_en = f" (line {exc.lineno}, column {exc.colno})"
-    except RecursionError:
-        where_fr, where_en = " (imbrication trop profonde)", " (nested too deep)"
-    except ValueError:  # bad UTF-8, NaN, an integer of thousands of digits
-        where_fr, where_en = "", ""
-    return None, [FieldError("/", f"JSON invalide{where_fr}", f"invalid JSON{where_en}")]
-
-
-def _utf8_writable(document: Any) -> bool:
-    """Whether every string of ``document`` can be written as UTF-8 (no lone surrogate)."""
-    try:
-        json.dumps(document, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _location(external_id: str) -> str:
     return f"{router.prefix}/{quote(external_id, safe='')}"
 
@@ -343,7 +292,7 @@ async def submit(
             "type de contenu non pris en charge : application/json, application/xml ou text/xml",
             "unsupported media type: application/json, application/xml or text/xml",
         )
-    raw = await _read_body(request, settings.contributions_max_bytes)
+    raw = await read_body(request, settings.contributions_max_bytes)
     if raw is None:
         limit = settings.contributions_max_bytes
         return _error(
@@ -353,7 +302,7 @@ async def submit(
         if media_type in XML_TYPES:
             found = await run_in_threadpool(service.submit_lom, factory, rulebook, platform, raw)
         else:
-            body, errors = _parse_json(raw)
+            body, errors = parse_json(raw)
             if errors:
                 return _invalid_body(errors)
             if not isinstance(body, dict):
