@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import langcodes
 
 NO_LINGUISTIC_CONTENT = "zxx"
@@ -105,9 +107,14 @@ LANGUAGE_NAMES: dict[str, tuple[str, str]] = {
 """Language names for the tags Quebec sources use (and the special ones); langcodes names the rest."""
 
 
+@lru_cache(maxsize=4096)
 def language_name(tag: str, lang: str = "fr") -> str:
     """A BCP 47 tag as a person reads it (``fr-CA`` → "français (Canada)", ``und`` → "langue non
-    précisée"), in ``lang``; the tag itself when it is not a valid tag."""
+    précisée"), in ``lang``; the tag itself when it is not a valid tag.
+
+    Cached (4,096 tags and languages): langcodes is slow on the tags the table above does not
+    name, and every search page, facet and review page names the same few dozen again.
+    """
     names = LANGUAGE_NAMES.get(tag) or LANGUAGE_NAMES.get(tag.lower())
     if names:
         return names[1] if lang == "en" else names[0]

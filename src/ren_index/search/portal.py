@@ -328,12 +328,11 @@ def _facets(
         for facet in FACETS:
             if facet in group:
                 labels = _labeller(facet, portals, vocabularies)
-                out[facet] = [
-                    {"value": key, "label_fr": fr, "label_en": en, "count": b["doc_count"]}
-                    for b in group[facet]["buckets"]
-                    for key in (b["key"],)
-                    for fr, en in (labels(key),)
-                ]
+                for bucket in group[facet]["buckets"]:
+                    fr, en = labels(bucket["key"])
+                    out[facet].append(
+                        {"value": bucket["key"], "label_fr": fr, "label_en": en, "count": bucket["doc_count"]}
+                    )
     return out
 
 
@@ -348,10 +347,7 @@ def _family_labels(value: str) -> tuple[str | None, str | None]:
     return LICENCE_FAMILIES.get(value, (None, None))
 
 
-@lru_cache(maxsize=4096)
 def _language_labels(value: str) -> tuple[str | None, str | None]:
-    """A language facet's labels (cached: langcodes is slow on tags config/languages.py does not
-    name, and a facet holds the same few dozen codes on every search)."""
     return language_label(value, "fr"), language_label(value, "en")
 
 

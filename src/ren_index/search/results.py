@@ -43,7 +43,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Any
 
 from ren_index.config.clock import utc_iso
@@ -261,16 +260,8 @@ def _levels(uris: list[str], vocabularies: Vocabularies | None) -> list[dict[str
 def _language(code: str) -> dict[str, str | None]:
     """``{"code": "fr", "label_fr": "français", "label_en": "French"}``; ``null`` labels for a code
     that names no language."""
-    fr, en = _language_names(code)
-    return {"code": code, "label_fr": fr, "label_en": en}
-
-
-@lru_cache(maxsize=4096)
-def _language_names(code: str) -> Labels:
-    """A code's French and English names, ``None`` for a code that names no language (cached:
-    every hit of every page names the same few languages)."""
     fr, en = language_name(code, "fr"), language_name(code, "en")
-    return (fr if fr != code else None), (en if en != code else None)
+    return {"code": code, "label_fr": fr if fr != code else None, "label_en": en if en != code else None}
 
 
 def _link(value: Any) -> str:
