@@ -68,6 +68,8 @@ KILL_AT_PAGE = 6
 a worker that dies takes every flow run it started with it, Prefect marks them ``Crashed``)."""
 START_LIMIT = 180.0
 RUN_LIMIT = 240.0
+API_TRIES = 8
+"""Calls to the Prefect API tried at most this often (waits 0.5, 1, 2 … 8 s: about 40 s in all)."""
 
 pytestmark = [
     pytest.mark.scale,
@@ -252,21 +254,27 @@ class Stack:
         assert result.returncode == 0, f"{command}: {result.stdout}\n{result.stderr}"
         return result
 
+    def call(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """One call to the Prefect server's API, tried again on 429/502/503 as Prefect's own client
+        does: the server answers 503 for errors it calls retryable (its SQLite database locked while
+        two workers and the test all write to it, on a busy machine) — the request was rolled back."""
+        for attempt in range(API_TRIES):
+            answer = httpx.request(method, f"{self.api}{path}", timeout=30, **options)
+            if answer.status_code not in (429, 502, 503) or attempt == API_TRIES - 1:
+                break
+            time.sleep(min(0.5 * 2**attempt, 8.0))
+        answer.raise_for_status()
+        return answer
+
     def trigger(self, deployment: str) -> str:
         """A flow run of ``ren-index-pipeline/<deployment>``, created now (what `Run` does in the UI)."""
-        found = httpx.get(f"{self.api}/deployments/name/ren-index-pipeline/{deployment}", timeout=30)
-        found.raise_for_status()
-        created = httpx.post(
-            f"{self.api}/deployments/{found.json()['id']}/create_flow_run", json={}, timeout=30
-        )
-        created.raise_for_status()
+        found = self.call("GET", f"/deployments/name/ren-index-pipeline/{deployment}")
+        created = self.call("POST", f"/deployments/{found.json()['id']}/create_flow_run", json={})
         flow_run_id: str = created.json()["id"]
         return flow_run_id
 
     def flow_run(self, flow_run_id: str) -> dict[str, Any]:
-        answer = httpx.get(f"{self.api}/flow_runs/{flow_run_id}", timeout=30)
-        answer.raise_for_status()
-        state: dict[str, Any] = answer.json()["state"] or {}
+        state: dict[str, Any] = self.call("GET", f"/flow_runs/{flow_run_id}").json()["state"] or {}
         return state
 
     def wait_final(self, flow_run_ids: list[str], limit: float = RUN_LIMIT) -> dict[str, dict[str, Any]]:
