@@ -20,7 +20,9 @@ how long does each step take, and does memory stay flat with the number of recor
   prefix of its own (``bench-million-<random>``) on the node of ``REN_OPENSEARCH_URL``, deleted at
   the end unless ``--keep``.
 - **Memory**: each step runs in a child process of its own (``spawn``); its peak is the child's
-  ``ru_maxrss`` (``getrusage(RUSAGE_SELF)``, read by the child when the step returns), printed
+  ``ru_maxrss`` (``getrusage(RUSAGE_SELF)``, read by the child when the step returns; the process
+  step's pool workers — ``REN_PROCESS_WORKERS``, else every core, as ``ren-index process`` — are
+  its children: ``RUSAGE_CHILDREN`` gives the largest of them), printed
   beside its RSS just before the step started (Python, the package, the rules and vocabularies
   loaded), so the step's own growth is the difference. Flat memory means the same peak at 20,000
   and at 100,000 records.
@@ -200,7 +202,7 @@ def step(name: str, db_url: str, url: str, prefix: str, total: int, answer: Any)
         rulebook = Rulebook.load(CONFIG)
         before = rss_mib()
         started = time.perf_counter()
-        report = process_source(factory, source, rulebook)
+        report = process_source(factory, source, rulebook, workers=settings.process_worker_count)
     else:
         rulebook = Rulebook.load(CONFIG)
         client = make_client(settings)
@@ -217,7 +219,8 @@ def step(name: str, db_url: str, url: str, prefix: str, total: int, answer: Any)
         )
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
-    answer.put((seconds, dict(report["counts"]), report["status"], before, peak))
+    pool = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024  # the largest pool worker
+    answer.put((seconds, dict(report["counts"]), report["status"], before, peak, pool))
 
 
 def run_step(name: str, db_url: str, url: str, prefix: str, total: int) -> tuple[Any, ...]:
@@ -304,12 +307,14 @@ def bench(name: str, db_url: str, url: str, total: int, keep: bool) -> None:
     whole = time.perf_counter()
     try:
         for step_name in ("harvest", "process", "index"):
-            seconds, counts, status, before, peak = run_step(step_name, db_url, url, prefix, total)
+            seconds, counts, status, before, peak, pool = run_step(step_name, db_url, url, prefix, total)
             done = counts.get("harvested") or counts.get("processed") or counts.get("indexed") or 0
             shown = ", ".join(f"{k} {v:,}" for k, v in counts.items() if v)
             print(
                 f"[{name}] {step_name:7}: {done:,} in {seconds:,.1f} s = {done / seconds:,.0f} records/s;"
-                f" peak RSS {peak} MiB (RSS {before} MiB at the start of the step); {status}: {shown}",
+                f" peak RSS {peak} MiB (RSS {before} MiB at the start of the step)"
+                + (f", largest pool worker {pool} MiB" if pool else "")
+                + f"; {status}: {shown}",
                 flush=True,
             )
         print(f"[{name}] harvest → process → index: {time.perf_counter() - whole:,.1f} s in all")
