@@ -59,16 +59,44 @@ def record_event(
     """Append one event to the audit trail."""
     session.add(
         Event(
-            actor=actor,
-            action=action,
-            resource_id=resource_id,
-            source_id=source_id,
-            run_id=run_id,
-            before=before,
-            after=after,
-            comment=comment,
+            **event_values(
+                actor=actor,
+                action=action,
+                resource_id=resource_id,
+                source_id=source_id,
+                run_id=run_id,
+                before=before,
+                after=after,
+                comment=comment,
+            )
         )
     )
+
+
+def event_values(
+    *,
+    actor: str,
+    action: str,
+    resource_id: str | None = None,
+    source_id: str | None = None,
+    run_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    comment: str | None = None,
+) -> dict[str, Any]:
+    """One event's columns, stamped now: :func:`record_event`'s row, or one of many written by a
+    single statement (:class:`ren_index.steps.process_one.NewRows`)."""
+    return {
+        "actor": actor,
+        "action": action,
+        "resource_id": resource_id,
+        "source_id": source_id,
+        "run_id": run_id,
+        "before": before,
+        "after": after,
+        "comment": comment,
+        "at": utcnow(),
+    }
 
 
 def last_run(

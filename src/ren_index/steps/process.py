@@ -39,6 +39,7 @@ from ren_index.runs.report import RunReport, run_report
 from ren_index.steps.duplicates import Prepared, find_duplicates
 from ren_index.steps.process_one import (
     PAYLOAD_MISSING,
+    NewRows,
     _save,
     load_link_health,
     load_overlays,
@@ -206,6 +207,7 @@ def _process_in_line(
             # One query loads the batch's existing records (``_save`` then finds them in the session).
             loaded = session.scalars(select(ResourceRow).where(ResourceRow.id.in_(ids))).all()
             absent = frozenset(ids) - {row.id for row in loaded}
+            new_rows = NewRows()
             for raw in rows:
                 last_id = raw.id
                 rid = store.resource_id(raw.source_id, raw.identifier)
@@ -220,13 +222,21 @@ def _process_in_line(
                         links.get(rid),
                     )
                     status = _save(
-                        session, raw, result, run_id, rulebook.fingerprint, rulebook.vocabularies, absent
+                        session,
+                        raw,
+                        result,
+                        run_id,
+                        rulebook.fingerprint,
+                        rulebook.vocabularies,
+                        absent,
+                        new_rows=new_rows,
                     )
                 resource = result[0]
                 key = url_key(resource.controlled.url) if resource is not None else None
                 unflushed.add(rid, key, raw.first_seen, raw.id, status != Status.DELETED.value)
                 counts["processed"] += 1
                 counts[status] += 1
+            new_rows.write(session)
             beat(session, run_id, counts)
         if on_batch is not None:
             on_batch(counts["processed"])

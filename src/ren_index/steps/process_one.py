@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ren_index.config.rulebook import Rulebook
@@ -23,7 +24,7 @@ from ren_index.config.vocabularies import Vocabularies
 from ren_index.decide import decide
 from ren_index.ledger import store
 from ren_index.ledger.link_health import health_from_json, load_rows
-from ren_index.ledger.models import Overlay, RawRecordRow, ResourceRow, utcnow
+from ren_index.ledger.models import Event, Overlay, RawRecordRow, ResourceRow, utcnow
 from ren_index.links.patience import LinkHealth, for_url, link_issues
 from ren_index.model import Decision, Issue, Provenance, Resource, Status
 from ren_index.normalize.registry import normalize
@@ -216,6 +217,43 @@ PAYLOAD_MISSING = Issue(
 )
 
 
+@dataclass
+class NewRows:
+    """A batch's first outcomes of records never built before, written by three statements when the
+    batch ends (:meth:`write`) instead of an ORM object each — the single writer of a pass spent
+    more time building and flushing objects than the database took to store them (issue 17).
+
+    Only a *new* row of a live record goes here (:func:`_save` decides): nothing to compare with,
+    no person's decision to keep, version 1. Every event of the batch goes here too, so the trail
+    keeps the records' order whichever way their rows were written. Written before the batch's
+    commit, like the ORM's flush: look-ups within the batch see them no sooner than unflushed objects
+    (:class:`ren_index.steps.same_url.Unflushed` answers for both)."""
+
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    marks: list[dict[str, Any]] = field(default_factory=list)
+
+    def write(self, session: Session) -> None:
+        """The batch's new rows, their raw records marked processed, then every event, in order."""
+        if self.resources:
+            session.execute(insert(RESOURCES), self.resources)
+        if self.marks:
+            session.execute(
+                update(RAW_RECORDS)
+                .where(RAW_RECORDS.c.id == bindparam("raw"))
+                .values(processed_hash=bindparam("hash"), processed_with=bindparam("rules")),
+                self.marks,
+            )
+        if self.events:
+            session.execute(insert(EVENTS), self.events)
+        self.resources, self.events, self.marks = [], [], []
+
+
+RESOURCES = cast(Table, ResourceRow.__table__)
+RAW_RECORDS = cast(Table, RawRecordRow.__table__)
+EVENTS = cast(Table, Event.__table__)
+
+
 def _save(
     session: Session,
     raw: RawRecordRow,
@@ -226,10 +264,13 @@ def _save(
     absent: frozenset[str] = frozenset(),
     scored: tuple[int | None] | None = None,
     dumped: dict[str, Any] | None = None,
+    new_rows: NewRows | None = None,
 ) -> str:
     """Write one record's outcome and its event; ``absent``: ids known to have no row yet;
     ``scored``: the quality score when a pool's worker computed it already; ``dumped``: the
-    record's JSON when the worker made it already (``resource.model_dump(mode="json")``)."""
+    record's JSON when the worker made it already (``resource.model_dump(mode="json")``);
+    ``new_rows``: a batch's collector — a new live record and every event are then written with
+    the batch (:meth:`NewRows.write`), the other rows through the session as before."""
     resource, issues, decision = result
     if scored is not None:
         quality = scored[0]
@@ -237,6 +278,9 @@ def _save(
         quality = score(resource, issues, vocabularies).score if resource is not None else None
     rid = store.resource_id(raw.source_id, raw.identifier)
     row = None if rid in absent else session.get(ResourceRow, rid)
+    live = resource is not None and not raw.deleted and decision.status is not Status.DELETED
+    if row is None and new_rows is not None and live and resource is not None:
+        return _save_new(raw, rid, resource, issues, decision, quality, run_id, fingerprint, dumped, new_rows)
     before = {"status": row.status, "portals": row.portals} if row else None
     seen = store.content_of(row)  # what a person reads: a change raises the version (mark_updated)
     source_unchanged = raw.processed_hash == raw.content_hash
@@ -268,8 +312,7 @@ def _save(
     raw.processed_with = fingerprint
     after = {"status": row.status, "portals": row.portals, "reasons": decision.reasons, "version": v}
     if before is None or before["status"] != row.status:
-        store.record_event(
-            session,
+        event = store.event_values(
             actor="rules",
             action="decided",
             resource_id=rid,
@@ -278,4 +321,61 @@ def _save(
             before=before,
             after=after,
         )
+        if new_rows is not None:
+            new_rows.events.append(event)
+        else:
+            session.add(Event(**event))
     return row.status
+
+
+def _save_new(
+    raw: RawRecordRow,
+    rid: str,
+    resource: Resource,
+    issues: list[Issue],
+    decision: Decision,
+    quality: int | None,
+    run_id: int | None,
+    fingerprint: str,
+    dumped: dict[str, Any] | None,
+    new_rows: NewRows,
+) -> str:
+    """:func:`_save` for a live record that has no row yet, as plain values for :class:`NewRows`:
+    the same columns and event the ORM path writes (version 1, its event's ``version`` unknown
+    yet — ``None`` — as the ORM path's is before its flush)."""
+    now = utcnow()
+    status = decision.status.value
+    portals = list(decision.portals)
+    new_rows.resources.append(
+        {
+            "id": rid,
+            "raw_id": raw.id,
+            "source_id": raw.source_id,
+            "record": dumped if dumped is not None else resource.model_dump(mode="json"),
+            "issues": [i.model_dump(mode="json") for i in issues],
+            "status": status,
+            "portals": portals,
+            "url_key": url_key(resource.controlled.url),
+            "decided_by": "rules",
+            "decided_at": now,
+            "indexed_hash": None,
+            "indexed_at": None,
+            "updated_at": now,
+            "quality_score": quality,
+            "version": 1,
+        }
+    )
+    new_rows.marks.append({"raw": raw.id, "hash": raw.content_hash, "rules": fingerprint})
+    after = {"status": status, "portals": portals, "reasons": decision.reasons, "version": None}
+    new_rows.events.append(
+        store.event_values(
+            actor="rules",
+            action="decided",
+            resource_id=rid,
+            source_id=raw.source_id,
+            run_id=run_id,
+            before=None,
+            after=after,
+        )
+    )
+    return status

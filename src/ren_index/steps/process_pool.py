@@ -50,6 +50,7 @@ from ren_index.model import Decision, Issue, Resource, Status
 from ren_index.quality.score import score
 from ren_index.steps.duplicates import PREPARED_MAX, Prepared, prepare
 from ren_index.steps.process_one import (
+    NewRows,
     _save,
     load_link_health,
     load_overlays,
@@ -298,6 +299,7 @@ def _write(
         by_id = dict(zip(batch.raw_ids, outcomes, strict=True))
         prefetched = SameUrls.read(session, [url for _r, _q, asked, _d, _s in outcomes for url in asked])
         unflushed = Unflushed()
+        new_rows = NewRows()
         for raw, rid in zip(rows, ids, strict=True):
             result, quality, asked, dumped, signed = by_id[raw.id]
             scored: tuple[int | None] | None = (quality,)
@@ -327,6 +329,7 @@ def _write(
                     absent,
                     scored,
                     dumped,
+                    new_rows,
                 )
             if signed is not None and prepared is not None and len(prepared) < PREPARED_MAX:
                 prepared[rid] = signed
@@ -335,4 +338,5 @@ def _write(
             unflushed.add(rid, key, raw.first_seen, raw.id, status != Status.DELETED.value)
             counts["processed"] += 1
             counts[status] += 1
+        new_rows.write(session)
         beat(session, run_id, counts)
