@@ -110,13 +110,18 @@ _state: dict[str, Any] = {}
 """The worker's own copy of the pass's constants (set once per worker by :func:`_start_worker`)."""
 
 
-def _start_worker(source: SourceConfig, rulebook: Rulebook) -> None:
+def _start_worker(source: SourceConfig, rulebook_path: str) -> None:
     """Keep what every batch reads; then put it out of the garbage collector's reach.
+
+    The rulebook comes through a file the writer wrote (its own, this pass), not as an argument:
+    an argument travels in the pipe that starts the worker, and the writer then waits on that pipe
+    while the worker imports the package (about a second), one worker after the other.
 
     The rulebook (vocabularies, rules, language data) is some 190,000 objects that live as long as
     the worker: left in the collector's generations, every full collection walks them again —
     about a seventh of the pure stages' CPU time (issue 17, ``bench/validate_pipeline.py
     --gc-freeze``). A worker is a process of its own, so freezing there touches nothing else."""
+    rulebook: Rulebook = pickle.loads(Path(rulebook_path).read_bytes())  # the writer's own file
     _state.update(source=source, rulebook=rulebook)
     gc.collect()
     gc.freeze()
@@ -184,15 +189,20 @@ def process_pooled(
     module's docstring). ``prepared`` receives the duplicates signatures the workers computed (at
     most :data:`~ren_index.steps.duplicates.PREPARED_MAX`; the duplicates step signs the others)."""
     counts = dict.fromkeys(PROCESS_COUNTS, 0)
+    folder = tempfile.TemporaryDirectory(prefix="ren-index-pass-")  # removed when the pass ends
+    rulebook_path = Path(folder.name) / "rulebook.pickle"
+    rulebook_path.write_bytes(pickle.dumps(rulebook, protocol=pickle.HIGHEST_PROTOCOL))
+    titles_path = str(Path(folder.name) / "titles.pickle")
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(source, rulebook)
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(source, str(rulebook_path)),
     )
     in_flight: deque[_Batch] = deque()
     last_id = 0
     exhausted = False
-    folder = tempfile.TemporaryDirectory(prefix="ren-index-titles-")  # removed when the pass ends
-    titles_path = str(Path(folder.name) / "titles.pickle")
     try:
         same_titles = _pending_titles(factory, pool, source.id, workers, batch_size)
         Path(titles_path).write_bytes(pickle.dumps(same_titles, protocol=pickle.HIGHEST_PROTOCOL))
