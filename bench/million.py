@@ -26,6 +26,8 @@ how long does each step take, and does memory stay flat with the number of recor
   beside its RSS just before the step started (Python, the package, the rules and vocabularies
   loaded), so the step's own growth is the difference. Flat memory means the same peak at 20,000
   and at 100,000 records.
+- **The process step** is the pass and then the duplicates step ``process`` runs after it: the
+  pass's own time (the run report's ``duration_s``) is printed on a line of its own.
 - **Sizes** at the end: the SQLite file (with its ``-wal``) or ``pg_database_size``, and the
   index's ``store.size`` from ``_cat/indices`` (after a refresh; segments merge later, so it is
   the size right after the run, replicas included — the development node has none).
@@ -220,7 +222,8 @@ def step(name: str, db_url: str, url: str, prefix: str, total: int, answer: Any)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
     pool = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024  # the largest pool worker
-    answer.put((seconds, dict(report["counts"]), report["status"], before, peak, pool))
+    within = report.get("duration_s") if name == "process" else None  # the pass, duplicates step aside
+    answer.put((seconds, dict(report["counts"]), report["status"], before, peak, pool, within))
 
 
 def run_step(name: str, db_url: str, url: str, prefix: str, total: int) -> tuple[Any, ...]:
@@ -307,7 +310,9 @@ def bench(name: str, db_url: str, url: str, total: int, keep: bool) -> None:
     whole = time.perf_counter()
     try:
         for step_name in ("harvest", "process", "index"):
-            seconds, counts, status, before, peak, pool = run_step(step_name, db_url, url, prefix, total)
+            seconds, counts, status, before, peak, pool, within = run_step(
+                step_name, db_url, url, prefix, total
+            )
             done = counts.get("harvested") or counts.get("processed") or counts.get("indexed") or 0
             shown = ", ".join(f"{k} {v:,}" for k, v in counts.items() if v)
             print(
@@ -317,6 +322,12 @@ def bench(name: str, db_url: str, url: str, total: int, keep: bool) -> None:
                 + f"; {status}: {shown}",
                 flush=True,
             )
+            if within:
+                print(
+                    f"[{name}]          the pass {within:,.1f} s = {done / within:,.0f} records/s;"
+                    f" the duplicates step after it {seconds - within:,.1f} s",
+                    flush=True,
+                )
         print(f"[{name}] harvest → process → index: {time.perf_counter() - whole:,.1f} s in all")
         docs, store = index_size(prefix)
         size = ledger_size(db_url)
