@@ -12,9 +12,10 @@ when ``REN_BENCH_POSTGRES_URL`` is set (a database ``<name>_e2e`` beside it is c
 then ``ren-index process bench --workers N`` runs as a subprocess on it, once per worker count,
 each on a ledger of its own. Each run prints the whole command (what a person waits for) and the
 pass alone (the run report's ``duration_s``: read, the pure stages, write), the rest being the
-start-up and the duplicates step the command runs after the pass. ``--profile`` also runs ``process_source`` (one worker, or
-``--profile-workers N``: then cProfile sees the writer alone, the pool's workers being other
-processes) in this process under cProfile and prints where the time goes.
+start-up and the duplicates step the command runs after the pass. ``--profile`` also runs
+``process_source`` (one worker, or ``--profile-workers N``: then cProfile sees the writer alone,
+the pool's workers being other processes) in this process under cProfile and prints where the
+time goes.
 
     .venv/bin/python bench/steps_end_to_end.py [--records 20000] [--workers 1,2] [--profile]
         [--profile-workers 2]

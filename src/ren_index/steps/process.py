@@ -22,7 +22,6 @@ them, nor publishes again a record whose broken link took it off the portals.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -59,6 +58,7 @@ from ren_index.steps.process_runs import (
     pending_query,
 )
 from ren_index.steps.same_url import Unflushed, duplicate_finder, url_key
+from ren_index.validate.title_counts import TitleCounts
 
 __all__ = [  # the record-level names live in process_one; callers keep importing them from here
     "PAYLOAD_MISSING",
@@ -188,7 +188,7 @@ def _process_in_line(
     source: SourceConfig,
     rulebook: Rulebook,
     run_id: int,
-    same_titles: Counter[str],
+    same_titles: TitleCounts,
     force: bool,
     on_batch: Callable[[int], None] | None,
 ) -> dict[str, int]:

@@ -10,7 +10,6 @@ the pass that starts it. The rules these functions follow are told in
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -41,6 +40,7 @@ from ren_index.quality.score import score
 from ren_index.steps.same_url import url_key
 from ren_index.validate import ValidationContext, validate
 from ren_index.validate.patterns import title_keys, title_keys_of
+from ren_index.validate.title_counts import TitleCounts
 
 
 def process_record(
@@ -143,25 +143,24 @@ def _context(
     )
 
 
-def source_title_counts(session: Session, source_id: str) -> Counter[str]:
+def source_title_counts(session: Session, source_id: str) -> TitleCounts:
     """How many live records of a source carry each title key (TITLE_REPEATED_IN_SOURCE).
 
-    Built once per process pass (a check sees one record). A record whose harvested payload has
+    Built once per process pass (a check sees one record), in eight bytes a record
+    (:class:`~ren_index.validate.title_counts.TitleCounts`). A record whose harvested payload has
     not changed counts with the title it was last built with (read from the ledger: cheap); one
     waiting to be processed is normalized here first, so a first pass already sees its repeats.
-    With :func:`ren_index.validate.patterns.repeated_titles` it is also the source-level list
-    of repeated titles for a source's report.
     """
     counts = stored_title_counts(session, source_id)
     for raw in session.scalars(titles_pending_query(source_id)).yield_per(200):  # rows in memory at once
         counts.update(title_keys(normalized(raw)[0]))
-    return counts
+    return counts.freeze()
 
 
-def stored_title_counts(session: Session, source_id: str) -> Counter[str]:
+def stored_title_counts(session: Session, source_id: str) -> TitleCounts:
     """:func:`source_title_counts`' first half: the title keys of the records already built from
-    their current payload, read from the ledger (no normalization)."""
-    counts: Counter[str] = Counter()
+    their current payload, read from the ledger (no normalization); still counting (not frozen)."""
+    counts = TitleCounts()
     stored = session.execute(
         select(ResourceRow.record["general"]["title"])
         .join(RawRecordRow, ResourceRow.raw_id == RawRecordRow.id)

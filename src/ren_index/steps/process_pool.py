@@ -17,11 +17,11 @@ answers (from the payload the batch already read: no query per record).
 
 The source's title counts (``TITLE_REPEATED_IN_SOURCE``) must be complete before the first record
 is validated, and every waiting record must be normalized to count its titles: that first pass
-also runs in the pool (:func:`_titles`, batch by batch, the counts summed here: the order does not
-change a sum), then the counts reach the workers once, through a file each worker reads at its
-first batch (a pool cannot send one value to every worker; sending them with every batch would
-cost as much as the batch for a large source). The outcome is therefore the same as one worker's,
-record for record.
+also runs in the pool (:func:`_titles`, batch by batch, the keys' digests gathered here: the order
+does not change a count), then the repeated keys' counts reach the workers once, through a file
+each worker reads at its first batch (a pool cannot send one value to every worker; sending them
+with every batch would cost as much as the batch for a large source). The outcome is therefore
+the same as one worker's, record for record.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ import gc
 import multiprocessing
 import pickle
 import tempfile
-from collections import Counter, deque
+from array import array
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ from ren_index.steps.process_runs import PROCESS_COUNTS, beat, pending_query
 from ren_index.steps.same_url import Unflushed, url_key
 from ren_index.steps.same_url_batch import SameUrls
 from ren_index.validate.patterns import title_keys
+from ren_index.validate.title_counts import DIGEST_TYPE, TitleCounts, digests_of
 
 IN_FLIGHT_PER_WORKER = 2
 """Batches sent ahead per worker: one being computed, one waiting, so no worker idles while this
@@ -127,20 +129,21 @@ def _start_worker(source: SourceConfig, rulebook_path: str) -> None:
     gc.freeze()
 
 
-def _titles(items: list[dict[str, Any]]) -> Counter[str]:
-    """In a worker: the title keys of a batch of waiting raw records (normalized for nothing else)."""
-    counts: Counter[str] = Counter()
+def _titles(items: list[dict[str, Any]]) -> array[int]:
+    """In a worker: the title key digests of a batch of waiting raw records (normalized for nothing
+    else), eight bytes a key (:func:`~ren_index.validate.title_counts.digests_of`)."""
+    digests: array[int] = array(DIGEST_TYPE)
     for fields in items:
-        counts.update(title_keys(normalized(RawRecordRow(**fields))[0]))
-    return counts
+        digests.extend(digests_of(title_keys(normalized(RawRecordRow(**fields))[0])))
+    return digests
 
 
-def _same_titles(path: str) -> Counter[str]:
-    """The pass's title counts, read from the writer's file once per worker."""
+def _same_titles(path: str) -> TitleCounts:
+    """The pass's title counts (the repeated ones), read from the writer's file once per worker."""
     if _state.get("titles_path") != path:
-        counts: Counter[str] = pickle.loads(Path(path).read_bytes())  # the writer's own file, this pass
+        counts: TitleCounts = pickle.loads(Path(path).read_bytes())  # the writer's own file, this pass
         _state.update(titles_path=path, same_titles=counts)
-    held: Counter[str] = _state["same_titles"]
+    held: TitleCounts = _state["same_titles"]
     return held
 
 
@@ -229,15 +232,15 @@ def process_pooled(
 
 def _pending_titles(
     factory: sessionmaker[Session], pool: ProcessPoolExecutor, source_id: str, workers: int, batch_size: int
-) -> Counter[str]:
+) -> TitleCounts:
     """The source's title counts (:func:`~ren_index.steps.process_one.source_title_counts`): its
-    waiting records normalized in the pool batch by batch, the stored titles read here while the
-    workers start (a worker's first batch waits for its start, about a second)."""
-    total: Counter[str] = Counter()
-    in_flight: deque[Future[Counter[str]]] = deque()
+    waiting records normalized in the pool batch by batch (their keys' digests come back), the
+    stored titles read here while the workers start (a worker's first batch waits for its start,
+    about a second); frozen, so only the repeated keys go on to the workers."""
+    in_flight: deque[Future[array[int]]] = deque()
     columns = [getattr(RawRecordRow, f) for f in RAW_FIELDS]  # plain values: no ORM object per row
     after = 0
-    stored: Counter[str] | None = None
+    total: TitleCounts | None = None
     while True:
         while len(in_flight) < workers * IN_FLIGHT_PER_WORKER:
             with factory() as session:
@@ -247,13 +250,12 @@ def _pending_titles(
                 break
             after = items[-1]["id"]
             in_flight.append(pool.submit(_titles, items))
-        if stored is None:
+        if total is None:
             with factory() as session:
-                stored = stored_title_counts(session, source_id)
-            total.update(stored)
+                total = stored_title_counts(session, source_id)
         if not in_flight:
-            return total
-        total.update(in_flight.popleft().result())
+            return total.freeze()
+        total.add(in_flight.popleft().result())
 
 
 def _send(
@@ -289,7 +291,7 @@ def _write(
     source: SourceConfig,
     rulebook: Rulebook,
     run_id: int,
-    same_titles: Counter[str],
+    same_titles: TitleCounts,
     batch: _Batch,
     outcomes: list[Outcome],
     counts: dict[str, int],

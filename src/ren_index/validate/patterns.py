@@ -51,8 +51,8 @@ def title_keys(resource: Resource) -> set[str]:
 def repeated_titles(counts: Mapping[str, int], threshold: int) -> dict[str, int]:
     """The title keys carried by at least ``threshold`` records, most repeated first.
 
-    What a source-level report lists (``counts`` is what the process step builds for a source,
-    :func:`ren_index.steps.process.source_title_counts`).
+    What a source-level report would list from a plain count of keys (the process step keeps
+    only digests of the keys, :mod:`ren_index.validate.title_counts`: it cannot list them).
     """
     repeated = [(key, n) for key, n in counts.items() if key and n >= threshold]
     return dict(sorted(repeated, key=lambda item: (-item[1], item[0])))
