@@ -23,7 +23,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,8 +39,6 @@ from ren_index.model import Resource
 BATCH = 500
 KNOWN_MAX = 20_000
 """Stored signatures a pass keeps decoded (a few KiB each: tens of MiB at most)."""
-PREPARED_MAX = 20_000
-"""Signatures a ``process`` pass's workers computed and hand to this step (a few KiB each)."""
 DUPLICATE_COUNTS = ("signed", "compared", "new", "auto", "updated", "dropped", "forgotten", "groups", "moved")
 
 
@@ -65,9 +63,12 @@ class DuplicateRun:
         )
 
 
-Prepared = dict[str, tuple[str, dict[str, Any]]]
-"""Signatures computed beside the records (``process --workers N``'s workers, in parallel): record
-id → (:func:`record_fingerprint` of the record signed, ``Signature.to_json()`` without a redirect)."""
+class Prepared(Protocol):
+    """Signatures computed beside the records (``process --workers N``'s workers, in parallel): record
+    id → (:func:`record_fingerprint` of the record signed, ``Signature.to_json()`` without a
+    redirect). A ``dict``, or the pass's file (:class:`ren_index.steps.prepared_store.PreparedSignatures`)."""
+
+    def get(self, rid: str, /) -> tuple[str, dict[str, Any]] | None: ...
 
 
 def record_fingerprint(record: Mapping[str, Any]) -> str:

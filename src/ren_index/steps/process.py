@@ -22,7 +22,9 @@ them, nor publishes again a record whose broken link took it off the portals.
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,7 +37,8 @@ from ren_index.ledger.coverage import source_coverage
 from ren_index.ledger.models import HarvestRun, RawRecordRow, ResourceRow, SourceRow, utcnow
 from ren_index.model import Status
 from ren_index.runs.report import RunReport, run_report
-from ren_index.steps.duplicates import Prepared, find_duplicates
+from ren_index.steps.duplicates import find_duplicates
+from ren_index.steps.prepared_store import PreparedSignatures
 from ren_index.steps.process_one import (
     PAYLOAD_MISSING,
     NewRows,
@@ -145,9 +148,32 @@ def process_source(
     Every batch is committed on its own, so a run that dies keeps what it wrote and the next run
     does the rest; the dead run is closed ``failed`` by the next one (:func:`open_run`).
     """
+    with tempfile.TemporaryDirectory(prefix="ren-index-process-") as folder:  # removed at the end
+        prepared = PreparedSignatures(Path(folder))
+        try:
+            report = _pass(factory, source, rulebook, on_batch, force, workers, prepared)
+            # Duplicates among what changed, across sources (incremental: records whose row did not
+            # move since their signature was kept are not read again). The workers signed the
+            # records they built: the step reads those signatures instead of signing again.
+            rules = rules_from(rulebook.policy.rules.duplicates)
+            log.info(find_duplicates(factory, rules=rules, prepared=prepared).line())
+        finally:
+            prepared.close()
+    return report
+
+
+def _pass(
+    factory: sessionmaker[Session],
+    source: SourceConfig,
+    rulebook: Rulebook,
+    on_batch: Callable[[int], None] | None,
+    force: bool,
+    workers: int,
+    prepared: PreparedSignatures,
+) -> RunReport:
+    """The pass itself, from its run's opening to its closing (:func:`process_source`)."""
     run_id = open_run(factory, source)
     try:
-        prepared: Prepared = {}
         if workers > 1 and more_than_a_batch(factory, source, rulebook, force, BATCH):
             counts = process_pooled(  # the title counts are computed in the pool too
                 factory,
@@ -174,13 +200,7 @@ def process_source(
         run.status = "completed"
         run.finished_at = utcnow()
         run.checkpoint = {}  # the owner lets go
-        report = run_report(run)
-    # Duplicates among what changed, across sources (incremental: records whose row did not move
-    # since their signature was kept are not read again).
-    # The workers signed the records they built: the step reuses those signatures (in parallel).
-    rules = rules_from(rulebook.policy.rules.duplicates)
-    log.info(find_duplicates(factory, rules=rules, prepared=prepared).line())
-    return report
+        return run_report(run)
 
 
 def _process_in_line(

@@ -49,7 +49,8 @@ from ren_index.ledger.models import RawRecordRow, ResourceRow
 from ren_index.links.patience import LinkHealth
 from ren_index.model import Decision, Issue, Resource, Status
 from ren_index.quality.score import score
-from ren_index.steps.duplicates import PREPARED_MAX, Prepared, prepare
+from ren_index.steps.duplicates import prepare
+from ren_index.steps.prepared_store import PreparedSignatures
 from ren_index.steps.process_one import (
     NewRows,
     _save,
@@ -184,13 +185,14 @@ def process_pooled(
     batch_size: int,
     force: bool = False,
     on_batch: Callable[[int], None] | None = None,
-    prepared: Prepared | None = None,
+    prepared: PreparedSignatures | None = None,
 ) -> dict[str, int]:
     """Process the source's pending records with ``workers`` processes; the run's counts.
 
     The source's title counts are computed first, their normalizing in the pool (see the
-    module's docstring). ``prepared`` receives the duplicates signatures the workers computed (at
-    most :data:`~ren_index.steps.duplicates.PREPARED_MAX`; the duplicates step signs the others)."""
+    module's docstring). ``prepared`` receives the duplicates signatures the workers computed
+    (:mod:`ren_index.steps.prepared_store`), which the duplicates step then reads instead of
+    signing the records again."""
     counts = dict.fromkeys(PROCESS_COUNTS, 0)
     folder = tempfile.TemporaryDirectory(prefix="ren-index-pass-")  # removed when the pass ends
     rulebook_path = Path(folder.name) / "rulebook.pickle"
@@ -295,7 +297,7 @@ def _write(
     batch: _Batch,
     outcomes: list[Outcome],
     counts: dict[str, int],
-    prepared: Prepared | None = None,
+    prepared: PreparedSignatures | None = None,
 ) -> None:
     """Write one batch's outcomes in id order and commit, as one worker would have."""
     with factory.begin() as session:
@@ -343,7 +345,7 @@ def _write(
                     dumped,
                     new_rows,
                 )
-            if signed is not None and prepared is not None and len(prepared) < PREPARED_MAX:
+            if signed is not None and prepared is not None:
                 prepared[rid] = signed
             resource = result[0]
             key = url_key(resource.controlled.url) if resource is not None else None
