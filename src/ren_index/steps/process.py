@@ -149,7 +149,8 @@ def process_source(
     does the rest; the dead run is closed ``failed`` by the next one (:func:`open_run`).
     """
     with tempfile.TemporaryDirectory(prefix="ren-index-process-") as folder:  # removed at the end
-        prepared = PreparedSignatures(Path(folder))
+        # The workers' signatures, kept for the duplicates step: only a pool makes them.
+        prepared = PreparedSignatures(Path(folder)) if workers > 1 else None
         try:
             report = _pass(factory, source, rulebook, on_batch, force, workers, prepared)
             # Duplicates among what changed, across sources (incremental: records whose row did not
@@ -158,7 +159,8 @@ def process_source(
             rules = rules_from(rulebook.policy.rules.duplicates)
             log.info(find_duplicates(factory, rules=rules, prepared=prepared).line())
         finally:
-            prepared.close()
+            if prepared is not None:
+                prepared.close()
     return report
 
 
@@ -169,7 +171,7 @@ def _pass(
     on_batch: Callable[[int], None] | None,
     force: bool,
     workers: int,
-    prepared: PreparedSignatures,
+    prepared: PreparedSignatures | None,
 ) -> RunReport:
     """The pass itself, from its run's opening to its closing (:func:`process_source`)."""
     run_id = open_run(factory, source)

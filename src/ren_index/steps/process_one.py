@@ -311,15 +311,7 @@ def _save(
     raw.processed_with = fingerprint
     after = {"status": row.status, "portals": row.portals, "reasons": decision.reasons, "version": v}
     if before is None or before["status"] != row.status:
-        event = store.event_values(
-            actor="rules",
-            action="decided",
-            resource_id=rid,
-            source_id=raw.source_id,
-            run_id=run_id,
-            before=before,
-            after=after,
-        )
+        event = _decided(raw, rid, run_id, before, after)
         if new_rows is not None:
             new_rows.events.append(event)
         else:
@@ -366,15 +358,20 @@ def _save_new(
     )
     new_rows.marks.append({"raw": raw.id, "hash": raw.content_hash, "rules": fingerprint})
     after = {"status": status, "portals": portals, "reasons": decision.reasons, "version": None}
-    new_rows.events.append(
-        store.event_values(
-            actor="rules",
-            action="decided",
-            resource_id=rid,
-            source_id=raw.source_id,
-            run_id=run_id,
-            before=None,
-            after=after,
-        )
-    )
+    new_rows.events.append(_decided(raw, rid, run_id, None, after))
     return status
+
+
+def _decided(
+    raw: RawRecordRow, rid: str, run_id: int | None, before: dict[str, Any] | None, after: dict[str, Any]
+) -> dict[str, Any]:
+    """The rules' "decided" event of one record (both ways :func:`_save` writes a record)."""
+    return store.event_values(
+        actor="rules",
+        action="decided",
+        resource_id=rid,
+        source_id=raw.source_id,
+        run_id=run_id,
+        before=before,
+        after=after,
+    )
