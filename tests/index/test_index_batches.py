@@ -8,6 +8,10 @@ batch, every member of the group and both ends of the translation fall in differ
 batch that read too little around its records (the other members of their groups, the far sides of their links
 and those records' groups) would give another document — ``group_members``,
 ``also_available_from``, ``other_versions``, ``translations`` — or another standing member.
+
+The run's records are read a page at a time (:mod:`ren_index.steps.index_plan`); with pages of one
+or two records, a group's members are the own records of different pages, and a record pulled in
+by an earlier page's group must not be sent again by its own page (the counts would grow).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from ren_index.config.rules import load_portals
 from ren_index.config.vocabularies import Vocabularies
 from ren_index.ledger.models import ResourceRow
 from ren_index.review.duplicate_actions import choose_primary, label
+from ren_index.steps import index_plan
 from ren_index.steps.index import index_changes, rebuild_index
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
@@ -71,8 +76,14 @@ def _index(dup: DupLedger, client: OpenSearch, prefix: str, vocabularies: Vocabu
     return dict(report["counts"])
 
 
+@pytest.mark.parametrize("page", [index_plan.PAGE, 1, 2])
 def test_batches_of_one_record_give_the_documents_and_rows_of_one_batch(
-    dup: DupLedger, os_client: OpenSearch, prefix: str, vocabularies: Vocabularies
+    dup: DupLedger,
+    os_client: OpenSearch,
+    prefix: str,
+    vocabularies: Vocabularies,
+    page: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ids = dup.ids
     whole = _index(dup, os_client, f"{prefix}-a", vocabularies)
@@ -85,6 +96,7 @@ def test_batches_of_one_record_give_the_documents_and_rows_of_one_batch(
     assert standing["translations"] and standing["other_versions"]
     assert expected[ids["chemistry-en"]]["translations"][0]["id"] in {ids[k] for k in SAME_GROUP}
 
+    monkeypatch.setattr(index_plan, "PAGE", page)  # the whole run above read one page
     for size in (1, 2):
         _forget(dup)
         name = f"{prefix}-b{size}"
@@ -104,11 +116,18 @@ def test_batches_of_one_record_give_the_documents_and_rows_of_one_batch(
     assert _rows(dup) == rows
 
 
+@pytest.mark.parametrize("page", [index_plan.PAGE, 1])
 def test_a_change_sent_in_batches_of_one_leaves_nothing_for_a_whole_comparison(
-    dup: DupLedger, os_client: OpenSearch, prefix: str, vocabularies: Vocabularies
+    dup: DupLedger,
+    os_client: OpenSearch,
+    prefix: str,
+    vocabularies: Vocabularies,
+    page: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A new primary moves who stands for the group and what the translation names: the run
-    reading only what changed, one record per batch, sends all of it."""
+    reading only what changed, one record per batch (and per page), sends all of it."""
+    monkeypatch.setattr(index_plan, "PAGE", page)
     ids = dup.ids
     _index(dup, os_client, prefix, vocabularies, batch_size=1)
     choose_primary(dup.factory, ids["chimie-biblio"], "marie")
@@ -126,11 +145,19 @@ def test_a_change_sent_in_batches_of_one_leaves_nothing_for_a_whole_comparison(
     assert (full["indexed"], full["removed"], full["errors"]) == (0, 0, 0), full
 
 
+@pytest.mark.parametrize("page", [index_plan.PAGE, 500])
 def test_a_run_cut_off_in_its_second_batch_keeps_the_first_settled(
-    ledger_url: Callable[..., str], opensearch_url: str, prefix: str, os_client: OpenSearch
+    ledger_url: Callable[..., str],
+    opensearch_url: str,
+    prefix: str,
+    os_client: OpenSearch,
+    page: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """OpenSearch gone after the first batch's bulk: that batch stays settled, the line counts the
-    rest, and the next run sends only the rest."""
+    rest (with pages of 500, those of the first page's second batch and of the pages not read),
+    and the next run sends only the rest."""
+    monkeypatch.setattr(index_plan, "PAGE", page)
     from tests.hostile.test_faults_index import RECORDS, Proxy, _fill
 
     from ren_index.errors import IndexingError

@@ -36,7 +36,8 @@ A run reads only the records that may have changed since it last settled them, a
 nothing new writes nothing to the index (:mod:`ren_index.steps.index_since`); ``compare_all``
 compares every record as before.
 
-Documents are built, sent and settled :data:`BATCH` records at a time (all at once took 2.3 GiB
+The run's records are read a page at a time with their groups (:mod:`.index_plan`), and documents
+are built, sent and settled :data:`BATCH` records at a time (all at once took 2.3 GiB
 for 100,000 records), each batch reading what they depend on (:class:`.index_groups.Around`) as
 plain columns (:mod:`.index_rows`); a background thread sends batch N while batch N+1 is built, and
 each batch is settled, in order, once OpenSearch answered it (:mod:`.index_send`: a failure on
@@ -50,11 +51,13 @@ import time
 from collections.abc import Collection
 from contextlib import suppress
 from datetime import datetime
+from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any
 
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import TransportError
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ren_index.config.vocabularies import Vocabularies
@@ -86,10 +89,12 @@ from ren_index.ledger.models import HarvestRun, ResourceRow, utcnow
 from ren_index.model import Status
 from ren_index.runs.holds import held_sources
 from ren_index.runs.report import RunReport, index_report
-from ren_index.steps.index_groups import IN_BATCH, Around, scope, whole_ledger
+from ren_index.steps.index_groups import IN_BATCH, Around
+from ren_index.steps.index_kept import KeptHashes
+from ren_index.steps.index_plan import Plan, base_query, named
 from ren_index.steps.index_rows import StoredRow, is_null, stored, stored_resource
 from ren_index.steps.index_send import Answer, Outgoing, Sender, compare, refused
-from ren_index.steps.index_since import candidates, in_index, settle, settle_rebuild
+from ren_index.steps.index_since import changed, in_index, settle, settle_rebuild
 
 INDEX_COUNTS = ("indexed", "removed", "unchanged", "errors")
 ALL_SOURCES = "*"
@@ -158,30 +163,6 @@ def _read_ids(
     return docs, known
 
 
-def _plan(
-    session: Session, source_id: str | None, resource_ids: Collection[str] | None
-) -> tuple[list[str], Around]:
-    """The records a run is about, in batch order (held sources still in: a batch leaves them
-    out once it has read their rows), and the groups and pairs around them.
-
-    A run limited to a source or to ids also sends the other members of their groups and the
-    groups of the records linked to them (:func:`ren_index.steps.index_groups.scope`): one
-    member's change can move who stands for the group, and what its neighbours' documents say.
-    """
-    if source_id is None and resource_ids is None:
-        ids = set(session.scalars(select(ResourceRow.id)))
-        around = Around(*whole_ledger(session))
-    else:
-        base = set(resource_ids or ())
-        if source_id is not None:
-            query = select(ResourceRow.id).where(ResourceRow.source_id == source_id)
-            found = set(session.scalars(query))
-            base = found if resource_ids is None else base & found
-        reach = scope(session, base)
-        ids, around = reach.send, Around(reach.places, reach.links)
-    return around.order(ids), around
-
-
 def _placed(
     factory: sessionmaker[Session],
     vocabularies: Vocabularies | None,
@@ -242,11 +223,14 @@ def index_changes(
     with factory() as session:
         held = held_sources(session)
         indexed_before = 0  # documents the index holds of records the run does not read
-        if resource_ids is None and not compare_all:
-            indexed_before = in_index(session, source_id, held)
-            ids, around = _plan(session, None, candidates(session, source_id))
+        if resource_ids is not None:
+            plan = Plan(named(session, source_id, resource_ids), batch_size)
+        elif compare_all:
+            plan = Plan(base_query(source_id), batch_size)
         else:
-            ids, around = _plan(session, source_id, resource_ids)
+            indexed_before = in_index(session, source_id, held)
+            plan = Plan(changed(source_id), batch_size)
+        plan.count(session)
     failures: dict[str, str] = {}
     answered = 0
     message = None
@@ -273,15 +257,14 @@ def index_changes(
         answered += result.answered()
         if answer.interrupted is None:
             return False
-        unread = len(ids) - (batch.number + 1) * batch_size  # records of later batches, not compared
-        left = batch.size() - result.answered() + max(0, unread)
+        left = batch.size() - result.answered() + plan.unread_after(batch.number)
         message = interrupted_message(answer.interrupted.reason, answered, left)
         cause = answer.interrupted
         return True
 
     with Sender(client, alias) as sender:
         try:
-            for number, batch in enumerate(around.batches(ids, batch_size)):
+            for number, (batch, around) in enumerate(plan.batches(factory)):
                 placed, known = _placed(factory, vocabularies, batch, around, held)
                 sender.put(compare(number, placed, known, source_id))
                 if any(take(answer) for answer in sender.answers(keep=sender.ahead)):
@@ -352,18 +335,36 @@ def rebuild_index(
         new_index = index_name(prefix, suffix=utcnow().strftime("%Y%m%d%H%M%S%f"))
         if not create_index(client, new_index, layout=layout):
             raise IndexingError(f"rebuild aborted: {new_index} already exists")
-    hashes: dict[str, str] = {}  # what the new index holds, for the ledger once it is live
+    with TemporaryDirectory(prefix="ren-rebuild-") as folder:
+        hashes = KeptHashes(Path(folder))  # what the new index holds, for the ledger once it is live
+        try:
+            return _rebuild(
+                factory, client, prefix, new_index, portals, vocabularies, drain_seconds, hashes, batch_size
+            )
+        finally:
+            hashes.close()
+
+
+def _rebuild(
+    factory: sessionmaker[Session],
+    client: OpenSearch,
+    prefix: str,
+    new_index: str,
+    portals: Collection[str],
+    vocabularies: Vocabularies | None,
+    drain_seconds: float,
+    hashes: KeptHashes,
+    batch_size: int | None,
+) -> RunReport:
+    """:func:`rebuild_index` once its new index exists."""
     failed = 0
     try:
-        with factory() as session:
-            approved = select(ResourceRow.id).where(ResourceRow.status == "approved")
-            ids = set(session.scalars(approved))
-            around = Around(*whole_ledger(session))
+        plan = Plan(base_query(None).where(ResourceRow.status == "approved"), max(1, batch_size or BATCH))
         with Sender(client, new_index) as sender:
-            for number, batch in enumerate(around.batches(around.order(ids), max(1, batch_size or BATCH))):
+            for number, (batch, around) in enumerate(plan.batches(factory)):
                 placed, _ = _placed(factory, vocabularies, batch, around, ())
                 upserts = [(rid, doc) for rid, doc in placed.items() if doc is not None]
-                hashes.update((rid, document_hash(doc)) for rid, doc in upserts)
+                hashes.add((rid, document_hash(doc)) for rid, doc in upserts)
                 sender.put(Outgoing(number, upserts))
                 failed += refused(sender.answers(keep=sender.ahead))
             failed += refused(sender.answers())
@@ -376,13 +377,11 @@ def rebuild_index(
     except BaseException:  # interrupted by hand, or a bug: no half-built index either
         _delete(client, new_index)
         raise
-    if found != len(hashes):
+    if found != (sent := len(hashes)):
         raise _abandon(
             client,
             new_index,
-            IndexingError(
-                f"{new_index} holds {found} documents, the ledger gives {len(hashes)} ({failed} refused)"
-            ),
+            IndexingError(f"{new_index} holds {found} documents, the ledger gives {sent} ({failed} refused)"),
         )
     try:
         with transport_warnings_hidden():
@@ -390,7 +389,7 @@ def rebuild_index(
     except (TransportError, OSError) as exc:
         raise _abandon(client, new_index, exc, swap_unknown=True) from exc
     with factory.begin() as session:
-        settle_rebuild(session, hashes, utcnow())
+        settle_rebuild(session, hashes.chunks(IN_BATCH), utcnow())
     if old and drain_seconds > 0:
         time.sleep(drain_seconds)
     with asking(", ".join(old)):  # the swap is done; a replaced index left is the next rebuild's

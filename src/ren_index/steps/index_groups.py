@@ -7,12 +7,12 @@ records (a decision, a label, a source's run) means sending their groups' other 
 member that stopped standing for its group is deleted from the index — and the groups of the
 records linked to them (their documents name those records); and reading, without sending, the
 groups on the far side of *those* links. :func:`scope` works that out with bounded queries: every
-``IN (...)`` list holds at most :data:`IN_BATCH` ids, and nothing is read per row. A run over every
-record reads the two tables whole instead (:func:`whole_ledger`).
+``IN (...)`` list holds at most :data:`IN_BATCH` ids, and nothing is read per row. A run reads its
+records a page at a time and works out each page's scope (:mod:`ren_index.steps.index_plan`).
 
 The index step then builds and sends its documents a batch at a time, so that its memory stays
 flat with the number of records (issue 17: every document of 100,000 records held at once took
-2.3 GiB). Ids, places and pairs are small and read once; :class:`Around` says, for one batch, the
+2.3 GiB). A page's places and pairs are small and read once; :class:`Around` says, for one batch, the
 rows its documents depend on — the other members of their groups, the far sides of their
 translation and part links and those records' groups — with the places and pairs among them.
 """
@@ -161,12 +161,3 @@ class Around:
         far = _far_sides(links, near)
         need = near | self._with_groups(far)
         return need, {rid: self.places[rid] for rid in need if rid in self.places}, links
-
-
-def whole_ledger(session: Session) -> tuple[dict[str, Place], list[Related]]:
-    """Every place in a group and every confirmed pair the documents need (a run over everything)."""
-    places = {row.resource_id: _place(row) for row in session.scalars(select(DupMember))}
-    rows = session.scalars(
-        select(DupPair).where(DupPair.status == "confirmed", DupPair.relation.in_(PAIR_RELATIONS))
-    )
-    return places, sorted((_related(row) for row in rows), key=lambda k: (k.a, k.b))

@@ -21,11 +21,11 @@ too) compares every record, as before.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ren_index.ledger.models import LinkHealthRow, ResourceRow
@@ -40,9 +40,10 @@ _SETTLED = (
 """What was sent or removed, one statement run with every row's values (``executemany``)."""
 
 
-def candidates(session: Session, source_id: str | None) -> set[str]:
-    """The records (of ``source_id``, or all) whose document may have changed since the index step
-    last settled them: never settled, or their record, decision or link health moved since."""
+def changed(source_id: str | None) -> Select[Any]:
+    """The ids of the records (of ``source_id``, or all) whose document may have changed since the
+    index step last settled them: never settled, or their record, decision or link health moved
+    since. A query, read a page at a time (:mod:`ren_index.steps.index_plan`)."""
     since = ResourceRow.indexed_at
     query = (
         select(ResourceRow.id)
@@ -56,9 +57,7 @@ def candidates(session: Session, source_id: str | None) -> set[str]:
             )
         )
     )
-    if source_id is not None:
-        query = query.where(ResourceRow.source_id == source_id)
-    return set(session.scalars(query))
+    return query if source_id is None else query.where(ResourceRow.source_id == source_id)
 
 
 def in_index(session: Session, source_id: str | None, held: set[str]) -> int:
@@ -93,14 +92,12 @@ def settle(
         session.execute(update(_TABLE).where(_TABLE.c.id.in_(chunk)).values(indexed_at=began))
 
 
-def settle_rebuild(session: Session, hashes: dict[str, str], at: datetime) -> None:
+def settle_rebuild(session: Session, hashes: Iterable[list[tuple[str, str]]], at: datetime) -> None:
     """After a rebuild's swap: every row stamped ``at``, with the hash of the document the new
-    index holds of it (none for the others). Two statements and one ``executemany`` per
-    :data:`IN_BATCH` rows — not every row loaded into the session, which a million would not fit."""
+    index holds of it (none for the others); ``hashes``: (id, hash) in chunks of at most
+    :data:`IN_BATCH` (:meth:`ren_index.steps.index_kept.KeptHashes.chunks`). Two statements and one
+    ``executemany`` per chunk — not every row loaded into the session, which a million would not fit."""
     session.execute(update(_TABLE).values(indexed_hash=None, indexed_at=at))
-    items = sorted(hashes.items())
-    for start in range(0, len(items), IN_BATCH):
-        params = [
-            {"row_id": rid, "v_hash": digest, "v_at": at} for rid, digest in items[start : start + IN_BATCH]
-        ]
+    for chunk in hashes:
+        params = [{"row_id": rid, "v_hash": digest, "v_at": at} for rid, digest in chunk]
         session.execute(_SETTLED, params)
