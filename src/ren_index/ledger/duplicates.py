@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ren_index.duplicates.groups import Group, Link, Member, build_groups
 from ren_index.duplicates.matcher import RULES, Pair, Rules
 from ren_index.duplicates.records import Signature
-from ren_index.duplicates.similarity import cap_of, lookup_keys, stored_keys
+from ren_index.duplicates.similarity import BAND_CAP, BUCKET_CAP, cap_of, lookup_keys, stored_keys
 from ren_index.ledger.models import (
     DupChoice,
     DupKey,
@@ -152,21 +152,22 @@ def candidates(
 ) -> dict[str, set[str]]:
     """Each signature's candidates among the stored ones (keys past their cap are ignored)."""
     wanted: dict[str, list[str]] = {s.id: lookup_keys(s, rules.lsh_threshold) for s in signatures}
-    all_keys = {k for keys in wanted.values() for k in keys}
-    sizes: Counter[str] = Counter()
-    for chunk in in_chunks(all_keys):
-        sizes.update(
-            dict(
-                session.execute(
-                    select(DupKey.key, func.count()).where(DupKey.key.in_(chunk)).group_by(DupKey.key)
-                ).all()
-            )
-        )
-    useful = [k for k, n in sizes.items() if n <= cap_of(k)]
+    all_keys = sorted({k for keys in wanted.values() for k in keys})
     holders: defaultdict[str, set[str]] = defaultdict(set)
-    for chunk in in_chunks(useful):
-        for k, rid in session.execute(select(DupKey.key, DupKey.resource_id).where(DupKey.key.in_(chunk))):
+    for chunk in in_chunks(all_keys):
+        # One query a chunk: the holders of the chunk's keys that hold at most the larger cap (a
+        # generic key's thousands of holders never leave the database), each key's own cap
+        # applied below on what came back.
+        small = (
+            select(DupKey.key)
+            .where(DupKey.key.in_(chunk))
+            .group_by(DupKey.key)
+            .having(func.count() <= max(BAND_CAP, BUCKET_CAP))
+        )
+        for k, rid in session.execute(select(DupKey.key, DupKey.resource_id).where(DupKey.key.in_(small))):
             holders[k].add(rid)
+    for k in [k for k, held in holders.items() if len(held) > cap_of(k)]:
+        del holders[k]
     out: dict[str, set[str]] = {}
     for id, keys in wanted.items():
         found: set[str] = set()
