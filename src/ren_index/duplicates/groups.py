@@ -125,10 +125,12 @@ def build_groups(
     components: dict[str, list[str]] = {}
     for id in list(whole.parent):
         components.setdefault(whole.find(id), []).append(id)
+    inside: dict[str, list[Link]] = {}  # each group's links, found once (not every link per group)
+    for link in grouping:
+        inside.setdefault(whole.find(link.a), []).append(link)
     groups = []
     for root, ids in components.items():
-        inside = [k for k in grouping if whole.find(k.a) == root]
-        primary = choose_primary(ids, members, inside, choices)
+        primary = choose_primary(ids, members, inside.get(root, []), choices)
         relation = {
             i: "primary" if i == primary else "same" if same.find(i) == same.find(primary) else "version"
             for i in sorted(ids)
