@@ -230,7 +230,6 @@ def index_changes(
         else:
             indexed_before = in_index(session, source_id, held)
             plan = Plan(changed(source_id), batch_size)
-        plan.count(session)
     failures: dict[str, str] = {}
     answered = 0
     message = None
@@ -257,7 +256,8 @@ def index_changes(
         answered += result.answered()
         if answer.interrupted is None:
             return False
-        left = batch.size() - result.answered() + plan.unread_after(batch.number)
+        with factory() as session:
+            left = batch.size() - result.answered() + plan.unread_after(session, batch.number)
         message = interrupted_message(answer.interrupted.reason, answered, left)
         cause = answer.interrupted
         return True

@@ -55,24 +55,16 @@ class Plan:
     — widened page by page to what sending them involves.
 
     :meth:`unread_after` says how many records the batches after a given one hold (the count of
-    an interrupted run's message): exact for records alone, an estimate when groups pull records
-    of later pages forward."""
+    an interrupted run's message, asked only then): exact for records alone, an estimate when
+    groups pull records of later pages forward."""
 
     base: Select[Any] | list[str]
     batch_size: int
     related: set[str] = field(default_factory=set)
     """Records sent so far that are in a group or linked: a later page could pull them in again."""
-    _total: int = 0
     _read: int = 0
-    _through: list[int] = field(default_factory=list)
-
-    def count(self, session: Session) -> int:
-        """How many ids the base holds (read once, before the first page)."""
-        if isinstance(self.base, list):
-            self._total = len(self.base)
-        else:
-            self._total = int(session.scalar(select(func.count()).select_from(self.base.subquery())) or 0)
-        return self._total
+    _after: list[tuple[int, str]] = field(default_factory=list)
+    """For each batch yielded: the records of its page still to come, and the page's last id."""
 
     def _page(self, session: Session, after: str | None) -> list[str]:
         if isinstance(self.base, list):
@@ -83,7 +75,6 @@ class Plan:
     def batches(self, factory: sessionmaker[Session]) -> Iterator[tuple[list[str], Around]]:
         """Each batch with what its documents depend on (:class:`Around` of its page's scope)."""
         after: str | None = None
-        yielded = 0
         while True:
             with factory() as session:
                 page = self._page(session, after)
@@ -100,11 +91,16 @@ class Plan:
             pending = len(ordered)
             for batch in Around.batches(ordered, self.batch_size):
                 pending -= len(batch)
-                yielded += len(batch)
-                # records of the batches after this one: this page's rest, and the pages unread
-                self._through.append(pending + max(0, self._total - self._read))
+                self._after.append((pending, after))
                 yield batch, around
 
-    def unread_after(self, number: int) -> int:
-        """Records of the batches after batch ``number`` (counted from 0)."""
-        return self._through[number] if number < len(self._through) else 0
+    def unread_after(self, session: Session, number: int) -> int:
+        """Records of the batches after batch ``number`` (counted from 0): the rest of its page and
+        the ids after that page (counted now: a run pays that count only when it is interrupted)."""
+        if number >= len(self._after):
+            return 0
+        pending, last = self._after[number]
+        if isinstance(self.base, list):
+            return pending + sum(1 for rid in self.base if rid > last)
+        rest = self.base.where(ResourceRow.id > last).subquery()
+        return pending + int(session.scalar(select(func.count()).select_from(rest)) or 0)
